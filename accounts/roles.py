@@ -1,0 +1,90 @@
+"""Staff roles as groups with the least permissions each job needs.
+
+`roles_sync` is idempotent and called from migrations whenever a new model brings new
+permissions, so the groups in every database match this table.
+"""
+
+SUPPORT_AGENT = "Support agent"
+SENIOR_REVIEWER = "Senior reviewer"
+PROGRAM_OPERATOR = "Program operator"
+AUDITOR = "Auditor"
+
+_SUPPORT = {
+    "compensation": [
+        "view_incident",
+        "view_program",
+        "view_claimtype",
+        "view_affectedperson",
+        "view_award",
+    ],
+    "claims": ["view_claim", "change_claim", "view_claimevent"],
+}
+_SENIOR = {
+    "compensation": _SUPPORT["compensation"] + ["view_policyversion"],
+    "claims": _SUPPORT["claims"] + ["decide_high_value"],
+}
+_OPERATOR = {
+    "compensation": [
+        "view_incident",
+        "add_incident",
+        "change_incident",
+        "view_program",
+        "add_program",
+        "change_program",
+        "view_awardline",
+        "add_awardline",
+        "change_awardline",
+        "delete_awardline",
+        "view_claimtype",
+        "add_claimtype",
+        "change_claimtype",
+        "view_policyversion",
+        "add_policyversion",
+        "change_policyversion",
+        "publish_policyversion",
+        "view_populationimport",
+        "add_populationimport",
+        "view_affectedperson",
+        "view_award",
+    ],
+    "claims": ["view_claim"],
+    "audit": ["view_auditevent"],
+}
+
+# Read-only everywhere, including the audit trail.
+_AUDITOR_APPS = ["accounts", "audit", "compensation", "claims", "vouchers", "notifications"]
+
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    SUPPORT_AGENT: _SUPPORT,
+    SENIOR_REVIEWER: _SENIOR,
+    PROGRAM_OPERATOR: _OPERATOR,
+}
+
+
+def roles_sync(apps, schema_editor=None) -> None:
+    """Create the role groups and set each one's permissions to exactly the table above."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, by_app in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [
+            perm
+            for app_label, codenames in by_app.items()
+            for perm in Permission.objects.filter(
+                content_type__app_label=app_label, codename__in=codenames
+            )
+        ]
+        group.permissions.set(wanted)
+    auditor, _ = Group.objects.get_or_create(name=AUDITOR)
+    auditor.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=_AUDITOR_APPS, codename__startswith="view_"
+        )
+    )

@@ -1,0 +1,24 @@
+from compensation.models.ledger import Award
+from compensation.models.policy import DryRun, PolicyVersion
+from compensation.models.population import AffectedPerson, PopulationImport, PopulationReject
+from compensation.models.program import (
+    AwardLine,
+    ClaimType,
+    Incident,
+    Program,
+    RegulatorNotice,
+)
+
+__all__ = [
+    "AffectedPerson",
+    "Award",
+    "AwardLine",
+    "ClaimType",
+    "DryRun",
+    "Incident",
+    "PolicyVersion",
+    "PopulationImport",
+    "PopulationReject",
+    "Program",
+    "RegulatorNotice",
+]

@@ -1,0 +1,132 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from compensation.models.choices import AccountStatus, Language
+from compensation.models.program import Program
+
+
+class PopulationImport(models.Model):
+    """One upload of the affected population: a CSV streamed into a staging table, checked row
+    by row, then merged into AffectedPerson in chunks. Re-running it changes nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        LOADING = "loading", "Reading and checking the file"
+        MERGING = "merging", "Merging into the population"
+        DONE = "done", "Done"
+        REFUSED = "refused", "Refused: nothing was written"
+        FAILED = "failed", "Failed: can be resumed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="imports")
+    source_path = models.CharField(
+        max_length=500, editable=False, help_text="Server-side path of the stored file."
+    )
+    original_name = models.CharField(max_length=255)
+    size_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    rows_read = models.BigIntegerField(default=0)
+    rows_rejected = models.BigIntegerField(default=0)
+    rows_staged = models.BigIntegerField(default=0)
+    rows_merged = models.BigIntegerField(default=0)  # staged rows already through the merge
+    staged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    merged_through_line = models.BigIntegerField(default=0, editable=False)
+    rows_inserted = models.BigIntegerField(default=0)
+    rows_updated = models.BigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def rows_unchanged(self) -> int:
+        return max(self.rows_merged - self.rows_inserted - self.rows_updated, 0)
+
+    @property
+    def rate_per_second(self) -> float | None:
+        end = self.finished_at
+        if not self.started_at:
+            return None
+        if end is None:
+            from django.utils import timezone
+
+            end = timezone.now()
+        seconds = (end - self.started_at).total_seconds()
+        return self.rows_read / seconds if seconds > 0 else None
+
+
+class PopulationReject(models.Model):
+    """A row of an import that was not taken, and why. No row content is kept: the report
+    points the operator at the line and column of their own file."""
+
+    population_import = models.ForeignKey(
+        PopulationImport, on_delete=models.CASCADE, related_name="rejects"
+    )
+    line = models.BigIntegerField(help_text="Line number in the file (the header is line 1).")
+    column = models.CharField(max_length=40, blank=True)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["population_import", "line", "id"]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.column} {self.message}"
+
+
+class AffectedPerson(models.Model):
+    """One person on the affected list of a program. Lean on purpose: 33.7M rows is normal.
+
+    Contact details are kept only to send notices; matching and duplicate finding use the
+    keyed hashes (HMAC-SHA256 of the normalized email / phone)."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="population")
+    external_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.KO)
+    region = models.CharField(max_length=32, blank=True)
+    segment = models.CharField(max_length=32, blank=True)
+    account_status = models.CharField(
+        max_length=10, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
+    data_categories = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    email_hash = models.BinaryField(null=True, editable=False)
+    phone_hash = models.BinaryField(null=True, editable=False)
+    last_import = models.ForeignKey(
+        PopulationImport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "affected people"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "external_id"], name="affected_program_external_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program", "email_hash"], name="affected_email_hash_idx"),
+            models.Index(fields=["program", "phone_hash"], name="affected_phone_hash_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}"

@@ -1,0 +1,406 @@
+"""Importing the affected population from a CSV, at tens of millions of rows.
+
+1. load: the file is streamed (never whole in memory) through the row checks into an UNLOGGED
+   staging table with COPY; bad rows become reject rows (line, column, reason). A file that is
+   not UTF-8 CSV with the expected header is refused and nothing is written.
+2. merge: the staging table goes into AffectedPerson in chunks of lines, each chunk one
+   `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE changed` in its own transaction with
+   its progress, so a killed run resumes where it stopped and re-importing changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import time
+import uuid
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from compensation.models import PopulationImport, PopulationReject
+from compensation.services.population_rows import RowError, header_parse, row_clean
+
+logger = logging.getLogger(__name__)
+
+LOAD_BATCH_ROWS = 100_000
+MERGE_CHUNK_LINES = 200_000
+STAGE_COLUMNS = (
+    "line",
+    "external_id",
+    "name",
+    "email",
+    "phone",
+    "language",
+    "region",
+    "segment",
+    "account_status",
+    "data_categories",
+    "email_hash",
+    "phone_hash",
+)
+_PERSON_COLUMNS = (
+    "name",
+    "email",
+    "phone",
+    "language",
+    "region",
+    "segment",
+    "account_status",
+    "data_categories",
+    "email_hash",
+    "phone_hash",
+)
+
+_LOCK_NAMESPACE = 7301  # advisory lock class for population imports
+
+csv.field_size_limit(1_000_000)
+
+
+def _stage_table(population_import: PopulationImport) -> str:
+    return f"population_stage_{int(population_import.pk)}"
+
+
+def file_header_check(head: bytes) -> None:
+    """Check the first bytes of an upload before storing it: UTF-8 text whose first line is
+    the expected header. Raises ValueError with a message for the operator."""
+    if b"\x00" in head:
+        raise ValueError("This is not a CSV file (it contains binary data).")
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            raise ValueError(
+                "The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again."
+            ) from exc
+        text = head[: exc.start].decode("utf-8-sig")
+    first_line = text.splitlines()[0] if text.strip() else ""
+    if not first_line:
+        raise ValueError("The file is empty.")
+    header_parse(next(csv.reader([first_line])))
+
+
+def population_import_run(*, import_id: int) -> PopulationImport:
+    """Run (or resume) an import to the end. Safe to call twice: a finished import is left
+    alone, a failed one resumes from what the database says is done."""
+    with connection.cursor() as cursor:
+        # One runner per import at a time, across workers; released when this call ends.
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, import_id])
+        if not cursor.fetchone()[0]:
+            return PopulationImport.objects.get(pk=import_id)
+    try:
+        return _run_locked(import_id)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, import_id])
+
+
+def _run_locked(import_id: int) -> PopulationImport:
+    claimed = PopulationImport.objects.filter(
+        pk=import_id,
+        status__in=[
+            PopulationImport.Status.PENDING,
+            PopulationImport.Status.FAILED,
+            PopulationImport.Status.LOADING,
+            PopulationImport.Status.MERGING,
+        ],
+    ).update(status=PopulationImport.Status.LOADING, error="")
+    population_import = PopulationImport.objects.get(pk=import_id)
+    if not claimed:
+        return population_import
+    if population_import.started_at is None:
+        population_import.started_at = timezone.now()
+        population_import.save(update_fields=["started_at"])
+    try:
+        if population_import.staged_at is None:
+            refusal = _load(population_import)
+            if refusal:
+                return _refuse(population_import, refusal)
+        _merge(population_import)
+    except Exception as exc:
+        logger.exception("population import %s failed", import_id)
+        PopulationImport.objects.filter(pk=import_id).update(
+            status=PopulationImport.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    return _finish(population_import)
+
+
+def _refuse(population_import: PopulationImport, message: str) -> PopulationImport:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_stage_table(population_import)}")
+        PopulationReject.objects.filter(population_import=population_import).delete()
+        population_import.status = PopulationImport.Status.REFUSED
+        population_import.error = message
+        population_import.finished_at = timezone.now()
+        population_import.rows_rejected = 0
+        population_import.save(update_fields=["status", "error", "finished_at", "rows_rejected"])
+        audit_record(
+            action="population_import.refuse",
+            obj=population_import,
+            actor_label="job:population_import",
+            after={"error": message},
+        )
+    return population_import
+
+
+def _load(population_import: PopulationImport) -> str | None:
+    """Stream the file into the staging table. Returns a refusal message, or None."""
+    table = _stage_table(population_import)
+    PopulationReject.objects.filter(population_import=population_import).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {table} (line bigint NOT NULL, external_id text NOT NULL, "
+            "name text, email text, phone text, language text, region text, segment text, "
+            "account_status text, data_categories text[], email_hash bytea, phone_hash bytea)"
+        )
+    path = Path(population_import.source_path)
+    rows_read = rows_rejected = 0
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="strict")
+        reader = csv.reader(text, strict=True)
+        try:
+            header = header_parse(next(reader))
+        except StopIteration:
+            return "The file is empty."
+        except (ValueError, csv.Error, UnicodeDecodeError) as exc:
+            return _refusal_text(exc, 1)
+        done = False
+        while not done:
+            rejects: list[tuple[int, str, str]] = []
+            batch_rows = 0
+            with transaction.atomic(), connection.cursor() as cursor:
+                with cursor.copy(f"COPY {table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+                    try:
+                        for row in reader:
+                            line = reader.line_num
+                            if not row:  # a blank line
+                                continue
+                            batch_rows += 1
+                            try:
+                                copy.write_row((line, *row_clean(row, header)))
+                            except RowError as err:
+                                rejects.append((line, err.column, err.message))
+                            if batch_rows >= LOAD_BATCH_ROWS:
+                                break
+                        else:
+                            done = True
+                    except (csv.Error, UnicodeDecodeError) as exc:
+                        return _refusal_text(exc, reader.line_num + 1)
+                _rejects_write(cursor, population_import, rejects)
+                rows_read += batch_rows
+                rows_rejected += len(rejects)
+                PopulationImport.objects.filter(pk=population_import.pk).update(
+                    rows_read=rows_read, rows_rejected=rows_rejected
+                )
+    with transaction.atomic(), connection.cursor() as cursor:
+        duplicates = _duplicates_reject(cursor, population_import, table)
+        cursor.execute(f"CREATE INDEX ON {table} (line)")
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        staged = cursor.fetchone()[0]
+        population_import.rows_read = rows_read
+        population_import.rows_rejected = rows_rejected + duplicates
+        population_import.rows_staged = staged
+        population_import.staged_at = timezone.now()
+        population_import.status = PopulationImport.Status.MERGING
+        population_import.save(
+            update_fields=["rows_read", "rows_rejected", "rows_staged", "staged_at", "status"]
+        )
+    return None
+
+
+def _refusal_text(exc: Exception, line: int) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return (
+            f"Line {line} is not UTF-8 text, so the file was refused and nothing was "
+            "written. Save it as 'CSV UTF-8' and upload it again."
+        )
+    if isinstance(exc, csv.Error):
+        return f"Line {line} is not valid CSV ({exc}); nothing was written."
+    return f"{exc} Nothing was written."
+
+
+def _rejects_write(cursor, population_import, rejects) -> None:
+    if not rejects:
+        return
+    with cursor.copy(
+        'COPY compensation_populationreject (population_import_id, line, "column", message) '
+        "FROM STDIN"
+    ) as copy:
+        for line, column, message in rejects:
+            copy.write_row((population_import.pk, line, column, message))
+
+
+def _duplicates_reject(cursor, population_import, table: str) -> int:
+    """A file that lists one external id twice keeps the first row; the others are rejects."""
+    cursor.execute(
+        f"""
+        WITH ranked AS (
+            SELECT line, min(line) OVER (PARTITION BY external_id) AS first_line FROM {table}
+        ), gone AS (
+            DELETE FROM {table} s USING ranked r
+            WHERE s.line = r.line AND r.line <> r.first_line
+            RETURNING s.line, r.first_line
+        )
+        INSERT INTO compensation_populationreject (population_import_id, line, "column", message)
+        SELECT %s, line, 'external_id', 'repeats the external id given on line ' || first_line
+        FROM gone
+        """,
+        [population_import.pk],
+    )
+    return cursor.rowcount
+
+
+_MERGE_SQL = """
+WITH merged AS (
+    INSERT INTO compensation_affectedperson AS p
+        (program_id, external_id, {columns}, last_import_id, created_at, updated_at)
+    SELECT %(program)s, external_id, {columns}, %(import)s, now(), now()
+    FROM {table} WHERE line > %(lo)s AND line <= %(hi)s
+    ON CONFLICT (program_id, external_id) DO UPDATE SET
+        {updates}, last_import_id = EXCLUDED.last_import_id, updated_at = EXCLUDED.updated_at
+    WHERE ({old}) IS DISTINCT FROM ({new})
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+"""
+
+
+def _merge(population_import: PopulationImport) -> None:
+    table = _stage_table(population_import)
+    sql = _MERGE_SQL.format(
+        table=table,
+        columns=", ".join(_PERSON_COLUMNS),
+        updates=", ".join(f"{c} = EXCLUDED.{c}" for c in _PERSON_COLUMNS),
+        old=", ".join(f"p.{c}" for c in _PERSON_COLUMNS),
+        new=", ".join(f"EXCLUDED.{c}" for c in _PERSON_COLUMNS),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(line), 0) FROM {table}")
+        last_line = cursor.fetchone()[0]
+    lo = PopulationImport.objects.get(pk=population_import.pk).merged_through_line
+    while lo < last_line:
+        hi = lo + MERGE_CHUNK_LINES
+        started = time.monotonic()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                {
+                    "program": population_import.program_id,
+                    "import": population_import.pk,
+                    "lo": lo,
+                    "hi": hi,
+                },
+            )
+            inserted, updated = cursor.fetchone()
+            cursor.execute(f"SELECT count(*) FROM {table} WHERE line > %s AND line <= %s", [lo, hi])
+            merged = cursor.fetchone()[0]
+            # Progress commits with the chunk: a resumed run never counts a chunk twice.
+            cursor.execute(
+                "UPDATE compensation_populationimport SET merged_through_line = %s, "
+                "rows_merged = rows_merged + %s, rows_inserted = rows_inserted + %s, "
+                "rows_updated = rows_updated + %s WHERE id = %s AND merged_through_line = %s",
+                [hi, merged, inserted, updated, population_import.pk, lo],
+            )
+            if cursor.rowcount != 1:
+                raise RuntimeError("another worker is merging this import; stopping")
+        logger.info(
+            "population import %s merged lines %s-%s in %.2fs",
+            population_import.pk,
+            lo,
+            hi,
+            time.monotonic() - started,
+        )
+        lo = hi
+
+
+def _finish(population_import: PopulationImport) -> PopulationImport:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_stage_table(population_import)}")
+        population_import.refresh_from_db()
+        population_import.status = PopulationImport.Status.DONE
+        population_import.finished_at = timezone.now()
+        population_import.save(update_fields=["status", "finished_at"])
+        audit_record(
+            action="population_import.finish",
+            obj=population_import,
+            actor_label="job:population_import",
+            after={
+                "rows_read": population_import.rows_read,
+                "rows_rejected": population_import.rows_rejected,
+                "rows_inserted": population_import.rows_inserted,
+                "rows_updated": population_import.rows_updated,
+            },
+        )
+    return population_import
+
+
+def population_import_create(
+    *,
+    program,
+    source,
+    original_name: str,
+    actor=None,
+    actor_label: str = "",
+    ip_address: str | None = None,
+    copy_to_store: bool = True,
+) -> PopulationImport:
+    """Check an uploaded file's header, store it under a server-made name, record the import
+    and start it in the background after commit. Raises ImportRefused and writes nothing if
+    the file is not a UTF-8 CSV with the expected header.
+
+    `source` is a binary file object (an upload) or, with copy_to_store=False, a Path to a
+    file already on the server (the management command)."""
+    from django.conf import settings
+
+    from compensation.errors import ImportRefused
+    from compensation.tasks import population_import_run_task
+
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            head = handle.read(65536)
+    else:
+        head = source.read(65536)
+        source.seek(0)
+    try:
+        file_header_check(head)
+    except ValueError as exc:
+        raise ImportRefused(f"{original_name}: {exc}") from exc
+
+    if copy_to_store:
+        settings.IMPORT_ROOT.mkdir(parents=True, exist_ok=True)
+        stored = settings.IMPORT_ROOT / f"population-{uuid.uuid4().hex}.csv"
+        size = 0
+        with stored.open("wb") as out:
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                out.write(chunk)
+                size += len(chunk)
+    else:
+        stored = source.resolve()
+        size = stored.stat().st_size
+
+    with transaction.atomic():
+        population_import = PopulationImport.objects.create(
+            program=program,
+            source_path=str(stored),
+            original_name=original_name[:255],
+            size_bytes=size,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            action="population_import.create",
+            obj=population_import,
+            actor=actor,
+            actor_label=actor_label,
+            ip_address=ip_address,
+            after={"program": program.pk, "file": original_name, "bytes": size},
+        )
+        transaction.on_commit(lambda: population_import_run_task.delay(population_import.pk))
+    return population_import

@@ -1,0 +1,162 @@
+"""The demo program: a Coupang-like breach with four scoped vouchers per person."""
+
+import csv
+import datetime as dt
+import random
+from pathlib import Path
+
+KST = dt.timezone(dt.timedelta(hours=9))
+
+INCIDENT = {
+    "title": "Unauthorized access to customer accounts (demo)",
+    "summary": (
+        "A former employee's signing key was used to read the names, email addresses, phone "
+        "numbers, delivery addresses and some order histories of customer accounts. Payment "
+        "data and passwords were not exposed."
+    ),
+    "detected_at": dt.datetime(2025, 11, 18, 9, 0, tzinfo=KST),
+    "disclosed_at": dt.datetime(2025, 11, 29, 18, 0, tzinfo=KST),
+    "systems_involved": "Account API; order history service",
+    "data_categories": ["name", "email", "phone", "address", "order_history"],
+    "estimated_affected": 3000,
+    "severity": 3,
+    "severity_reasoning": "Contact and address data at scale enables targeted phishing; no "
+    "payment or credential data.",
+    "jurisdictions": ["KR"],
+}
+
+PROGRAM = {
+    "slug": "demo-account-breach-2025",
+    "name": "Account breach compensation (demo)",
+    "currency": "KRW",
+    "budget_minor": 3000 * 50_000 + 50_000_000,
+    "claim_pool_minor": 50_000_000,
+    "status": "open",
+    "claim_opens_at": dt.datetime(2025, 12, 29, 0, 0, tzinfo=KST),
+    "claim_closes_at": dt.datetime(2027, 6, 30, 23, 59, tzinfo=KST),
+    "voucher_valid_from": dt.datetime(2026, 1, 15, 0, 0, tzinfo=KST),
+    "voucher_valid_until": dt.datetime(2026, 4, 15, 23, 59, tzinfo=KST),
+}
+
+AWARD_LINES = [
+    {"code": "store", "service_scope": "store", "amount_minor": 5_000, "position": 1},
+    {"code": "eats", "service_scope": "eats", "amount_minor": 5_000, "position": 2},
+    {"code": "travel", "service_scope": "travel", "amount_minor": 20_000, "position": 3},
+    {"code": "rlux", "service_scope": "rlux", "amount_minor": 20_000, "position": 4},
+]
+
+CLAIM_TYPES = [
+    {
+        "code": "documented-loss",
+        "calculation": "documented",
+        "title": {
+            "en": "Documented out-of-pocket loss",
+            "ko": "증빙된 실손 피해",
+            "zh-hans": "有凭证的实际损失",
+        },
+        "instructions": {
+            "en": "Upload a receipt or bank statement for each cost caused by the breach.",
+            "ko": "유출로 인해 발생한 각 비용의 영수증 또는 은행 거래내역을 올려 주세요.",
+            "zh-hans": "请上传因泄露产生的每笔费用的收据或银行流水。",
+        },
+        "required_documents": ["receipt"],
+        "cap_per_claim_minor": 500_000,
+    },
+    {
+        "code": "time-spent",
+        "calculation": "time_spent",
+        "title": {
+            "en": "Time spent dealing with the breach",
+            "ko": "피해 대응에 쓴 시간",
+            "zh-hans": "处理泄露事件所花的时间",
+        },
+        "instructions": {
+            "en": "Tell us how many hours you spent. Up to 3 hours without documents, up to 10 "
+            "with them.",
+            "ko": "대응에 쓴 시간을 알려 주세요. 증빙 없이 3시간, 증빙이 있으면 10시간까지 "
+            "인정됩니다.",
+            "zh-hans": "请告诉我们您花了多少小时。无凭证最多3小时，有凭证最多10小时。",
+        },
+        "required_documents": [],
+        "hourly_rate_minor": 15_000,
+        "max_hours_documented": 10,
+        "max_hours_undocumented": 3,
+        "cap_per_claim_minor": 150_000,
+    },
+    {
+        "code": "good-faith-purchase",
+        "calculation": "purchase_refund",
+        "title": {
+            "en": "Good-faith purchase of a frozen voucher or card",
+            "ko": "동결된 상품권·카드의 선의 구매",
+            "zh-hans": "善意购买被冻结的券或卡",
+        },
+        "instructions": {
+            "en": "If you bought a voucher or card that was later frozen, upload proof of "
+            "purchase showing the price you paid.",
+            "ko": "구매 후 동결된 상품권이나 카드가 있다면, 지불한 금액이 보이는 구매 증빙을 "
+            "올려 주세요.",
+            "zh-hans": "如果您购买的券或卡后来被冻结，请上传显示所付价格的购买凭证。",
+        },
+        "required_documents": ["proof_of_purchase"],
+        "requires_affected_record": False,
+        "cap_per_claim_minor": 300_000,
+    },
+]
+
+_SURNAMES = ["Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim"]
+_REGIONS = ["seoul", "busan", "incheon", "daegu", "gwangju", "daejeon", "overseas"]
+_SEGMENTS = ["member", "wow", "seller"]
+_CATEGORIES = ["name;email;phone", "name;email;phone;address", "name;email;address;order_history"]
+
+
+def population_csv_write(path: Path, people: int, seed: int = 7) -> Path:
+    """A population file in the import format (with a couple of bad rows to report back)."""
+    rng = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "external_id",
+                "name",
+                "email",
+                "phone",
+                "language",
+                "region",
+                "segment",
+                "data_categories",
+                "account_status",
+            ]
+        )
+        for i in range(1, people + 1):
+            writer.writerow(
+                [
+                    f"CU{i:08d}",
+                    f"{rng.choice(_SURNAMES)} {i}",
+                    f"customer{i}@example.com",
+                    f"010-{rng.randrange(1000, 9999)}-{i % 10000:04d}",
+                    rng.choices(["ko", "en", "zh-hans"], weights=[85, 10, 5])[0],
+                    rng.choice(_REGIONS),
+                    rng.choice(_SEGMENTS),
+                    rng.choice(_CATEGORIES),
+                    rng.choices(["active", "dormant", "closed"], weights=[90, 8, 2])[0],
+                ]
+            )
+        writer.writerow(
+            ["CU-BAD 1", "Bad Row", "not-an-email", "", "ko", "seoul", "member", "email", "active"]
+        )
+        writer.writerow(
+            [
+                "CU99999999",
+                "Bad Lang",
+                "x@example.com",
+                "",
+                "fr",
+                "seoul",
+                "member",
+                "email",
+                "active",
+            ]
+        )
+    return path

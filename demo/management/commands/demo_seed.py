@@ -1,0 +1,118 @@
+"""Load the demo program once, and (every time) make sure the demo operator can sign in."""
+
+import datetime as dt
+import random
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+from accounts.roles import PROGRAM_OPERATOR, SENIOR_REVIEWER
+from claims.models import Claim
+from compensation.hashing import email_hash
+from compensation.models import AwardLine, ClaimType, Incident, Program
+from compensation.services.population_import import (
+    population_import_create,
+    population_import_run,
+)
+from demo import data
+
+DEMO_PEOPLE = 3000
+STAFF = [("operator@demo.local", PROGRAM_OPERATOR), ("reviewer@demo.local", SENIOR_REVIEWER)]
+
+
+class Command(BaseCommand):
+    help = "Load the demo program (idempotent) and print how the demo staff sign in."
+
+    def handle(self, *args, **options):
+        program = Program.objects.filter(slug=data.PROGRAM["slug"]).first()
+        if program is None:
+            program = self._program_create()
+            self._population_load(program)
+            self._claims_create(program)
+            self.stdout.write(f"Demo program loaded: {program.name}")
+        else:
+            self.stdout.write(f"Demo program already loaded: {program.name}")
+        self._staff_ensure()
+
+    @transaction.atomic
+    def _program_create(self) -> Program:
+        incident = Incident.objects.create(**data.INCIDENT)
+        program = Program.objects.create(incident=incident, **data.PROGRAM)
+        for line in data.AWARD_LINES:
+            AwardLine.objects.create(program=program, kind="voucher", **line)
+        for claim_type in data.CLAIM_TYPES:
+            ClaimType.objects.create(program=program, **claim_type)
+        return program
+
+    def _population_load(self, program: Program) -> None:
+        path = data.population_csv_write(settings.IMPORT_ROOT / "demo-population.csv", DEMO_PEOPLE)
+        with path.open("rb") as handle:
+            population_import = population_import_create(
+                program=program,
+                source=handle,
+                original_name=path.name,
+                actor_label="job:demo_seed",
+            )
+        # Run here rather than wait for the worker: the demo must be complete on first page.
+        done = population_import_run(import_id=population_import.pk)
+        self.stdout.write(
+            f"Population: {done.rows_inserted} people imported, {done.rows_rejected} rows "
+            "rejected (the demo file has two bad rows on purpose)."
+        )
+
+    @transaction.atomic
+    def _claims_create(self, program: Program) -> None:
+        rng = random.Random(11)
+        people = list(program.population.order_by("id")[:40])
+        claim_types = list(program.claim_types.order_by("id"))
+        statuses = [s for s, _ in Claim.Status.choices]
+        now = timezone.now()
+        for i, person in enumerate(people):
+            claim_type = claim_types[i % len(claim_types)]
+            status = statuses[i % len(statuses)]
+            submitted = now - dt.timedelta(days=rng.randrange(0, 20), hours=rng.randrange(24))
+            Claim.objects.create(
+                program=program,
+                claim_type=claim_type,
+                person=person,
+                claimant_email_hash=email_hash(person.email),
+                language=person.language,
+                status=status,
+                amount_claimed_minor=rng.randrange(1, 30) * 10_000,
+                due_at=submitted + dt.timedelta(days=14),
+                decided_at=now if status in {"approved", "denied"} else None,
+            )
+
+    def _staff_ensure(self) -> None:
+        password = _demo_password()
+        self.stdout.write(
+            "\nDemo staff sign-in at http://127.0.0.1:8000/admin/ "
+            "(password, then one of the one-time backup codes):"
+        )
+        for email, role in STAFF:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email, password, is_staff=True, full_name=role)
+                user.groups.add(Group.objects.get(name=role))
+                TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+            static, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes")
+            while static.token_set.count() < 5:
+                static.token_set.create(token=StaticToken.random_token())
+            tokens = ", ".join(static.token_set.values_list("token", flat=True)[:5])
+            self.stdout.write(f"  {role}: {email} / {password}  backup codes: {tokens}")
+
+
+def _demo_password() -> str:
+    path = settings.BASE_DIR / ".local" / "secrets" / "demo_password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("demo-" + secrets.token_urlsafe(9))
+        path.chmod(0o600)
+    return path.read_text().strip()

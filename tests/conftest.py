@@ -1,0 +1,48 @@
+import pytest
+from django.db.backends.signals import connection_created
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from tests.factories import UserFactory
+
+
+def otp_login(client, user):
+    """Sign a user in as the admin requires: password *and* a verified second factor."""
+    device = StaticDevice.objects.create(user=user, name="test backup codes")
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def staff_client(client):
+    """A factory: staff_client(role) -> a test client signed in with two factors."""
+
+    def make(role: str | None = None, **user_fields):
+        user = UserFactory(role=role, **user_fields)
+        otp_login(client, user)
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Production serves hashed static files from a manifest built by collectstatic; tests
+    # render templates without running it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def _allow_flush(sender, connection, **kwargs):
+    """Transactional tests flush tables with TRUNCATE; the audit trail refuses TRUNCATE unless
+    the session says otherwise (see audit/migrations/0002_append_only.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET audit.allow_truncate = on")
+
+
+connection_created.connect(_allow_flush)

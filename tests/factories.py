@@ -1,0 +1,88 @@
+import datetime as dt
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.models import User
+from compensation.models import AffectedPerson, AwardLine, ClaimType, Incident, Program
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"staff{n}@example.com")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.groups.add(Group.objects.get(name=extracted))
+        if create:
+            obj.save()
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    summary = "Customer contact data was read by an unauthorized party."
+    detected_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=30))
+    disclosed_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=20))
+    data_categories = ["name", "email"]
+    estimated_affected = 1000
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    incident = factory.SubFactory(IncidentFactory)
+    slug = factory.Sequence(lambda n: f"program-{n}")
+    name = factory.Sequence(lambda n: f"Program {n}")
+    currency = "KRW"
+    budget_minor = 1_000_000_000
+    status = Program.Status.OPEN
+    claim_opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=10))
+    claim_closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=90))
+
+
+class AwardLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AwardLine
+
+    program = factory.SubFactory(ProgramFactory)
+    code = factory.Sequence(lambda n: f"line{n}")
+    kind = "voucher"
+    service_scope = "store"
+    amount_minor = 5_000
+
+
+class ClaimTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClaimType
+
+    program = factory.SubFactory(ProgramFactory)
+    code = factory.Sequence(lambda n: f"type{n}")
+    calculation = ClaimType.Calculation.DOCUMENTED
+    title = {"en": "Documented loss", "ko": "증빙된 실손", "zh-hans": "有凭证的损失"}
+    required_documents = ["receipt"]
+    cap_per_claim_minor = 500_000
+
+
+class AffectedPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AffectedPerson
+
+    program = factory.SubFactory(ProgramFactory)
+    external_id = factory.Sequence(lambda n: f"EXT{n:08d}")
+    name = factory.Sequence(lambda n: f"Person {n}")
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    language = "ko"
+    region = "seoul"
+    segment = "member"
+    data_categories = ["name", "email"]
