@@ -231,6 +231,7 @@ STORAGES = {
 # Uploads live outside the web root and are only served through views that check ownership.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media")))
 IMPORT_ROOT = Path(env.str("IMPORT_ROOT", default=str(BASE_DIR / ".local" / "imports")))
+POPULATION_UPLOAD_MAX_BYTES = env.int("POPULATION_UPLOAD_MAX_BYTES", default=2 * 1024**3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 

@@ -104,6 +104,13 @@ CLAIM_TYPES = [
     },
 ]
 
+POLICY_RULES = {
+    "eligibility": {"account_statuses": ["active", "dormant"]},
+    "proactive": {"award_lines": ["store", "eats", "travel", "rlux"]},
+    "limits": {"per_person_minor": 500_000, "offset_proactive": False},
+}
+POLICY_NOTES = "Every active or dormant affected account gets the four vouchers (50,000 KRW)."
+
 _SURNAMES = ["Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim"]
 _REGIONS = ["seoul", "busan", "incheon", "daegu", "gwangju", "daejeon", "overseas"]
 _SEGMENTS = ["member", "wow", "seller"]

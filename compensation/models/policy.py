@@ -62,7 +62,9 @@ class DryRun(models.Model):
     people_total = models.BigIntegerField(default=0)
     people_eligible = models.BigIntegerField(default=0)
     people_ineligible = models.BigIntegerField(default=0)
-    cost_minor = models.BigIntegerField(default=0)
+    cost_minor = models.BigIntegerField(default=0)  # proactive + claims
+    proactive_cost_minor = models.BigIntegerField(default=0)
+    claims_cost_minor = models.BigIntegerField(default=0)
     budget_minor = models.BigIntegerField(default=0)
     # {"reason code": count} for the ineligible, and decisions for a handful of people.
     outcome_counts = models.JSONField(default=dict)

@@ -92,7 +92,10 @@ class Program(models.Model):
         max_length=10, choices=Allocation.choices, default=Allocation.FIXED
     )
     claim_pool_minor = models.BigIntegerField(null=True, blank=True)
-    per_person_cap_minor = models.BigIntegerField(null=True, blank=True)
+    # Set when the pool is settled: the factor every approved claim amount was scaled by.
+    pool_factor = models.DecimalField(
+        max_digits=12, decimal_places=10, null=True, blank=True, editable=False
+    )
     claim_opens_at = models.DateTimeField(null=True, blank=True)
     claim_closes_at = models.DateTimeField(null=True, blank=True)
     voucher_valid_from = models.DateTimeField(null=True, blank=True)

@@ -190,7 +190,9 @@ def _load(population_import: PopulationImport) -> str | None:
                                 break
                         else:
                             done = True
-                    except (csv.Error, UnicodeDecodeError) as exc:
+                    except UnicodeDecodeError as exc:
+                        return _refusal_text(exc, _first_non_utf8_line(path))
+                    except csv.Error as exc:
                         return _refusal_text(exc, reader.line_num + 1)
                 _rejects_write(cursor, population_import, rejects)
                 rows_read += batch_rows
@@ -213,6 +215,17 @@ def _load(population_import: PopulationImport) -> str | None:
             update_fields=["rows_read", "rows_rejected", "rows_staged", "staged_at", "status"]
         )
     return None
+
+
+def _first_non_utf8_line(path: Path) -> int:
+    """The decoder reads ahead, so its position is not the line; find the line itself."""
+    with path.open("rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
 
 
 def _refusal_text(exc: Exception, line: int) -> str:

@@ -16,7 +16,8 @@ from accounts.models import User
 from accounts.roles import PROGRAM_OPERATOR, SENIOR_REVIEWER
 from claims.models import Claim
 from compensation.hashing import email_hash
-from compensation.models import AwardLine, ClaimType, Incident, Program
+from compensation.models import AwardLine, ClaimType, DryRun, Incident, Program
+from compensation.services.policy import dry_run_execute, policy_draft_create, policy_publish
 from compensation.services.population_import import (
     population_import_create,
     population_import_run,
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         if program is None:
             program = self._program_create()
             self._population_load(program)
+            self._policy_publish(program)
             self._claims_create(program)
             self.stdout.write(f"Demo program loaded: {program.name}")
         else:
@@ -66,6 +68,18 @@ class Command(BaseCommand):
             f"Population: {done.rows_inserted} people imported, {done.rows_rejected} rows "
             "rejected (the demo file has two bad rows on purpose)."
         )
+
+    def _policy_publish(self, program: Program) -> None:
+        policy = policy_draft_create(
+            program=program,
+            rules=data.POLICY_RULES,
+            notes=data.POLICY_NOTES,
+            actor_label="job:demo_seed",
+        )
+        dry_run = DryRun.objects.create(policy=policy, budget_minor=program.budget_minor)
+        dry_run_execute(dry_run_id=dry_run.pk)
+        policy_publish(policy=policy, actor_label="job:demo_seed")
+        self.stdout.write(f"Policy v{policy.number} published after a dry run.")
 
     @transaction.atomic
     def _claims_create(self, program: Program) -> None:

@@ -1,15 +1,8 @@
 from django.contrib import admin
 
 from audit.admin_mixins import AuditedModelAdmin
-from compensation.models import (
-    AffectedPerson,
-    Award,
-    AwardLine,
-    ClaimType,
-    Incident,
-    Program,
-    RegulatorNotice,
-)
+from compensation.admin.forecast import program_forecast_html
+from compensation.models import AwardLine, ClaimType, Incident, Program, RegulatorNotice
 
 
 class RegulatorNoticeInline(admin.TabularInline):
@@ -33,28 +26,15 @@ class ProgramAdmin(AuditedModelAdmin):
     list_display = ["name", "incident", "status", "currency", "budget_minor", "committed_minor"]
     list_select_related = ["incident"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["committed_minor"]
+    readonly_fields = ["committed_minor", "pool_factor", "forecast"]
     inlines = [AwardLineInline]
+
+    @admin.display(description="Cost forecast against the budget")
+    def forecast(self, obj):
+        return program_forecast_html(obj) if obj.pk else "-"
 
 
 @admin.register(ClaimType)
 class ClaimTypeAdmin(AuditedModelAdmin):
     list_display = ["code", "program", "calculation", "cap_per_claim_minor"]
     list_select_related = ["program"]
-
-
-@admin.register(AffectedPerson)
-class AffectedPersonAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "program", "language", "region", "segment", "account_status"]
-    list_filter = ["language", "account_status"]
-    search_fields = ["=external_id"]
-    list_select_related = ["program"]
-    show_full_result_count = False
-
-
-@admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
-    list_display = ["public_id", "program", "source", "kind", "amount_minor", "currency", "status"]
-    list_filter = ["source", "status", "kind"]
-    list_select_related = ["program"]
-    show_full_result_count = False

@@ -1,0 +1,34 @@
+"""The policy engine: pure functions, facts in, a decision out, every rule's result kept.
+
+Nothing here touches the database, the clock or settings; callers gather facts (selectors)
+and record decisions (services). That keeps every decision reproducible from its inputs and
+the policy version that made it.
+"""
+
+from compensation.engine.decide import claim_decide, person_decide
+from compensation.engine.facts import (
+    AwardLineFacts,
+    ClaimDecision,
+    ClaimFacts,
+    ClaimTypeFacts,
+    PersonDecision,
+    PersonFacts,
+    RuleResult,
+)
+from compensation.engine.reasons import reason_text
+from compensation.engine.rules import DEFAULT_RULES, rules_validate
+
+__all__ = [
+    "DEFAULT_RULES",
+    "AwardLineFacts",
+    "ClaimDecision",
+    "ClaimFacts",
+    "ClaimTypeFacts",
+    "PersonDecision",
+    "PersonFacts",
+    "RuleResult",
+    "claim_decide",
+    "person_decide",
+    "reason_text",
+    "rules_validate",
+]

@@ -1,0 +1,61 @@
+"""Reads shared by the admin, the engine's callers and reports."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Sum
+
+from compensation.engine import AwardLineFacts, PersonFacts
+from compensation.models import Award, AwardLine, PolicyVersion, Program
+
+
+def award_line_facts(program: Program) -> list[AwardLineFacts]:
+    return [
+        AwardLineFacts(
+            code=line.code, kind=line.kind, amount_minor=line.amount_minor, count=line.count
+        )
+        for line in AwardLine.objects.filter(program=program).order_by("position", "id")
+    ]
+
+
+def policy_published(program: Program) -> PolicyVersion | None:
+    return PolicyVersion.objects.filter(
+        program=program, status=PolicyVersion.Status.PUBLISHED
+    ).first()
+
+
+def population_profiles(program: Program):
+    """The population grouped by every fact the engine reads about a person: one row per
+    distinct profile with its head count and one example id. Proactive decisions depend on
+    nothing else, so deciding each profile once decides everyone (33.7M people are a few
+    hundred profiles), in one scan the database does."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT account_status, region, segment, data_categories, count(*), min(id)
+            FROM compensation_affectedperson WHERE program_id = %s
+            GROUP BY account_status, region, segment, data_categories
+            """,
+            [program.pk],
+        )
+        for status, region, segment, categories, people, example_id in cursor.fetchall():
+            yield (
+                PersonFacts(
+                    account_status=status,
+                    region=region,
+                    segment=segment,
+                    data_categories=tuple(categories or ()),
+                ),
+                people,
+                example_id,
+            )
+
+
+def award_totals(program: Program) -> dict[str, int]:
+    """Committed money by source and status, for the forecast and the dashboard."""
+    rows = (
+        Award.objects.filter(program=program)
+        .values("source", "status")
+        .annotate(total=Sum("amount_minor"))
+    )
+    return {f"{row['source']}:{row['status']}": row["total"] for row in rows}

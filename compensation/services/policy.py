@@ -1,0 +1,206 @@
+"""Policy versions: drafted, dry-run over the whole population, published, retired."""
+
+from __future__ import annotations
+
+import time
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from audit.services import audit_record
+from compensation import selectors
+from compensation.engine import person_decide, reason_text, rules_validate
+from compensation.errors import PolicyInvalid
+from compensation.models import DryRun, PolicyVersion, Program
+
+SAMPLE_SIZE = 12
+
+
+def policy_rules_check(*, program: Program, rules: object) -> dict:
+    """Validated, complete rules for this program, or PolicyInvalid naming every problem."""
+    codes = set(program.award_lines.values_list("code", flat=True))
+    try:
+        return rules_validate(rules, award_line_codes=codes)
+    except ValueError as exc:
+        raise PolicyInvalid(str(exc)) from exc
+
+
+def policy_draft_create(
+    *,
+    program: Program,
+    rules: object,
+    notes: str = "",
+    actor=None,
+    actor_label: str = "",
+    ip_address: str | None = None,
+) -> PolicyVersion:
+    """A new draft version with the next number. Concurrent drafts get distinct numbers."""
+    checked = policy_rules_check(program=program, rules=rules)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                number = (program.policies.aggregate(n=Max("number"))["n"] or 0) + 1
+                policy = PolicyVersion.objects.create(
+                    program=program,
+                    number=number,
+                    rules=checked,
+                    notes=notes,
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+                audit_record(
+                    action="policy.draft",
+                    obj=policy,
+                    actor=actor,
+                    actor_label=actor_label,
+                    ip_address=ip_address,
+                    after={"number": number, "rules": checked},
+                )
+                return policy
+        except IntegrityError:
+            continue
+    raise PolicyInvalid("Could not number the new version; try again.")
+
+
+def dry_run_request(
+    *, policy: PolicyVersion, actor=None, actor_label: str = "", ip_address: str | None = None
+) -> DryRun:
+    """Record a dry run and start it on a worker after commit."""
+    from compensation.tasks import dry_run_execute_task
+
+    with transaction.atomic():
+        dry_run = DryRun.objects.create(
+            policy=policy,
+            budget_minor=policy.program.budget_minor,
+            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            action="policy.dry_run",
+            obj=dry_run,
+            actor=actor,
+            actor_label=actor_label,
+            ip_address=ip_address,
+            after={"policy": policy.pk},
+        )
+        transaction.on_commit(lambda: dry_run_execute_task.delay(dry_run.pk))
+    return dry_run
+
+
+def dry_run_execute(*, dry_run_id: int) -> DryRun:
+    """Decide every person of the program under the policy, without granting anything:
+    counts, cost against budget, reasons for the ineligible, a sample of explained
+    decisions. Idempotent: a finished dry run is returned as it is."""
+    claimed = DryRun.objects.filter(
+        pk=dry_run_id, status__in=[DryRun.Status.PENDING, DryRun.Status.FAILED]
+    ).update(status=DryRun.Status.RUNNING)
+    dry_run = DryRun.objects.select_related("policy__program").get(pk=dry_run_id)
+    if not claimed:
+        return dry_run
+    started = time.monotonic()
+    policy = dry_run.policy
+    program = policy.program
+    lines = selectors.award_line_facts(program)
+    total = eligible = cost = 0
+    outcomes: dict[str, int] = {}
+    sample: list[dict] = []
+    for facts, people, example_id in selectors.population_profiles(program):
+        decision = person_decide(facts, policy.rules, lines)
+        total += people
+        if decision.eligible:
+            eligible += people
+            cost += decision.amount_minor * people
+            key = "eligible:" + ("+".join(decision.lines) or "nothing")
+        else:
+            key = "ineligible:" + "+".join(decision.failed_codes)
+        outcomes[key] = outcomes.get(key, 0) + people
+        if len(sample) < SAMPLE_SIZE:
+            sample.append(
+                {
+                    "person_id": example_id,
+                    "people_like_this": people,
+                    "profile": {
+                        "account_status": facts.account_status,
+                        "region": facts.region,
+                        "segment": facts.segment,
+                        "data_categories": facts.data_categories,
+                    },
+                    "eligible": decision.eligible,
+                    "amount_minor": decision.amount_minor,
+                    "reasons": [
+                        reason_text(r.code, r.passed, r.params, "en") for r in decision.results
+                    ],
+                }
+            )
+    dry_run.people_total = total
+    dry_run.people_eligible = eligible
+    dry_run.people_ineligible = total - eligible
+    claims = _claims_dry_run(policy)
+    dry_run.proactive_cost_minor = cost
+    dry_run.claims_cost_minor = claims.pop("cost_minor", 0)
+    dry_run.cost_minor = cost + dry_run.claims_cost_minor
+    outcomes["claims"] = claims
+    dry_run.budget_minor = program.budget_minor
+    dry_run.outcome_counts = outcomes
+    dry_run.sample = sample
+    dry_run.seconds = time.monotonic() - started
+    dry_run.status = DryRun.Status.DONE
+    dry_run.finished_at = timezone.now()
+    dry_run.save()
+    return dry_run
+
+
+def _claims_dry_run(policy: PolicyVersion) -> dict:
+    """Existing claims decided under the draft, by whichever app owns claims (registered
+    in compensation.registry; compensation itself does not know the claims app)."""
+    from compensation.registry import CLAIM_DRY_RUNNERS
+
+    summary: dict = {"cost_minor": 0}
+    for runner in CLAIM_DRY_RUNNERS.values():
+        result = runner(policy)
+        summary["cost_minor"] += result.pop("cost_minor", 0)
+        for key, value in result.items():
+            summary[key] = summary.get(key, 0) + value
+    return summary
+
+
+def policy_publish(
+    *, policy: PolicyVersion, actor=None, actor_label: str = "", ip_address: str | None = None
+) -> PolicyVersion:
+    """Publish a draft that has a finished dry run within budget; retire the version it
+    replaces. Refused (PolicyInvalid, nothing changed) otherwise."""
+    with transaction.atomic():
+        locked = PolicyVersion.objects.select_for_update().get(pk=policy.pk)
+        if locked.status != PolicyVersion.Status.DRAFT:
+            raise PolicyInvalid(f"Version {locked.number} is {locked.status}, not a draft.")
+        dry_run = locked.dry_runs.filter(status=DryRun.Status.DONE).order_by("-id").first()
+        if dry_run is None:
+            raise PolicyInvalid("Run a dry run of this version before publishing it.")
+        program = Program.objects.select_for_update().get(pk=locked.program_id)
+        if dry_run.cost_minor > program.budget_minor:
+            raise PolicyInvalid(
+                f"The dry run costs {dry_run.cost_minor} {program.currency}, more than the "
+                f"budget of {program.budget_minor}. Change the rules or the budget first."
+            )
+        previous = PolicyVersion.objects.filter(
+            program=program, status=PolicyVersion.Status.PUBLISHED
+        )
+        retired = list(previous.values_list("number", flat=True))
+        previous.update(status=PolicyVersion.Status.RETIRED)
+        locked.status = PolicyVersion.Status.PUBLISHED
+        locked.published_at = timezone.now()
+        locked.published_by = actor if getattr(actor, "is_authenticated", False) else None
+        locked.save(update_fields=["status", "published_at", "published_by"])
+        audit_record(
+            action="policy.publish",
+            obj=locked,
+            actor=actor,
+            actor_label=actor_label,
+            ip_address=ip_address,
+            after={
+                "number": locked.number,
+                "retired": retired,
+                "dry_run": dry_run.pk,
+                "cost_minor": dry_run.cost_minor,
+            },
+        )
+    return locked
