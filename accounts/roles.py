@@ -18,10 +18,13 @@ _SUPPORT = {
         "view_award",
     ],
     "claims": ["view_claim", "change_claim", "view_claimevent"],
+    # To answer "did you send me this?": the notice, its status and its reference.
+    "notifications": ["view_notice"],
 }
 _SENIOR = {
     "compensation": _SUPPORT["compensation"] + ["view_policyversion"],
     "claims": _SUPPORT["claims"] + ["decide_high_value"],
+    "notifications": _SUPPORT["notifications"],
 }
 _OPERATOR = {
     "compensation": [
@@ -49,6 +52,16 @@ _OPERATOR = {
     ],
     "claims": ["view_claim"],
     "audit": ["view_auditevent"],
+    # Templates are seeded for every kind, channel and language: operators edit, never delete.
+    "notifications": [
+        "view_noticetemplate",
+        "change_noticetemplate",
+        "view_campaign",
+        "add_campaign",
+        "change_campaign",
+        "view_notice",
+        "retry_notice",
+    ],
 }
 
 # Read-only everywhere, including the audit trail.

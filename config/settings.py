@@ -256,6 +256,38 @@ SMS_HTTP_TOKEN = env_secret("SMS_HTTP_TOKEN")
 if SMS_BACKEND == "http" and not SMS_HTTP_URL:
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL.")
 
+# --- Notifications -------------------------------------------------------------------------------
+# Printed in every notice with its reference, so people can check it at <site>/verify/.
+NOTIFICATIONS_SITE_URL = env.str(
+    "NOTIFICATIONS_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else ""
+)
+# The Celery queue of the notifications tasks (the default queue unless workers are split).
+NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="celery")
+NOTIFICATIONS_CHUNK_SIZE = env.int("NOTIFICATIONS_CHUNK_SIZE", default=200)
+# Results of a chunk are written every N messages, so a killed worker re-sends at most N.
+NOTIFICATIONS_FLUSH_EVERY = env.int("NOTIFICATIONS_FLUSH_EVERY", default=50)
+# Messages per second per channel across all workers (0: no limit).
+NOTIFICATIONS_RATE_PER_SECOND = {
+    "email": env.int("NOTIFICATIONS_EMAIL_PER_SECOND", default=200),
+    "sms": env.int("NOTIFICATIONS_SMS_PER_SECOND", default=50),
+}
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
+# A notice "sending" for longer than this had its worker die: it is sent again. Must exceed
+# CELERY_TASK_TIME_LIMIT, or a chunk still being sent could be taken twice (a test checks).
+NOTIFICATIONS_SENDING_TIMEOUT = env.int("NOTIFICATIONS_SENDING_TIMEOUT", default=900)
+NOTIFICATIONS_REDISPATCH_EVERY = env.int("NOTIFICATIONS_REDISPATCH_EVERY", default=30)
+NOTIFICATIONS_BUILD_CHUNK = env.int("NOTIFICATIONS_BUILD_CHUNK", default=50_000)
+NOTIFICATIONS_BUILD_TIME_BUDGET = env.int("NOTIFICATIONS_BUILD_TIME_BUDGET", default=240)
+NOTIFICATIONS_BUILD_STALE = env.int("NOTIFICATIONS_BUILD_STALE", default=900)
+CELERY_BEAT_SCHEDULE = {
+    "notifications-redispatch": {
+        "task": "notifications.redispatch",
+        "schedule": NOTIFICATIONS_REDISPATCH_EVERY,
+        "options": {"queue": NOTIFICATIONS_QUEUE, "expires": NOTIFICATIONS_REDISPATCH_EVERY},
+    },
+}
+
 # --- Security headers ---------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

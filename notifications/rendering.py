@@ -1,0 +1,80 @@
+"""Rendering notice templates, and checking them before they are saved.
+
+Notices are plain text (email and SMS alike), so autoescaping is off: the text is never put
+into HTML. A dedicated engine, without the site's template directories or loaders, is used so
+a notice template cannot include or extend a site template.
+"""
+
+from __future__ import annotations
+
+from django.template import Context, Engine, TemplateSyntaxError
+from django.template.base import Template, VariableNode
+from django.template.defaulttags import ForNode, IfNode
+
+from notifications.kinds import KINDS, REQUIRED_VARIABLES
+
+ENGINE = Engine(autoescape=False, loaders=[], libraries={}, string_if_invalid="")
+
+
+def template_compile(text: str) -> Template:
+    return ENGINE.from_string(text)
+
+
+def _lookup_root(filter_expression) -> str | None:
+    lookups = getattr(getattr(filter_expression, "var", None), "lookups", None)
+    return lookups[0] if lookups else None
+
+
+def _condition_names(condition) -> set[str]:
+    if condition is None:
+        return set()
+    names = {_lookup_root(getattr(condition, "value", None))} - {None}
+    for part in (getattr(condition, "first", None), getattr(condition, "second", None)):
+        names |= _condition_names(part)
+    return names
+
+
+def _variables_used(template: Template) -> set[str]:
+    """Names the template reads from its context (loop variables excluded)."""
+    names: set[str] = set()
+    loop_names: set[str] = {"forloop"}
+    for node in template.nodelist.get_nodes_by_type(VariableNode):
+        names.add(_lookup_root(node.filter_expression))
+    for node in template.nodelist.get_nodes_by_type(IfNode):
+        for condition, _ in node.conditions_nodelists:
+            names |= _condition_names(condition)
+    for node in template.nodelist.get_nodes_by_type(ForNode):
+        names.add(_lookup_root(node.sequence))
+        loop_names.update(node.loopvars)
+    return names - loop_names - {None}
+
+
+def template_problems(*, kind: str, subject: str, body: str) -> list[str]:
+    """What is wrong with a template, in words for the operator: syntax errors, variables the
+    kind does not provide (a typo would print nothing), and required variables left out."""
+    spec = KINDS[kind]
+    problems: list[str] = []
+    used: set[str] = set()
+    for label, text in (("subject", subject), ("body", body)):
+        if not text:
+            continue
+        try:
+            used |= _variables_used(template_compile(text))
+        except TemplateSyntaxError as exc:
+            problems.append(f"The {label} has a template syntax error: {exc}")
+    if problems:
+        return problems
+    unknown = sorted(used - spec.allowed)
+    if unknown:
+        names = ", ".join("{{ " + name + " }}" for name in unknown)
+        allowed = ", ".join(sorted(spec.allowed))
+        problems.append(f"Unknown variables: {names}. This kind provides: {allowed}.")
+    missing = sorted(REQUIRED_VARIABLES - used)
+    if missing:
+        names = ", ".join("{{ " + name + " }}" for name in missing)
+        problems.append(f"Every notice must print {names} so that people can check it is genuine.")
+    return problems
+
+
+def render(template: Template, context: dict) -> str:
+    return template.render(Context(context, autoescape=False)).strip()

@@ -1,0 +1,26 @@
+"""The notifications app's writes. Other apps call `notice_enqueue` inside their own
+transaction; everything else is used by the admin, the tasks and beat."""
+
+from notifications.services.campaigns import (
+    campaign_build,
+    campaign_cancel,
+    campaign_create,
+    campaign_schedule,
+    campaigns_start_due,
+)
+from notifications.services.enqueue import notice_enqueue, notices_dispatch_kick
+from notifications.services.maintenance import notices_redispatch, notices_retry
+from notifications.services.sending import notices_dispatch
+
+__all__ = [
+    "campaign_build",
+    "campaign_cancel",
+    "campaign_create",
+    "campaign_schedule",
+    "campaigns_start_due",
+    "notice_enqueue",
+    "notices_dispatch",
+    "notices_dispatch_kick",
+    "notices_redispatch",
+    "notices_retry",
+]

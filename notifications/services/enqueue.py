@@ -1,0 +1,103 @@
+"""Creating notices: the outbox row in the caller's transaction, the dispatch after commit."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, connection, transaction
+
+from compensation.models import AffectedPerson, Program
+from compensation.models.choices import Language
+from notifications.errors import NotificationError
+from notifications.kinds import KINDS, Channel
+from notifications.models import Notice
+from notifications.services import queueing
+
+DISPATCH_TASK = "notifications.dispatch"
+
+
+def notices_dispatch_kick(*, channel: str) -> bool:
+    """Ask a worker to send what is pending on `channel`, now. Best effort (see queueing)."""
+    return queueing.task_send(DISPATCH_TASK, channel=channel)
+
+
+class _Kick:
+    """An on-commit callback that knows its channel, so a transaction that creates 10,000
+    notices queues one dispatch per channel, not 10,000."""
+
+    def __init__(self, channel: str):
+        self.channel = channel
+
+    def __call__(self) -> None:
+        notices_dispatch_kick(channel=self.channel)
+
+
+def dispatch_after_commit(channel: str) -> None:
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _Kick) and callback.channel == channel:
+            return
+    transaction.on_commit(_Kick(channel))
+
+
+def _context_check(kind: str, context: dict) -> None:
+    if kind not in KINDS:
+        raise NotificationError(f"Unknown notice kind {kind!r}.", code="unknown_kind")
+    missing = sorted(KINDS[kind].variables - set(context))
+    if missing:
+        raise NotificationError(
+            f"A {kind} notice needs {', '.join(missing)} in its context.", code="missing_context"
+        )
+
+
+def notice_enqueue(
+    *,
+    kind: str,
+    channel: str,
+    language: str,
+    to_address: str,
+    context: dict,
+    program: Program | None = None,
+    person: AffectedPerson | None = None,
+    dedupe_key: str | None = None,
+) -> Notice:
+    """Create one notice in the caller's transaction and have it sent after that commits.
+
+    Guarantees: the notice exists if and only if the caller's transaction commits; with a
+    `dedupe_key`, calling again (an event re-run, a concurrent duplicate) returns the first
+    notice and creates nothing; sending starts only after commit. The caller writes the audit
+    row for its event; the notice row itself records what happens to the message."""
+    if not connection.in_atomic_block:
+        raise NotificationError(
+            "notice_enqueue must be called inside the transaction of the event that causes "
+            "the notice (transaction.atomic).",
+            code="outside_transaction",
+        )
+    _context_check(kind, context)
+    if channel not in Channel.values:
+        raise NotificationError(f"Unknown channel {channel!r}.", code="unknown_channel")
+    if language not in Language.values:
+        raise NotificationError(f"Unknown language {language!r}.", code="unknown_language")
+    if not to_address:
+        raise NotificationError("A notice needs an address to go to.", code="no_address")
+    if dedupe_key is not None:
+        existing = Notice.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    try:
+        # A savepoint: a concurrent duplicate leaves the caller's transaction usable.
+        with transaction.atomic():
+            notice = Notice.objects.create(
+                kind=kind,
+                channel=channel,
+                language=language,
+                to_address=to_address,
+                context=context,
+                program=program,
+                person=person,
+                dedupe_key=dedupe_key,
+                priority=Notice.Priority.TRANSACTIONAL,
+            )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return Notice.objects.get(dedupe_key=dedupe_key)
+    dispatch_after_commit(channel)
+    return notice
