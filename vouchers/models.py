@@ -1,2 +1,307 @@
-# Models arrive with this app's issue; the app is registered so its migrations, admin and
-# permissions have a home from the first release.
+"""Vouchers: issuance runs and their chunks, the vouchers, freezes, redemptions, service keys.
+
+A voucher is the instrument of an Award (compensation's ledger): the award is the money, the
+voucher is the single-use code that spends it. Codes are never stored: only a keyed hash
+(HMAC, with the key's version) for look-up and the last four symbols for display.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import BrinIndex
+from django.db import models
+from django.db.models import Q
+
+from compensation.models import AffectedPerson, Award, AwardLine, PolicyVersion, Program
+
+
+class VoucherBatch(models.Model):
+    """One issuance run: who asked, what for, and (in its chunks) what is done."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed: can be resumed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="voucher_batches")
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    award_line_ids = ArrayField(models.BigIntegerField(), help_text="Award lines issued.")
+    segments = ArrayField(
+        models.CharField(max_length=32),
+        default=list,
+        blank=True,
+        help_text="Only people in these segments; empty: every eligible person.",
+    )
+    chunk_size = models.PositiveIntegerField(default=2_000, help_text="People per chunk.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    people_planned = models.BigIntegerField(default=0)
+    vouchers_planned = models.BigIntegerField(default=0)
+    cost_planned_minor = models.BigIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Last time a worker was seen working on it: the periodic re-dispatch wakes stale runs.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "issuance run"
+        permissions = [("issue_vouchers", "Can start and resume voucher issuance runs")]
+        constraints = [
+            models.CheckConstraint(condition=Q(chunk_size__gt=0), name="batch_chunk_size_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} of {self.program_id} ({self.status})"
+
+
+class IssuanceChunk(models.Model):
+    """A range of people of a run. Done in one transaction with its awards and vouchers, so
+    this table is the truth of what is done: a killed worker leaves its chunk pending."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+
+    batch = models.ForeignKey(VoucherBatch, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    person_id_from = models.BigIntegerField()
+    person_id_to = models.BigIntegerField(help_text="Inclusive.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    vouchers_issued = models.PositiveIntegerField(default=0)
+    amount_minor = models.BigIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="chunk_number_unique"),
+            models.CheckConstraint(
+                condition=Q(person_id_to__gte=models.F("person_id_from")),
+                name="chunk_range_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "status"], name="chunk_batch_status_idx")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.number} of run {self.batch_id}"
+
+
+class BatchProfileLine(models.Model):
+    """An eligible population profile of a run and one award line it gets, decided once by
+    the policy engine when the run starts. Chunks join people to these rows in SQL."""
+
+    batch = models.ForeignKey(VoucherBatch, on_delete=models.CASCADE, related_name="profiles")
+    account_status = models.CharField(max_length=10)
+    region = models.CharField(max_length=32)
+    segment = models.CharField(max_length=32)
+    data_categories = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    award_line = models.ForeignKey(AwardLine, on_delete=models.PROTECT, related_name="+")
+    people = models.BigIntegerField(default=0)
+
+
+class VoucherFreeze(models.Model):
+    """One freeze action: why, how the vouchers were chosen, how many. Codes are never kept
+    here, only how many a file listed."""
+
+    class Method(models.TextChoices):
+        RUN = "run", "Every voucher of an issuance run"
+        PEOPLE = "people", "A list of people (external ids)"
+        CODES = "codes", "A file of codes"
+        WINDOW = "window", "Issued within a time window"
+        SELECTION = "selection", "Selected in the admin"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    reason = models.TextField()
+    parameters = models.JSONField(default=dict, blank=True)
+    vouchers_frozen = models.BigIntegerField(default=0)
+    vouchers_unfrozen = models.BigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("freeze_vouchers", "Can freeze, unfreeze, void and reissue vouchers")]
+
+    def __str__(self) -> str:
+        return f"Freeze {self.pk}: {self.vouchers_frozen} vouchers ({self.method})"
+
+
+class Voucher(models.Model):
+    class State(models.TextChoices):
+        ISSUED = "issued", "Issued (usable)"
+        REDEEMED = "redeemed", "Redeemed"
+        FROZEN = "frozen", "Frozen"
+        VOID = "void", "Void (replaced or cancelled)"
+
+    # Indexed by the partial unique constraint below (the live voucher of an award).
+    award = models.ForeignKey(
+        Award, on_delete=models.PROTECT, db_index=False, related_name="vouchers"
+    )
+    # The code is derived from (award, generation); a reissue is the next generation.
+    generation = models.PositiveSmallIntegerField(default=1)
+    batch = models.ForeignKey(
+        VoucherBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers"
+    )
+    # Copies of the award's program and person, for the wallet and freezes. Not database
+    # foreign keys: the award's own key guards them, and every extra per-row check is paid
+    # 135M times at Coupang scale.
+    program = models.ForeignKey(
+        Program, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    person = models.ForeignKey(
+        AffectedPerson,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="vouchers",
+    )
+    service_scope = models.CharField(max_length=40)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    code_hash = models.BinaryField(max_length=16, unique=True, editable=False)
+    hash_key_version = models.PositiveSmallIntegerField(editable=False)
+    derive_key_version = models.PositiveSmallIntegerField(editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ISSUED)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    freeze = models.ForeignKey(
+        VoucherFreeze,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="vouchers",
+    )
+    issued_at = models.DateTimeField()
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="voucher_amount_pos"),
+            models.CheckConstraint(
+                condition=~Q(state="frozen") | Q(freeze__isnull=False),
+                name="voucher_frozen_has_freeze",
+            ),
+            # One usable-or-used voucher per award: a reissue voids the old one first.
+            models.UniqueConstraint(
+                fields=["award"], condition=~Q(state="void"), name="voucher_one_live_per_award"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person"], name="voucher_person_idx"),
+            # Almost every voucher has no freeze: index only those that do.
+            models.Index(
+                fields=["freeze"],
+                condition=Q(freeze__isnull=False),
+                name="voucher_freeze_idx",
+            ),
+            # Issuance appends in time order, so a block-range index answers time windows
+            # for a fraction of a b-tree's upkeep.
+            BrinIndex(fields=["issued_at"], name="voucher_issued_brin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"…{self.last4} ({self.service_scope}, {self.state})"
+
+    @property
+    def masked_code(self) -> str:
+        return f"****-****-****-{self.last4}-*"
+
+
+class ServiceKey(models.Model):
+    """An integrating service's API key: scoped to one service, stored as a hash, shown
+    once at creation, revocable."""
+
+    name = models.CharField(max_length=100)
+    service_scope = models.CharField(max_length=40, help_text="e.g. 'eats'.")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.BinaryField(max_length=32, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["service_scope", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.service_scope}, {self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Redemption(models.Model):
+    class Status(models.TextChoices):
+        LIVE = "live", "Live"
+        REVERSED = "reversed", "Reversed (refund)"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
+    service_key = models.ForeignKey(ServiceKey, on_delete=models.PROTECT, related_name="+")
+    order_reference = models.CharField(max_length=100)
+    customer_ref = models.CharField(max_length=100, blank=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.LIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reverse_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # The second line of the exactly-once guarantee, after the conditional update.
+            models.UniqueConstraint(
+                fields=["voucher"], condition=Q(status="live"), name="redemption_one_live"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_reference} ({self.status})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request made with an Idempotency-Key, replayed for retries."""
+
+    service_key = models.ForeignKey(ServiceKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    operation = models.CharField(max_length=20)
+    request_hash = models.BinaryField(max_length=32)
+    # Filled in the transaction that made the first answer; a concurrent retry waits on the
+    # unique key until then.
+    response_status = models.PositiveSmallIntegerField(default=0)
+    response_body = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service_key", "key"], name="idempotency_key_unique"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]

@@ -1,0 +1,287 @@
+"""Validate, redeem and reverse, for integrating services.
+
+Exactly once: a redeem is one conditional UPDATE (issued, in scope, inside its window; a
+frozen voucher is not 'issued') that must touch one row, backed by the unique live
+redemption. Every refusal looks the same to the caller; the reason goes to the staff log
+with the voucher's id, never the code. An Idempotency-Key makes a retry return the first
+answer: the key's row is inserted first in the redeem's transaction, so a concurrent retry
+waits for that transaction and then reads its answer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from vouchers.errors import CodeMalformed, IdempotencyMismatch, VoucherUnusable
+from vouchers.models import IdempotencyRecord, Redemption, ServiceKey, Voucher
+from vouchers.services import throttle
+from vouchers.services.codes import code_hash_candidates, code_normalize, keyring
+
+logger = logging.getLogger("vouchers.redemption")
+
+UNUSABLE_BODY = {
+    "type": "urn:problem:voucher_unusable",
+    "title": "Voucher cannot be used",
+    "status": 422,
+    "code": "voucher_unusable",
+    "detail": "This voucher code cannot be used.",
+}
+NOT_FOUND_BODY = {
+    "type": "urn:problem:redemption_not_found",
+    "title": "Redemption not found",
+    "status": 404,
+    "code": "redemption_not_found",
+    "detail": "No live or reversed redemption with this id belongs to your service.",
+}
+
+_REDEEM_SQL = """
+UPDATE vouchers_voucher SET state = 'redeemed', state_changed_at = %(now)s
+WHERE code_hash = ANY(%(hashes)s) AND state = 'issued' AND service_scope = %(scope)s
+  AND (valid_from IS NULL OR valid_from <= %(now)s)
+  AND (valid_until IS NULL OR valid_until > %(now)s)
+RETURNING id, amount_minor, currency, valid_until
+"""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the API answers: the status and body, kept as the first answer for retries."""
+
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def _voucher_find(symbols: str) -> Voucher | None:
+    return Voucher.objects.filter(code_hash__in=code_hash_candidates(symbols)).first()
+
+
+def _refusal_reason(voucher: Voucher | None, scope: str, now) -> str:
+    if voucher is None:
+        return "unknown"
+    if voucher.state != Voucher.State.ISSUED:
+        return voucher.state  # redeemed, frozen, void
+    if voucher.service_scope != scope:
+        return "other_service"
+    if voucher.valid_from and voucher.valid_from > now:
+        return "not_yet_valid"
+    if voucher.valid_until and voucher.valid_until <= now:
+        return "expired"
+    return "lost_race"
+
+
+def _refuse(service_key: ServiceKey, customer_ref: str, reason: str, voucher_id=None):
+    # Staff log: the reason and the voucher's id, never the code or the customer.
+    logger.info(
+        "voucher refused: reason=%s voucher=%s service_key=%s",
+        reason,
+        voucher_id or "-",
+        service_key.prefix,
+    )
+    throttle.attempt_failed(service_key_id=service_key.pk, customer_ref=customer_ref)
+    return VoucherUnusable(reason)
+
+
+def voucher_validate(*, service_key: ServiceKey, code: str, customer_ref: str = "") -> dict:
+    """What a cart needs to know about a code it may redeem now. Raises VoucherUnusable
+    (the same for every reason) or Throttled; changes nothing but the failure counters."""
+    throttle.attempts_check(service_key_id=service_key.pk, customer_ref=customer_ref)
+    now = timezone.now()
+    try:
+        symbols = code_normalize(code)
+    except CodeMalformed:
+        raise _refuse(service_key, customer_ref, "malformed") from None
+    voucher = _voucher_find(symbols)
+    reason = _refusal_reason(voucher, service_key.service_scope, now)
+    if reason != "lost_race":
+        raise _refuse(service_key, customer_ref, reason, voucher and voucher.pk)
+    return {
+        "valid": True,
+        "last4": voucher.last4,
+        "service_scope": voucher.service_scope,
+        "amount_minor": voucher.amount_minor,
+        "currency": voucher.currency,
+        "valid_until": voucher.valid_until.isoformat() if voucher.valid_until else None,
+    }
+
+
+def _request_hash(operation: str, **fields: str) -> bytes:
+    ring = keyring()
+    canonical = json.dumps({"op": operation, **fields}, sort_keys=True).encode()
+    return hmac.digest(ring.hash_keys[ring.hash_version], canonical, "sha256")
+
+
+def _replay(record: IdempotencyRecord, request_hash: bytes) -> Answer:
+    if not hmac.compare_digest(bytes(record.request_hash), request_hash):
+        raise IdempotencyMismatch(
+            "This Idempotency-Key was used for a different request; use a new key."
+        )
+    return Answer(status=record.response_status, body=record.response_body, replayed=True)
+
+
+def _idempotency_claim(service_key, key, operation, request_hash) -> IdempotencyRecord | None:
+    """Insert the key's row in the current transaction. Returns the earlier record when the
+    key was already used (after its transaction committed), or None when this call owns it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO vouchers_idempotencyrecord (service_key_id, key, operation, "
+            "request_hash, response_status, response_body, created_at) "
+            "VALUES (%s, %s, %s, %s, 0, '{}', now()) "
+            "ON CONFLICT (service_key_id, key) DO NOTHING RETURNING id",
+            [service_key.pk, key, operation, request_hash],
+        )
+        if cursor.fetchone() is not None:
+            return None
+    return IdempotencyRecord.objects.get(service_key=service_key, key=key)
+
+
+def _idempotency_store(service_key, key: str | None, answer: Answer) -> None:
+    if key:
+        IdempotencyRecord.objects.filter(service_key=service_key, key=key).update(
+            response_status=answer.status, response_body=answer.body
+        )
+
+
+def voucher_redeem(
+    *,
+    service_key: ServiceKey,
+    code: str,
+    order_reference: str,
+    customer_ref: str = "",
+    idempotency_key: str | None = None,
+) -> Answer:
+    """Redeem a code for an order, exactly once. Returns the answer (201 with the
+    redemption, or 422 with the uniform refusal); a retry with the same Idempotency-Key
+    returns the first answer, with other content raises IdempotencyMismatch. Raises Throttled
+    before touching anything when the key or customer has too many failures."""
+    request_hash = _request_hash(
+        "redeem", code=code.strip(), order=order_reference, customer=customer_ref
+    )
+    if idempotency_key:
+        earlier = IdempotencyRecord.objects.filter(
+            service_key=service_key, key=idempotency_key
+        ).first()
+        if earlier is not None and earlier.response_status:
+            return _replay(earlier, request_hash)
+    throttle.attempts_check(service_key_id=service_key.pk, customer_ref=customer_ref)
+    refused: VoucherUnusable | None = None
+    with transaction.atomic(durable=True):
+        if idempotency_key:
+            earlier = _idempotency_claim(service_key, idempotency_key, "redeem", request_hash)
+            if earlier is not None:
+                return _replay(earlier, request_hash)
+        now = timezone.now()
+        try:
+            symbols = code_normalize(code)
+        except CodeMalformed:
+            symbols = None
+        row = None
+        if symbols:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _REDEEM_SQL,
+                    {
+                        "now": now,
+                        "hashes": code_hash_candidates(symbols),
+                        "scope": service_key.service_scope,
+                    },
+                )
+                row = cursor.fetchone()
+        if row is None:
+            voucher = _voucher_find(symbols) if symbols else None
+            reason = _refusal_reason(voucher, service_key.service_scope, now) if symbols else (
+                "malformed"
+            )
+            refused = VoucherUnusable(reason)
+            refused.voucher_id = voucher.pk if voucher else None
+            answer = Answer(status=422, body=UNUSABLE_BODY)
+        else:
+            voucher_id, amount, currency, _valid_until = row
+            redemption = Redemption.objects.create(
+                voucher_id=voucher_id,
+                service_key=service_key,
+                order_reference=order_reference,
+                customer_ref=customer_ref,
+                amount_minor=amount,
+                currency=currency,
+            )
+            audit_record(
+                action="voucher.redeem",
+                object_type="vouchers.voucher",
+                object_id=str(voucher_id),
+                actor_label=f"service:{service_key.prefix}",
+                after={"redemption": redemption.public_id, "order": order_reference},
+            )
+            answer = Answer(status=201, body=redemption_body(redemption, service_key))
+        _idempotency_store(service_key, idempotency_key, answer)
+    if refused is not None:
+        _refuse(service_key, customer_ref, refused.reason, refused.voucher_id)
+    return answer
+
+
+def redemption_body(redemption: Redemption, service_key: ServiceKey) -> dict:
+    return {
+        "redemption_id": str(redemption.public_id),
+        "status": redemption.status,
+        "order_reference": redemption.order_reference,
+        "amount_minor": redemption.amount_minor,
+        "currency": redemption.currency,
+        "service_scope": service_key.service_scope,
+        "redeemed_at": redemption.created_at.isoformat(),
+        "reversed_at": redemption.reversed_at.isoformat() if redemption.reversed_at else None,
+    }
+
+
+def redemption_reverse(
+    *,
+    service_key: ServiceKey,
+    redemption_id: str,
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> Answer:
+    """Reverse a redemption on refund: the voucher is usable again (or frozen, if a freeze
+    caught it while it was redeemed). Only a key of the same service may reverse; reversing
+    twice changes nothing the second time and answers the same."""
+    request_hash = _request_hash("reverse", redemption=str(redemption_id), reason=reason)
+    with transaction.atomic(durable=True):
+        if idempotency_key:
+            earlier = _idempotency_claim(service_key, idempotency_key, "reverse", request_hash)
+            if earlier is not None:
+                return _replay(earlier, request_hash)
+        redemption = (
+            Redemption.objects.select_for_update()
+            .filter(public_id=redemption_id, service_key__service_scope=service_key.service_scope)
+            .first()
+        )
+        if redemption is None:
+            answer = Answer(status=404, body=NOT_FOUND_BODY)
+        else:
+            if redemption.status == Redemption.Status.LIVE:
+                redemption.status = Redemption.Status.REVERSED
+                redemption.reversed_at = timezone.now()
+                redemption.reverse_reason = reason[:200]
+                redemption.save(update_fields=["status", "reversed_at", "reverse_reason"])
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "UPDATE vouchers_voucher SET state = CASE WHEN freeze_id IS NULL "
+                        "THEN 'issued' ELSE 'frozen' END, state_changed_at = now() "
+                        "WHERE id = %s AND state = 'redeemed'",
+                        [redemption.voucher_id],
+                    )
+                audit_record(
+                    action="voucher.reverse",
+                    object_type="vouchers.voucher",
+                    object_id=str(redemption.voucher_id),
+                    actor_label=f"service:{service_key.prefix}",
+                    after={"redemption": redemption.public_id, "reason": reason[:200]},
+                )
+            answer = Answer(status=200, body=redemption_body(redemption, service_key))
+        _idempotency_store(service_key, idempotency_key, answer)
+    return answer
