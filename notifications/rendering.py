@@ -8,12 +8,16 @@ a notice template cannot include or extend a site template.
 from __future__ import annotations
 
 from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import Template, VariableNode
-from django.template.defaulttags import ForNode, IfNode
+from django.template.base import Node, Template, TextNode, VariableNode
+from django.template.defaulttags import CommentNode, ForNode, IfNode
 
 from notifications.kinds import KINDS, REQUIRED_VARIABLES
 
 ENGINE = Engine(autoescape=False, loaders=[], libraries={}, string_if_invalid="")
+
+
+# Notices print values; they never include, load or reach anything else.
+_ALLOWED_NODES = (TextNode, VariableNode, IfNode, ForNode, CommentNode)
 
 
 def template_compile(text: str) -> Template:
@@ -59,9 +63,21 @@ def template_problems(*, kind: str, subject: str, body: str) -> list[str]:
         if not text:
             continue
         try:
-            used |= _variables_used(template_compile(text))
+            template = template_compile(text)
         except TemplateSyntaxError as exc:
             problems.append(f"The {label} has a template syntax error: {exc}")
+            continue
+        used |= _variables_used(template)
+        other_tags = {
+            type(node).__name__
+            for node in template.nodelist.get_nodes_by_type(Node)
+            if not isinstance(node, _ALLOWED_NODES)
+        }
+        if other_tags:
+            problems.append(
+                f"The {label} may use {{{{ variables }}}}, {{% if %}} and {{% for %}} only "
+                f"(found {', '.join(sorted(other_tags))})."
+            )
     if problems:
         return problems
     unknown = sorted(used - spec.allowed)

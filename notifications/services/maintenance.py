@@ -7,7 +7,6 @@ import datetime as dt
 from collections import Counter
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,7 +16,7 @@ from notifications.kinds import Channel
 from notifications.models import Campaign, Notice
 from notifications.services.campaigns import campaign_build_enqueue, campaigns_start_due
 from notifications.services.enqueue import notices_dispatch_kick
-from notifications.services.sending import campaign_finish_if_done
+from notifications.services.sending import campaign_finish_if_done, dispatch_chain_alive
 
 JOB = "job:notifications.redispatch"
 
@@ -67,7 +66,7 @@ def notices_redispatch() -> dict[str, int]:
         due = Notice.objects.filter(
             status=Notice.Status.PENDING, channel=channel, next_attempt_at__lte=now
         ).exists()
-        if due and not _dispatch_alive(channel):
+        if due and not dispatch_chain_alive(channel):
             kicked += int(notices_dispatch_kick(channel=channel))
     started = campaigns_start_due()
     stale = now - dt.timedelta(seconds=settings.NOTIFICATIONS_BUILD_STALE)
@@ -83,15 +82,6 @@ def notices_redispatch() -> dict[str, int]:
         "started": started,
         "rebuilt": rebuilt,
     }
-
-
-def _dispatch_alive(channel: str) -> bool:
-    """A dispatch ran on this channel within two re-dispatch periods: it keeps itself going
-    while chunks are full, so another one would only queue a duplicate chain."""
-    try:
-        return bool(cache.get(f"notifications:dispatch-alive:{channel}"))
-    except Exception:  # Redis is down: then the dispatch cannot be queued either
-        return False
 
 
 def notices_retry(*, notice_ids: list[int], actor, ip_address: str | None = None) -> int:

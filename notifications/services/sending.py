@@ -9,6 +9,7 @@ claim, so a row that was re-dispatched meanwhile is never overwritten by a late 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import random
 from collections import Counter
@@ -36,12 +37,14 @@ from notifications.services.enqueue import notices_dispatch_kick
 
 logger = logging.getLogger(__name__)
 
+_CHAIN_KEY = "notifications:dispatch-chain:{channel}"
+
 _CLAIM_SQL = """
 UPDATE notifications_notice AS n
-SET status = 'sending', claimed_at = now(), attempts = n.attempts + 1
+SET status = 'sending', claimed_at = statement_timestamp(), attempts = n.attempts + 1
 WHERE n.id IN (
     SELECT id FROM notifications_notice
-    WHERE status = 'pending' AND channel = %s AND next_attempt_at <= now()
+    WHERE status = 'pending' AND channel = %s AND next_attempt_at <= statement_timestamp()
     ORDER BY priority, next_attempt_at, id
     LIMIT %s
     FOR UPDATE SKIP LOCKED
@@ -115,7 +118,11 @@ def _claim(channel: str, size: int) -> tuple[list[_Claimed], dt.datetime | None]
         rows = cursor.fetchall()
     if not rows:
         return [], None
-    return [_Claimed(*row[:9]) for row in rows], rows[0][9]
+    claimed = [_Claimed(*row[:9]) for row in rows]
+    for notice in claimed:  # Django leaves jsonb undecoded on raw cursors
+        if isinstance(notice.context, str):
+            notice.context = json.loads(notice.context)
+    return claimed, rows[0][9]
 
 
 def _templates(channel: str, claimed: list[_Claimed]) -> dict[tuple[str, str], tuple]:
@@ -157,18 +164,37 @@ def notices_dispatch(*, channel: str, chunk_size: int | None = None) -> int:
     this claim still holds the row; transient errors go back to pending with backoff until
     NOTIFICATIONS_MAX_ATTEMPTS, permanent errors fail at once."""
     size = chunk_size or settings.NOTIFICATIONS_CHUNK_SIZE
-    cache.set(
-        f"notifications:dispatch-alive:{channel}", 1, settings.NOTIFICATIONS_REDISPATCH_EVERY * 2
-    )
     claimed, claimed_at = _claim(channel, size)
+    full = len(claimed) == size
+    _chain_mark(channel, alive=full)
     if not claimed:
         return 0
-    if len(claimed) == size:
+    if full:
         notices_dispatch_kick(channel=channel)
     results = _Results(claimed_at=claimed_at)
     _send_chunk(channel, claimed, results)
     _results_write(results)
     return len(claimed)
+
+
+def dispatch_chain_alive(channel: str) -> bool:
+    """A dispatch on this channel found a full chunk lately, so it keeps itself going: the
+    periodic re-dispatch need not start another chain."""
+    try:
+        return bool(cache.get(_CHAIN_KEY.format(channel=channel)))
+    except Exception:  # Redis is down: then nothing can be queued anyway
+        return False
+
+
+def _chain_mark(channel: str, *, alive: bool) -> None:
+    key = _CHAIN_KEY.format(channel=channel)
+    try:
+        if alive:
+            cache.set(key, 1, settings.NOTIFICATIONS_REDISPATCH_EVERY * 2)
+        else:
+            cache.delete(key)
+    except Exception:  # only an optimisation of the re-dispatch; never stop sending for it
+        logger.warning("could not mark the %s dispatch chain", channel)
 
 
 def _send_chunk(channel: str, claimed: list[_Claimed], results: _Results) -> None:

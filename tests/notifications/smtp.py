@@ -1,0 +1,67 @@
+"""A real SMTP server in the test process (aiosmtpd on loopback) that counts what arrives."""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+from collections import Counter
+from email import policy
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class CountingHandler:
+    """Accepts every message; refuses recipients on bad.example (550, permanent) and defers
+    those on busy.example (451, transient)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_reference: Counter[str] = Counter()
+        self.messages: list[email.message.EmailMessage] = []
+        self.keep_messages = True
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@bad.example"):
+            return "550 5.1.1 No such user"
+        if address.endswith("@busy.example"):
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.by_reference[message["X-Notice-Reference"]] += 1
+            if self.keep_messages:
+                self.messages.append(message)
+        return "250 Message accepted"
+
+    @property
+    def total(self) -> int:
+        with self.lock:
+            return sum(self.by_reference.values())
+
+    def duplicates(self) -> int:
+        with self.lock:
+            return sum(count - 1 for count in self.by_reference.values() if count > 1)
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.handler = CountingHandler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.controller.stop()

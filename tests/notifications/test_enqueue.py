@@ -1,0 +1,120 @@
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from notifications.errors import NotificationError
+from notifications.models import Notice
+from notifications.references import ALPHABET
+from notifications.services import notice_enqueue
+from tests.factories import AffectedPersonFactory
+
+pytestmark = pytest.mark.django_db
+
+DECISION = {"claim_reference": "C-1", "decision_summary": "Approved: 30,000 KRW"}
+
+
+def _enqueue(**overrides) -> Notice:
+    fields = {
+        "kind": "decision",
+        "channel": "email",
+        "language": "ko",
+        "to_address": "kim@example.com",
+        "context": DECISION,
+    }
+    return notice_enqueue(**{**fields, **overrides})
+
+
+def test_enqueue_outside_a_transaction_is_refused_and_creates_nothing(monkeypatch):
+    monkeypatch.setattr(type(connection), "in_atomic_block", False, raising=False)
+    with pytest.raises(NotificationError) as error:
+        _enqueue()
+    assert error.value.code == "outside_transaction"
+    monkeypatch.undo()
+    assert not Notice.objects.exists()
+
+
+def test_enqueue_creates_a_pending_notice_and_dispatches_only_after_commit(
+    queued, django_capture_on_commit_callbacks
+):
+    person = AffectedPersonFactory()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notice = _enqueue(person=person, program=person.program)
+        assert queued == []
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.PENDING
+    assert notice.priority == Notice.Priority.TRANSACTIONAL
+    assert len(notice.reference) == 16 and set(notice.reference) <= set(ALPHABET)
+    assert queued == [("notifications.dispatch", {"channel": "email"})]
+
+
+def test_one_transaction_with_many_notices_queues_one_dispatch_per_channel(
+    queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for n in range(50):
+            _enqueue(to_address=f"p{n}@example.com")
+        _enqueue(channel="sms", to_address="010-1234-5678")
+    assert Notice.objects.count() == 51
+    assert sorted(kwargs["channel"] for _, kwargs in queued) == ["email", "sms"]
+
+
+def test_a_rolled_back_event_leaves_no_notice_and_queues_nothing(
+    queued, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _enqueue()
+        raise RuntimeError("the event failed")
+    assert not Notice.objects.exists()
+    assert queued == []
+
+
+def test_the_same_dedupe_key_returns_the_first_notice_and_creates_nothing():
+    with transaction.atomic():
+        first = _enqueue(dedupe_key="claim:1:decision")
+        again = _enqueue(dedupe_key="claim:1:decision", to_address="other@example.com")
+    assert again.pk == first.pk
+    assert Notice.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"context": {"claim_reference": "C-1"}}, "missing_context"),
+        ({"kind": "postcard"}, "unknown_kind"),
+        ({"channel": "pigeon"}, "unknown_channel"),
+        ({"language": "fr"}, "unknown_language"),
+        ({"to_address": ""}, "no_address"),
+    ],
+)
+def test_a_bad_notice_is_refused_and_nothing_is_written(overrides, code):
+    with pytest.raises(NotificationError) as error, transaction.atomic():
+        _enqueue(**overrides)
+    assert error.value.code == code
+    assert not Notice.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_events_with_one_dedupe_key_create_one_notice():
+    barrier = threading.Barrier(4)
+    ids: list[int] = []
+
+    def event() -> None:
+        try:
+            with transaction.atomic():
+                barrier.wait(timeout=10)
+                ids.append(_enqueue(dedupe_key="claim:7:decision").pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=event) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(ids) == 4 and len(set(ids)) == 1
+    assert Notice.objects.filter(dedupe_key="claim:7:decision").count() == 1

@@ -1,0 +1,60 @@
+import threading
+import time
+import uuid
+from collections import Counter
+
+import pytest
+
+from notifications.models import Notice
+from notifications.ratelimit import RateLimiterUnavailable, rate_acquire
+from notifications.services import notices_dispatch
+from tests.notifications.factories import NoticeFactory
+from tests.notifications.smtp import free_port
+
+
+@pytest.fixture
+def own_keys(settings):
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"t{uuid.uuid4().hex[:8]}"}
+    }
+
+
+def test_the_rate_holds_across_concurrent_workers(settings, own_keys):
+    settings.NOTIFICATIONS_RATE_PER_SECOND = {"email": 40, "sms": 0}
+    granted_per_second: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def worker() -> None:
+        left = 30
+        while left:
+            granted = rate_acquire(channel="email", wanted=min(left, 15))
+            with lock:
+                granted_per_second[int(time.time())] += granted
+            left -= granted
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(granted_per_second.values()) == 120
+    assert max(granted_per_second.values()) <= 40
+
+
+def test_zero_means_no_limit(settings):
+    settings.NOTIFICATIONS_RATE_PER_SECOND = {"email": 0}
+    assert rate_acquire(channel="email", wanted=10_000) == 10_000
+
+
+@pytest.mark.django_db
+def test_without_redis_nothing_is_sent_and_the_chunk_waits_uncounted(settings, smtp_server):
+    settings.NOTIFICATIONS_RATE_PER_SECOND = {"email": 100, "sms": 0}
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens
+    notice = NoticeFactory()
+    with pytest.raises(RateLimiterUnavailable):
+        rate_acquire(channel="email", wanted=1)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    notices_dispatch(channel="email")
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.PENDING and notice.attempts == 0
+    assert smtp_server.total == 0
