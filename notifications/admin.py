@@ -216,10 +216,14 @@ class CampaignAdmin(admin.ModelAdmin):
                 audience_params=data["audience_params"],
                 context=data.get("context") or {},
                 actor=request.user,
+                ip_address=client_ip(request),
             )
             if data.get("scheduled_for"):
                 campaign = campaign_schedule(
-                    campaign=campaign, scheduled_for=data["scheduled_for"], actor=request.user
+                    campaign=campaign,
+                    scheduled_for=data["scheduled_for"],
+                    actor=request.user,
+                    ip_address=client_ip(request),
                 )
         except NotificationError as exc:
             raise ValidationError(exc.message) from exc
@@ -232,13 +236,22 @@ class CampaignAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda c: campaign_schedule(
-                campaign=c, scheduled_for=timezone.now(), actor=request.user
+                campaign=c,
+                scheduled_for=timezone.now(),
+                actor=request.user,
+                ip_address=client_ip(request),
             ),
         )
 
     @admin.action(description="Cancel", permissions=["change"])
     def cancel(self, request, queryset):
-        self._each(request, queryset, lambda c: campaign_cancel(campaign=c, actor=request.user))
+        self._each(
+            request,
+            queryset,
+            lambda c: campaign_cancel(
+                campaign=c, actor=request.user, ip_address=client_ip(request)
+            ),
+        )
 
     def _each(self, request, queryset, action) -> None:
         for campaign in queryset:

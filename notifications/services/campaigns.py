@@ -56,6 +56,7 @@ def campaign_create(
     audience_params: dict | None = None,
     context: dict | None = None,
     actor,
+    ip_address: str | None = None,
 ) -> Campaign:
     """A draft campaign, checked: the audience exists with its parameters, and the context has
     every variable the kind's templates need. Audited."""
@@ -71,7 +72,8 @@ def campaign_create(
         raise NotificationError(
             f"The context needs values for: {', '.join(missing)}.", code="missing_context"
         )
-    with transaction.atomic(durable=True):
+    # Not durable: the admin calls this inside its own transaction.
+    with transaction.atomic():
         campaign = Campaign.objects.create(
             name=name,
             program=program,
@@ -86,15 +88,19 @@ def campaign_create(
             action="campaign.create",
             obj=campaign,
             actor=actor,
+            ip_address=ip_address,
             actor_label="" if getattr(actor, "pk", None) else "job:notifications",
             after=audit_snapshot(campaign),
         )
     return campaign
 
 
-def campaign_schedule(*, campaign: Campaign, scheduled_for: dt.datetime, actor) -> Campaign:
+def campaign_schedule(
+    *, campaign: Campaign, scheduled_for: dt.datetime, actor, ip_address: str | None = None
+) -> Campaign:
     """Schedule a draft campaign. Due now (or in the past): the build starts after commit."""
-    with transaction.atomic(durable=True):
+    # Not durable: the admin calls this inside its own transaction.
+    with transaction.atomic():
         changed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
             status=Campaign.Status.SCHEDULED, scheduled_for=scheduled_for, updated_at=timezone.now()
         )
@@ -105,6 +111,7 @@ def campaign_schedule(*, campaign: Campaign, scheduled_for: dt.datetime, actor) 
             action="campaign.schedule",
             obj=campaign,
             actor=actor,
+            ip_address=ip_address,
             after={"scheduled_for": scheduled_for},
         )
         if scheduled_for <= timezone.now():
@@ -112,7 +119,7 @@ def campaign_schedule(*, campaign: Campaign, scheduled_for: dt.datetime, actor) 
     return campaign
 
 
-def campaign_cancel(*, campaign: Campaign, actor) -> Campaign:
+def campaign_cancel(*, campaign: Campaign, actor, ip_address: str | None = None) -> Campaign:
     """Stop a campaign: no more notices are created, and its unsent notices fail as
     'campaign cancelled' when a worker reaches them (no 30M-row UPDATE here)."""
     live = [
@@ -121,7 +128,8 @@ def campaign_cancel(*, campaign: Campaign, actor) -> Campaign:
         Campaign.Status.BUILDING,
         Campaign.Status.SENDING,
     ]
-    with transaction.atomic(durable=True):
+    # Not durable: the admin calls this inside its own transaction.
+    with transaction.atomic():
         changed = Campaign.objects.filter(pk=campaign.pk, status__in=live).update(
             status=Campaign.Status.CANCELLED, finished_at=timezone.now(), updated_at=timezone.now()
         )
@@ -133,6 +141,7 @@ def campaign_cancel(*, campaign: Campaign, actor) -> Campaign:
             action="campaign.cancel",
             obj=campaign,
             actor=actor,
+            ip_address=ip_address,
             before={"status": before},
             after={"status": campaign.status},
         )

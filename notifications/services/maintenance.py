@@ -87,7 +87,8 @@ def notices_redispatch() -> dict[str, int]:
 def notices_retry(*, notice_ids: list[int], actor, ip_address: str | None = None) -> int:
     """Send failed notices again (staff action): back to pending with a fresh attempt budget.
     Only failed notices move; audited."""
-    with transaction.atomic(durable=True):
+    # Not durable: the admin calls this inside its own transaction.
+    with transaction.atomic():
         failed = list(
             Notice.objects.select_for_update()
             .filter(pk__in=notice_ids, status=Notice.Status.FAILED)
