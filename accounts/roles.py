@@ -6,6 +6,7 @@ permissions, so the groups in every database match this table.
 
 SUPPORT_AGENT = "Support agent"
 SENIOR_REVIEWER = "Senior reviewer"
+OUTSIDE_EXPERT = "Outside expert"
 PROGRAM_OPERATOR = "Program operator"
 AUDITOR = "Auditor"
 
@@ -17,7 +18,13 @@ _SUPPORT = {
         "view_affectedperson",
         "view_award",
     ],
-    "claims": ["view_claim", "change_claim", "view_claimevent"],
+    "claims": [
+        "view_claim",
+        "change_claim",
+        "view_claimevent",
+        "view_claimdocument",
+        "view_cannedresponse",
+    ],
     # To answer "did you send me this?": the notice, its status and its reference.
     "notifications": ["view_notice"],
 }
@@ -50,7 +57,12 @@ _OPERATOR = {
         "view_affectedperson",
         "view_award",
     ],
-    "claims": ["view_claim"],
+    "claims": [
+        "view_claim",
+        "view_cannedresponse",
+        "add_cannedresponse",
+        "change_cannedresponse",
+    ],
     "audit": ["view_auditevent"],
     # Templates are seeded for every kind, channel and language: operators edit, never delete.
     "notifications": [
@@ -64,11 +76,29 @@ _OPERATOR = {
     ],
 }
 
+# Vouchers: operators run issuance, freeze and manage service keys; agents and reviewers look
+# vouchers up for a customer on the phone.
+_VOUCHERS_READ = ["view_voucher", "view_voucherbatch", "view_voucherfreeze", "view_redemption"]
+_SUPPORT["vouchers"] = _VOUCHERS_READ
+_SENIOR["vouchers"] = _VOUCHERS_READ
+_OPERATOR["vouchers"] = [
+    *_VOUCHERS_READ,
+    "issue_vouchers",
+    "freeze_vouchers",
+    "view_servicekey",
+    "add_servicekey",
+    "change_servicekey",
+]
+
 # Read-only everywhere, including the audit trail.
 _AUDITOR_APPS = ["accounts", "audit", "compensation", "claims", "vouchers", "notifications"]
 
+# Sees only the claims referred to them (claims.selectors.queue_for) and adds notes.
+_EXPERT = {"claims": ["view_claim", "view_claimevent", "view_claimdocument"]}
+
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     SUPPORT_AGENT: _SUPPORT,
+    OUTSIDE_EXPERT: _EXPERT,
     SENIOR_REVIEWER: _SENIOR,
     PROGRAM_OPERATOR: _OPERATOR,
 }

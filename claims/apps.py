@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = "Claims"
+
+    def ready(self) -> None:
+        # Compensation never imports claims: claims plugs into its explicit registry.
+        from claims.services.pool import claims_dry_run, pool_entitled_minor
+        from compensation.registry import CLAIM_DRY_RUNNERS, POOL_ENTITLEMENTS
+
+        CLAIM_DRY_RUNNERS["claims"] = claims_dry_run
+        POOL_ENTITLEMENTS["claims"] = pool_entitled_minor

@@ -325,3 +325,39 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Claims -----------------------------------------------------------------------------------------
+CLAIMS_UPLOAD_MAX_BYTES = env.int("CLAIMS_UPLOAD_MAX_BYTES", default=10 * 1024**2)
+CLAIMS_UPLOADS_PER_CLAIM = env.int("CLAIMS_UPLOADS_PER_CLAIM", default=10)
+# Approvals above this amount (minor units) need a second approver with claims.decide_high_value.
+CLAIMS_SECOND_APPROVER_MINOR = env.int("CLAIMS_SECOND_APPROVER_MINOR", default=300_000)
+CLAIMS_APPEAL_DAYS = env.int("CLAIMS_APPEAL_DAYS", default=30)
+CLAIMS_INFO_DAYS = env.int("CLAIMS_INFO_DAYS", default=14)
+# Target hours per status (the SLA clock restarts at each change of status).
+CLAIMS_SLA_HOURS = {
+    "submitted": env.int("CLAIMS_SLA_SUBMITTED_HOURS", default=72),
+    "in_review": env.int("CLAIMS_SLA_IN_REVIEW_HOURS", default=120),
+    "referred": env.int("CLAIMS_SLA_REFERRED_HOURS", default=240),
+    "pending_approval": env.int("CLAIMS_SLA_PENDING_APPROVAL_HOURS", default=48),
+    "appealed": env.int("CLAIMS_SLA_APPEALED_HOURS", default=240),
+}
+CLAIMS_SLA_DUE_SOON_HOURS = env.int("CLAIMS_SLA_DUE_SOON_HOURS", default=24)
+CLAIMS_SIGNIN_CODE_DIGITS = env.int("CLAIMS_SIGNIN_CODE_DIGITS", default=6)
+CLAIMS_SIGNIN_CODE_TTL_SECONDS = env.int("CLAIMS_SIGNIN_CODE_TTL_SECONDS", default=600)
+CLAIMS_SIGNIN_MAX_ATTEMPTS = env.int("CLAIMS_SIGNIN_MAX_ATTEMPTS", default=5)
+# Atomic Redis counters: (limit, window seconds).
+CLAIMS_THROTTLES = {
+    "signin_address": (env.int("CLAIMS_SIGNIN_PER_ADDRESS_HOUR", default=5), 3600),
+    "signin_network": (env.int("CLAIMS_SIGNIN_PER_NETWORK_HOUR", default=30), 3600),
+    "verify_network": (env.int("CLAIMS_VERIFY_PER_NETWORK_HOUR", default=60), 3600),
+    "submit_network": (env.int("CLAIMS_SUBMIT_PER_NETWORK_HOUR", default=20), 3600),
+    "submit_identity": (env.int("CLAIMS_SUBMIT_PER_IDENTITY_HOUR", default=5), 3600),
+}
+# Claims from one network within a day above which a claim carries the "network burst" signal.
+CLAIMS_NETWORK_SIGNAL_COUNT = env.int("CLAIMS_NETWORK_SIGNAL_COUNT", default=5)
+CLAIMS_QUEUE_PAGE_SIZE = env.int("CLAIMS_QUEUE_PAGE_SIZE", default=50)
+CELERY_BEAT_SCHEDULE["claims-flag-overdue"] = {
+    "task": "claims.flag_overdue",
+    "schedule": env.int("CLAIMS_OVERDUE_CHECK_EVERY", default=900),
+    "options": {"expires": 600},
+}

@@ -86,3 +86,48 @@ class AffectedPersonFactory(factory.django.DjangoModelFactory):
     region = "seoul"
     segment = "member"
     data_categories = ["name", "email"]
+
+
+# --- Claims -----------------------------------------------------------------------------------
+
+
+def published_policy(program, rules: dict | None = None):
+    """A published policy version with complete rules (DEFAULT_RULES merged with `rules`)."""
+    from compensation.engine import rules_validate
+    from compensation.models import PolicyVersion
+
+    return PolicyVersion.objects.create(
+        program=program,
+        number=(program.policies.count() + 1),
+        status=PolicyVersion.Status.PUBLISHED,
+        rules=rules_validate(rules or {}),
+        published_at=timezone.now(),
+    )
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "claims.Claim"
+
+    program = factory.SubFactory(ProgramFactory)
+    claim_type = factory.SubFactory(ClaimTypeFactory, program=factory.SelfAttribute("..program"))
+    person = factory.SubFactory(AffectedPersonFactory, program=factory.SelfAttribute("..program"))
+    claimant_email_hash = factory.LazyAttribute(
+        lambda o: __import__("compensation.hashing").hashing.email_hash(o.person.email)
+        if o.person
+        else __import__("os").urandom(32)
+    )
+    language = "en"
+    status = "submitted"
+    amount_claimed_minor = 50_000
+    due_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=3))
+
+
+class CannedResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "claims.CannedResponse"
+
+    code = factory.Sequence(lambda n: f"canned-{n}")
+    language = "en"
+    title = "Missing receipt"
+    body = "Please upload a receipt."

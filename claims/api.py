@@ -1,0 +1,143 @@
+"""The claims REST API: a claimant's own claims (their claimant session), and the staff queue
+(a staff session that passed the second factor). Another person's claim answers 404, like a
+claim that does not exist. Errors are problem+json bodies with a stable `code`."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from claims.models import Claim
+from claims.selectors import claim_of, claims_of, queue_filter, queue_for
+from claims.serializers import ClaimantClaimSerializer, QueueClaimSerializer
+from compensation.claimant_session import claimant_get
+
+
+def _problem(exc: Exception, status: int, code: str) -> Response:
+    detail = getattr(exc, "detail", None) or str(exc) or code
+    return Response(
+        {"type": f"about:blank#{code}", "title": str(detail), "status": status, "code": code},
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
+class ProblemMixin:
+    def handle_exception(self, exc):
+        if isinstance(exc, Http404 | NotFound):
+            return _problem(NotFound("Not found."), 404, "not_found")
+        if isinstance(exc, NotAuthenticated):
+            return _problem(exc, 401, "not_authenticated")
+        if isinstance(exc, PermissionDenied):
+            return _problem(exc, 403, "forbidden")
+        if isinstance(exc, APIException):
+            return _problem(exc, exc.status_code, exc.default_code)
+        return super().handle_exception(exc)
+
+
+class IsClaimant(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        claimant = claimant_get(request._request)
+        if claimant is None or claimant.email_hash is None:
+            raise NotAuthenticated("Sign in with a one-time code first.")
+        request._request.claimant = claimant
+        return True
+
+
+class IsVerifiedStaff(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_staff and user.is_verified()):
+            raise NotAuthenticated("Sign in to the admin with your second factor first.")
+        return user.has_perm("claims.view_claim")
+
+
+class _Cursor(CursorPagination):
+    page_size = 50
+    ordering = "-submitted_at"
+
+
+class ClaimantClaimList(ProblemMixin, generics.ListAPIView):
+    """The signed-in claimant's own claims."""
+
+    authentication_classes: list = []
+    permission_classes = [IsClaimant]
+    serializer_class = ClaimantClaimSerializer
+    pagination_class = _Cursor
+
+    def get_queryset(self):
+        return claims_of(self.request._request.claimant)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "language": self.request.LANGUAGE_CODE}
+
+
+class ClaimantClaimDetail(ProblemMixin, generics.RetrieveAPIView):
+    authentication_classes: list = []
+    permission_classes = [IsClaimant]
+    serializer_class = ClaimantClaimSerializer
+
+    def get_object(self):
+        return claim_of(self.request._request.claimant, self.kwargs["reference"])
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "language": self.request.LANGUAGE_CODE}
+
+
+_QUEUE_PARAMS = [
+    OpenApiParameter("status", str, enum=[s for s, _ in Claim.Status.choices]),
+    OpenApiParameter("claim_type", str),
+    OpenApiParameter("risk", str, enum=[r for r, _ in Claim.Risk.choices]),
+    OpenApiParameter("sla", str, enum=["due_soon", "overdue"]),
+    OpenApiParameter("assigned", str, enum=["me", "nobody"]),
+    OpenApiParameter("ordering", str, enum=["age", "-age", "risk", "-risk"]),
+]
+_ORDERING = {"age": "submitted_at", "-age": "-submitted_at", "risk": "score", "-risk": "-score"}
+
+
+class QueueCursor(CursorPagination):
+    page_size = 50
+
+    def get_ordering(self, request, queryset, view):
+        field = _ORDERING.get(request.query_params.get("ordering", "age"), "submitted_at")
+        return (field, "id" if not field.startswith("-") else "-id")
+
+
+class StaffQueue(ProblemMixin, generics.ListAPIView):
+    """The review queue, with the admin's filters and sorting (age, risk)."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsVerifiedStaff]
+    serializer_class = QueueClaimSerializer
+    pagination_class = QueueCursor
+
+    @extend_schema(parameters=_QUEUE_PARAMS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return queue_filter(
+            queue_for(self.request.user),
+            status=params.get("status", ""),
+            claim_type=params.get("claim_type", ""),
+            risk=params.get("risk", ""),
+            sla=params.get("sla", ""),
+            assigned=params.get("assigned", ""),
+            user=self.request.user,
+        )
+
+
+class StaffClaimDetail(ProblemMixin, generics.RetrieveAPIView):
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsVerifiedStaff]
+    serializer_class = QueueClaimSerializer
+    lookup_field = "reference"
+
+    def get_queryset(self):
+        return queue_for(self.request.user)

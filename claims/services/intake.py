@@ -1,0 +1,200 @@
+"""Filing a claim: documents uploaded to a draft, then one submission that is screened by the
+policy engine and either decided at once (inside the policy's limits) or queued for review."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import audit_record
+from claims import notices
+from claims.errors import THROTTLED, ClaimError
+from claims.identity import network_hash, payout_hash
+from claims.models import Claim, ClaimDocument, ClaimEvent
+from claims.services.awarding import claim_award_fields
+from claims.services.common import identity_filter, sla_due
+from claims.services.screening import claim_screen
+from claims.storage import document_store
+from claims.throttle import network_of, throttle_hit
+from compensation.claimant_session import Claimant
+from compensation.models import ClaimType, Program
+from compensation.selectors import policy_published
+
+
+def claim_document_add(
+    *, claimant: Claimant, draft_key: str, kind: str, upload, purpose: str = "claim", claim=None
+) -> ClaimDocument:
+    """Check and store one upload for a draft (or an open claim's answer or appeal).
+    ClaimError, nothing stored, if the file is refused or the draft is full."""
+    from django.conf import settings
+
+    owned = ClaimDocument.objects.filter(draft_key=draft_key, owner_email_hash=claimant.email_hash)
+    if owned.count() >= settings.CLAIMS_UPLOADS_PER_CLAIM:
+        raise ClaimError(_("You have uploaded the most files one claim can have."), code="too_many")
+    stored = document_store(upload)
+    return ClaimDocument.objects.create(
+        claim=claim,
+        draft_key=draft_key,
+        owner_email_hash=claimant.email_hash,
+        kind=kind,
+        purpose=purpose,
+        storage_name=stored.storage_name,
+        original_name=(upload.name or "")[-120:],
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+    )
+
+
+def _status_after(outcome: str) -> str:
+    return {"approve": Claim.Status.APPROVED, "deny": Claim.Status.DENIED}.get(
+        outcome, Claim.Status.SUBMITTED
+    )
+
+
+def claim_submit(
+    *,
+    program: Program,
+    claim_type: ClaimType,
+    claimant: Claimant,
+    contact_email: str,
+    language: str,
+    idempotency_key: str,
+    amount_claimed_minor: int = 0,
+    hours_claimed: Decimal | None = None,
+    statement: str = "",
+    payout_account: str = "",
+    ip_address: str | None = None,
+) -> tuple[Claim, bool]:
+    """File one claim and screen it. Returns (claim, created).
+
+    Guarantees: one claim per idempotency key (a double click or a retried submit returns the
+    first claim, created=False); at most claim_type.max_claims_per_person claims per identity
+    (a unique slot in the database); the acknowledgement (and the decision, when the engine
+    decides at once) is queued in the same transaction; an automatic approval writes its
+    award in the same transaction, within the budget, or the claim goes to review instead.
+    ClaimError, nothing written, when throttled, the program is not open or the limit is hit."""
+    existing = Claim.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    if claim_type.program_id != program.pk or program.status != Program.Status.OPEN:
+        raise ClaimError(_("This program is not taking claims."), code="program_closed")
+    network = network_of(ip_address)
+    if not throttle_hit("submit_network", network) or not throttle_hit(
+        "submit_identity", claimant.email_hash
+    ):
+        raise ClaimError(THROTTLED, code="throttled", status=429)
+    person = (
+        claimant.person if claimant.person and claimant.person.program_id == program.pk else None
+    )
+    with transaction.atomic(durable=True):
+        earlier = Claim.objects.filter(
+            identity_filter(person, claimant.email_hash), claim_type=claim_type
+        ).count()
+        if earlier >= claim_type.max_claims_per_person:
+            raise ClaimError(
+                _("You have already filed this kind of claim. You can follow it on its page."),
+                code="already_filed",
+            )
+        try:
+            with transaction.atomic():
+                claim = Claim.objects.create(
+                    program=program,
+                    claim_type=claim_type,
+                    person=person,
+                    claimant_email_hash=claimant.email_hash,
+                    contact_email="" if person else contact_email,
+                    slot=earlier + 1,
+                    language=language,
+                    amount_claimed_minor=amount_claimed_minor,
+                    hours_claimed=hours_claimed,
+                    statement=statement,
+                    network_hash=network_hash(network),
+                    payout_hash=payout_hash(payout_account),
+                    idempotency_key=idempotency_key,
+                    due_at=sla_due(Claim.Status.SUBMITTED),
+                )
+        except IntegrityError:
+            again = Claim.objects.filter(idempotency_key=idempotency_key).first()
+            if again is not None:
+                return again, False
+            raise ClaimError(
+                _("You have already filed this kind of claim. You can follow it on its page."),
+                code="already_filed",
+            ) from None
+        ClaimDocument.objects.filter(
+            draft_key=idempotency_key, owner_email_hash=claimant.email_hash, claim__isnull=True
+        ).update(claim=claim)
+        _screen_and_decide(claim, program)
+        audit_record(
+            action="claim.submit",
+            obj=claim,
+            actor_label=f"claimant:{claim.reference}",
+            ip_address=ip_address,
+            after={
+                "claim_type": claim_type.code,
+                "status": claim.status,
+                "score": claim.score,
+                "signals": [s["code"] for s in claim.signals],
+                "amount_claimed_minor": amount_claimed_minor,
+            },
+        )
+        notices.notice_claim_acknowledged(claim=claim)
+        if claim.status in (Claim.Status.APPROVED, Claim.Status.DENIED):
+            notices.notice_decision(claim=claim, appeal=False)
+    return claim, True
+
+
+def _screen_and_decide(claim: Claim, program: Program) -> None:
+    """Record the engine's decision on the new claim and act on it (inside the transaction)."""
+    ClaimEvent.objects.create(
+        claim=claim, kind="submitted", to_status=claim.status, actor_label="claimant"
+    )
+    policy = policy_published(program)
+    if policy is None:  # no rules yet: a person decides
+        return
+    screening = claim_screen(claim, program=program, rules=policy.rules)
+    decision = screening.decision
+    fields = {
+        "policy": policy,
+        "score": decision.score,
+        "risk": screening.risk,
+        "signals": screening.signals,
+        "screening_outcome": decision.outcome,
+        "decision_reasons": [r.as_dict() for r in decision.results],
+    }
+    status = _status_after(decision.outcome)
+    now = timezone.now()
+    if status == Claim.Status.APPROVED:
+        claim.policy = policy
+        claim.decision_reasons = fields["decision_reasons"]
+        try:
+            with transaction.atomic():
+                fields.update(
+                    claim_award_fields(
+                        claim=claim,
+                        amount_minor=decision.amount_minor,
+                        actor_label="job:claims.screening",
+                    )
+                )
+        except ClaimError:
+            status = Claim.Status.SUBMITTED  # the budget cannot pay it: a person decides
+    if status != Claim.Status.SUBMITTED:
+        fields.update(decided_at=now, due_at=None)
+        if status == Claim.Status.DENIED:
+            fields["amount_decided_minor"] = 0
+    fields["status"] = status
+    for name, value in fields.items():
+        setattr(claim, name, value)
+    claim.save(update_fields=list(fields))
+    if status != Claim.Status.SUBMITTED:
+        ClaimEvent.objects.create(
+            claim=claim,
+            kind="auto_decided",
+            from_status=Claim.Status.SUBMITTED,
+            to_status=status,
+            actor_label="job:claims.screening",
+        )

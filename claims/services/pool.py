@@ -1,0 +1,58 @@
+"""What the compensation app asks of claims through its registry: approved amounts waiting
+for a pro-rata pool, and how open claims would be decided under a draft policy."""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+
+from claims.models import Claim
+from claims.services.screening import claim_facts, claim_signals
+from compensation.engine import claim_decide
+from compensation.models import PolicyVersion, Program
+from compensation.services.pool import Entitlement
+
+
+def pool_waiting(program: Program):
+    return Claim.objects.filter(
+        program=program, status=Claim.Status.APPROVED, entitlement_minor__gt=0, award__isnull=True
+    )
+
+
+def pool_entitled_minor(program: Program) -> int:
+    """POOL_ENTITLEMENTS["claims"]: the sum of approved entitlements not yet paid."""
+    return pool_waiting(program).aggregate(total=Sum("entitlement_minor"))["total"] or 0
+
+
+def pool_entitlements(program: Program) -> list[Entitlement]:
+    """The entitlements to hand to compensation.services.pool.pool_settle, oldest first."""
+    return [
+        Entitlement(
+            claim_reference=c.reference,
+            claim_type_id=c.claim_type_id,
+            person_id=c.person_id,
+            amount_minor=c.entitlement_minor,
+            policy_id=c.policy_id,
+        )
+        for c in pool_waiting(program).order_by("submitted_at", "id")
+    ]
+
+
+def claims_dry_run(policy: PolicyVersion) -> dict:
+    """CLAIM_DRY_RUNNERS["claims"]: decide the program's open claims under `policy` without
+    changing anything: counts by outcome and what approving them would cost."""
+    result = {"cost_minor": 0, "approve": 0, "review": 0, "deny": 0}
+    program = policy.program
+    claims = Claim.objects.filter(program=program, status__in=Claim.OPEN_STATUSES).select_related(
+        "claim_type", "person"
+    )
+    for claim in claims.iterator(chunk_size=500):
+        signals = tuple(s["code"] for s in claim.signals) or tuple(
+            s["code"] for s in claim_signals(claim)
+        )
+        decision = claim_decide(
+            claim_facts(claim, program=program, fraud_signals=signals), policy.rules
+        )
+        result[decision.outcome] += 1
+        if decision.outcome != "deny":
+            result["cost_minor"] += decision.amount_minor
+    return result

@@ -1,0 +1,158 @@
+"""Filing: choose a claim type, answer its questions and upload its documents, check the
+summary, submit. The draft (answers in the session, files stored against the draft key) is
+what the summary shows; the draft key is the submission's idempotency key."""
+
+import secrets
+from decimal import Decimal
+
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from audit.services import client_ip
+from claims.errors import ClaimError
+from claims.forms import ClaimDetailsForm, document_label, from_minor
+from claims.models import ClaimDocument
+from claims.selectors import claim_types_for
+from claims.services import claim_document_add, claim_submit
+from claims.views.common import claimant_required, form_error
+from claims.views.signin import CONTACT_EMAIL
+
+_DRAFTS = "claims_drafts"
+
+
+def _claim_type(request, program, code: str):
+    for claim_type in claim_types_for(program, request.claimant):
+        if claim_type.code == code:
+            return claim_type
+    raise Http404
+
+
+@claimant_required
+def start(request, program):
+    claim_types = claim_types_for(program, request.claimant)
+    language = request.LANGUAGE_CODE
+    choices = [
+        {
+            "code": t.code,
+            "title": t.title_in(language),
+            "instructions": t.instructions.get(language) or t.instructions.get("en", ""),
+            "documents": [document_label(k) for k in t.required_documents],
+        }
+        for t in claim_types
+    ]
+    return render(
+        request,
+        "claims/start.html",
+        {"program": program, "choices": choices, "on_list": request.claimant.person is not None},
+    )
+
+
+@claimant_required
+@require_http_methods(["GET", "POST"])
+def details(request, program, type_code: str):
+    claim_type = _claim_type(request, program, type_code)
+    form = ClaimDetailsForm(
+        request.POST or None,
+        request.FILES or None,
+        claim_type=claim_type,
+        currency=program.currency,
+    )
+    if request.method == "POST" and form.is_valid():
+        draft_key = secrets.token_urlsafe(24)
+        try:
+            with transaction.atomic():
+                for kind in form.document_kinds:
+                    upload = form.cleaned_data.get(f"doc_{kind}")
+                    if upload:
+                        claim_document_add(
+                            claimant=request.claimant, draft_key=draft_key, kind=kind, upload=upload
+                        )
+        except ClaimError as exc:
+            form_error(form, exc)
+        else:
+            drafts = request.session.get(_DRAFTS, {})
+            drafts = dict(list(drafts.items())[-4:])  # a few drafts at most per session
+            hours = form.cleaned_data.get("hours")
+            drafts[draft_key] = {
+                "program": program.pk,
+                "type": claim_type.code,
+                "amount_minor": form.amount_minor(),
+                "hours": str(hours) if hours is not None else None,
+                "statement": form.cleaned_data.get("statement", ""),
+                "payout_account": form.cleaned_data.get("payout_account", ""),
+            }
+            request.session[_DRAFTS] = drafts
+            return redirect("claims:review", program.slug, claim_type.code, draft_key)
+    return render(
+        request,
+        "claims/details.html",
+        {
+            "program": program,
+            "claim_type": claim_type,
+            "title": claim_type.title_in(request.LANGUAGE_CODE),
+            "instructions": claim_type.instructions.get(request.LANGUAGE_CODE)
+            or claim_type.instructions.get("en", ""),
+            "form": form,
+        },
+    )
+
+
+@claimant_required
+@require_http_methods(["GET", "POST"])
+def review(request, program, type_code: str, draft_key: str):
+    claim_type = _claim_type(request, program, type_code)
+    draft = request.session.get(_DRAFTS, {}).get(draft_key)
+    if draft is None or draft["type"] != type_code:
+        # Already submitted from this draft (a retried submit): show that claim.
+        from claims.models import Claim
+
+        done = Claim.objects.filter(
+            idempotency_key=draft_key, claimant_email_hash=request.claimant.email_hash
+        ).first()
+        if done is not None:
+            return redirect("claims:status", program.slug, done.reference)
+        raise Http404
+    documents = ClaimDocument.objects.filter(
+        draft_key=draft_key, owner_email_hash=request.claimant.email_hash
+    ).order_by("id")
+    error = None
+    if request.method == "POST":
+        try:
+            claim, _created = claim_submit(
+                program=program,
+                claim_type=claim_type,
+                claimant=request.claimant,
+                contact_email=request.session.get(CONTACT_EMAIL, ""),
+                language=request.LANGUAGE_CODE,
+                idempotency_key=draft_key,
+                amount_claimed_minor=draft["amount_minor"],
+                hours_claimed=Decimal(draft["hours"]) if draft["hours"] else None,
+                statement=draft["statement"],
+                payout_account=draft["payout_account"],
+                ip_address=client_ip(request),
+            )
+        except ClaimError as exc:
+            error = exc.message
+        else:
+            drafts = request.session.get(_DRAFTS, {})
+            drafts.pop(draft_key, None)
+            request.session[_DRAFTS] = drafts
+            return redirect("claims:status", program.slug, claim.reference)
+    return render(
+        request,
+        "claims/review.html",
+        {
+            "program": program,
+            "title": claim_type.title_in(request.LANGUAGE_CODE),
+            "type_code": type_code,
+            "draft": draft,
+            "amount": from_minor(draft["amount_minor"], program.currency)
+            if draft["amount_minor"]
+            else None,
+            "documents": [(document_label(d.kind), d) for d in documents],
+            "error": error,
+            "draft_key": draft_key,
+        },
+    )

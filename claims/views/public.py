@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit.services import client_ip
+from claims import notices
+from claims.errors import THROTTLED
+from claims.forms import VerifyForm, document_label
+from claims.selectors import program_list_public, program_public_get
+from claims.throttle import network_of, throttle_hit
+from compensation.claimant_session import claimant_get
+
+
+@require_GET
+def home(request):
+    return render(request, "claims/home.html", {"programs": program_list_public()})
+
+
+@require_GET
+def program_detail(request, slug: str):
+    program = program_public_get(slug)
+    language = request.LANGUAGE_CODE
+    claim_types = [
+        {
+            "title": claim_type.title_in(language),
+            "instructions": claim_type.instructions.get(language)
+            or claim_type.instructions.get("en", ""),
+            "documents": [document_label(kind) for kind in claim_type.required_documents],
+            "requires_record": claim_type.requires_affected_record,
+        }
+        for claim_type in program.claim_types.order_by("id")
+    ]
+    return render(
+        request,
+        "claims/program.html",
+        {
+            "program": program,
+            "award_lines": program.award_lines.all(),
+            "claim_types": claim_types,
+            "claimant": claimant_get(request),
+            "appeal_days": settings.CLAIMS_APPEAL_DAYS,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_notice(request):
+    """Is this notice genuine? Says yes or no, and nothing else about the notice."""
+    result = None
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not throttle_hit("verify_network", network_of(client_ip(request))):
+            form.add_error(None, THROTTLED)
+        else:
+            result = notices.notice_is_genuine(form.cleaned_data["reference"])
+    return render(request, "claims/verify.html", {"form": form, "result": result})

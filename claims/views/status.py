@@ -1,0 +1,176 @@
+"""The claimant's own claims: status, the one thing to fix, appeal, feedback, documents."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.services import client_ip
+from claims.errors import ClaimError
+from claims.forms import AppealForm, FeedbackForm, InfoAnswerForm, document_label
+from claims.models import Claim, ClaimDocument
+from claims.presenters import claim_outlook, claim_reasons
+from claims.selectors import claim_documents, claim_of, claim_public_events, claims_of
+from claims.services import claim_appeal, claim_feedback, claim_info_respond
+from claims.services.claimant import appeal_deadline
+from claims.storage import document_path
+from claims.views.common import claimant_required, form_error
+from compensation.claimant_session import claimant_get
+
+
+def _claim(request, program, reference: str) -> Claim:
+    claim = claim_of(request.claimant, reference)
+    if claim.program_id != program.pk:
+        raise Http404
+    return claim
+
+
+@claimant_required
+@require_GET
+def my_claims(request, program):
+    claims = claims_of(request.claimant).filter(program=program)
+    return render(request, "claims/list.html", {"program": program, "claims": claims})
+
+
+@claimant_required
+@require_GET
+def status(request, program, reference: str):
+    claim = _claim(request, program, reference)
+    return _status_page(request, program, claim)
+
+
+def _status_page(request, program, claim, *, answer_form=None, feedback_form=None):
+    language = request.LANGUAGE_CODE
+    info_open = claim.status == Claim.Status.INFO_REQUESTED
+    return render(
+        request,
+        "claims/status.html",
+        {
+            "program": program,
+            "claim": claim,
+            "title": claim.claim_type.title_in(language),
+            "outlook": claim_outlook(claim),
+            "reasons": claim_reasons(claim, language),
+            "events": claim_public_events(claim),
+            "documents": [(document_label(d.kind), d) for d in claim_documents(claim)],
+            "answer_form": answer_form or (InfoAnswerForm() if info_open else None),
+            "info_document": document_label(claim.info_document_kind)
+            if claim.info_document_kind
+            else "",
+            "appeal_until": appeal_deadline(claim),
+            "feedback_form": feedback_form
+            or (
+                FeedbackForm()
+                if claim.status in (Claim.Status.APPROVED, Claim.Status.DENIED)
+                and claim.feedback_rating is None
+                else None
+            ),
+        },
+    )
+
+
+@claimant_required
+@require_POST
+def answer(request, program, reference: str):
+    claim = _claim(request, program, reference)
+    form = InfoAnswerForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            claim_info_respond(
+                claim=claim,
+                claimant=request.claimant,
+                answer=form.cleaned_data["answer"],
+                upload=form.cleaned_data["document"],
+                ip_address=client_ip(request),
+            )
+        except ClaimError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Thank you. We have your answer and will continue."))
+            return redirect("claims:status", program.slug, claim.reference)
+    return _status_page(request, program, claim, answer_form=form)
+
+
+@claimant_required
+@require_http_methods(["GET", "POST"])
+def appeal(request, program, reference: str):
+    claim = _claim(request, program, reference)
+    deadline = appeal_deadline(claim)
+    if deadline is None:
+        return redirect("claims:status", program.slug, claim.reference)
+    form = AppealForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim_appeal(
+                claim=claim,
+                claimant=request.claimant,
+                statement=form.cleaned_data["statement"],
+                upload=form.cleaned_data["document"],
+                ip_address=client_ip(request),
+            )
+        except ClaimError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(
+                request, _("Your appeal was received. A senior reviewer will look at it.")
+            )
+            return redirect("claims:status", program.slug, claim.reference)
+    return render(
+        request,
+        "claims/appeal.html",
+        {"program": program, "claim": claim, "form": form, "deadline": deadline},
+    )
+
+
+@claimant_required
+@require_POST
+def feedback(request, program, reference: str):
+    claim = _claim(request, program, reference)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            claim_feedback(
+                claim=claim,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+                ip_address=client_ip(request),
+            )
+        except ClaimError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Thank you for your feedback."))
+            return redirect("claims:status", program.slug, claim.reference)
+    return _status_page(request, program, claim, feedback_form=form)
+
+
+@require_GET
+def document(request, slug: str, reference: str, document_id: int):
+    """A document, to its owner or to staff allowed to see the claim; 404 to anyone else.
+    Always an attachment, except inline for staff viewing it in the case page (sandboxed)."""
+    from claims.selectors import staff_can_see_claim
+
+    claim = get_object_or_404(Claim.objects.select_related("program"), reference=reference)
+    if claim.program.slug != slug:
+        raise Http404
+    staff = staff_can_see_claim(request.user, claim)
+    if not staff:
+        claimant = claimant_get(request)
+        if claimant is None or not claims_of(claimant).filter(pk=claim.pk).exists():
+            raise Http404
+    doc = get_object_or_404(ClaimDocument, pk=document_id, claim=claim)
+    path = document_path(doc.storage_name)
+    if not path.exists():
+        raise Http404
+    inline = staff and request.GET.get("inline") == "1"
+    extension = doc.storage_name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=not inline,
+        filename=f"{claim.reference}-{doc.pk}.{extension}",
+        content_type=doc.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["Cache-Control"] = "private, no-store"
+    return response
