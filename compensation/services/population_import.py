@@ -17,31 +17,21 @@ import time
 import uuid
 from pathlib import Path
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from compensation import hashing
 from compensation.models import PopulationImport, PopulationReject
-from compensation.services.population_rows import RowError, header_parse, row_clean
+from compensation.services import population_sql
+from compensation.services.population_rows import ALL_COLUMNS, header_parse
 
 logger = logging.getLogger(__name__)
 
 LOAD_BATCH_ROWS = 100_000
+LOAD_BLOCK_BYTES = 16 * 1024 * 1024
 MERGE_CHUNK_LINES = 200_000
-STAGE_COLUMNS = (
-    "line",
-    "external_id",
-    "name",
-    "email",
-    "phone",
-    "language",
-    "region",
-    "segment",
-    "account_status",
-    "data_categories",
-    "email_hash",
-    "phone_hash",
-)
 _PERSON_COLUMNS = (
     "name",
     "email",
@@ -132,7 +122,7 @@ def _run_locked(import_id: int) -> PopulationImport:
 def _refuse(population_import: PopulationImport, message: str) -> PopulationImport:
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {_stage_table(population_import)}")
+            _stage_drop(cursor, _stage_table(population_import))
         PopulationReject.objects.filter(population_import=population_import).delete()
         population_import.status = PopulationImport.Status.REFUSED
         population_import.error = message
@@ -149,72 +139,159 @@ def _refuse(population_import: PopulationImport, message: str) -> PopulationImpo
 
 
 def _load(population_import: PopulationImport) -> str | None:
-    """Stream the file into the staging table. Returns a refusal message, or None."""
+    """Bring the file into the staging table and move bad rows to the reject table.
+    Returns a refusal message (nothing kept), or None."""
     table = _stage_table(population_import)
-    PopulationReject.objects.filter(population_import=population_import).delete()
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(
-            f"CREATE UNLOGGED TABLE {table} (line bigint NOT NULL, external_id text NOT NULL, "
-            "name text, email text, phone text, language text, region text, segment text, "
-            "account_status text, data_categories text[], email_hash bytea, phone_hash bytea)"
-        )
     path = Path(population_import.source_path)
-    rows_read = rows_rejected = 0
     with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="strict")
-        reader = csv.reader(text, strict=True)
+        first_line = raw.readline()
+    try:
+        header_line = first_line.decode("utf-8-sig")
+        header = header_parse(next(csv.reader([header_line])))
+    except (ValueError, csv.Error, UnicodeDecodeError, StopIteration) as exc:
+        return (
+            _refusal_text(exc, 1) if not isinstance(exc, StopIteration) else ("The file is empty.")
+        )
+    columns = sorted(header.positions, key=header.positions.get)
+    _stage_create(table)
+    PopulationReject.objects.filter(population_import=population_import).delete()
+    try:
+        rows_read = _copy_fast(population_import, table, path, len(first_line), columns)
+    except psycopg.errors.DataError as exc:
+        cause = exc
+        if isinstance(
+            cause, psycopg.errors.CharacterNotInRepertoire | psycopg.errors.UntranslatableCharacter
+        ):
+            return _refusal_text(
+                UnicodeDecodeError("utf-8", b"", 0, 1, "bad"), _first_non_utf8_line(path)
+            )
+        if not isinstance(cause, psycopg.errors.BadCopyFileFormat):
+            raise
+        # Some record has the wrong number of fields: read the file with Python's csv module,
+        # reject those records by line, and stage the rest. Slower, and only for such files.
+        _stage_create(table)
+        PopulationReject.objects.filter(population_import=population_import).delete()
         try:
-            header = header_parse(next(reader))
-        except StopIteration:
-            return "The file is empty."
-        except (ValueError, csv.Error, UnicodeDecodeError) as exc:
-            return _refusal_text(exc, 1)
-        done = False
-        while not done:
-            rejects: list[tuple[int, str, str]] = []
-            batch_rows = 0
-            with transaction.atomic(), connection.cursor() as cursor:
-                with cursor.copy(f"COPY {table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-                    try:
-                        for row in reader:
-                            line = reader.line_num
-                            if not row:  # a blank line
-                                continue
-                            batch_rows += 1
-                            try:
-                                copy.write_row((line, *row_clean(row, header)))
-                            except RowError as err:
-                                rejects.append((line, err.column, err.message))
-                            if batch_rows >= LOAD_BATCH_ROWS:
-                                break
-                        else:
-                            done = True
-                    except UnicodeDecodeError as exc:
-                        return _refusal_text(exc, _first_non_utf8_line(path))
-                    except csv.Error as exc:
-                        return _refusal_text(exc, reader.line_num + 1)
-                _rejects_write(cursor, population_import, rejects)
-                rows_read += batch_rows
-                rows_rejected += len(rejects)
-                PopulationImport.objects.filter(pk=population_import.pk).update(
-                    rows_read=rows_read, rows_rejected=rows_rejected
-                )
+            rows_read = _copy_checked(population_import, table, path, header, columns)
+        except UnicodeDecodeError as err:
+            return _refusal_text(err, _first_non_utf8_line(path))
+        except csv.Error as err:
+            return _refusal_text(err, 0)
+
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            population_sql.rejects_sql(table),
+            {"import": population_import.pk, **population_sql.check_params()},
+        )
         duplicates = _duplicates_reject(cursor, population_import, table)
         cursor.execute(f"CREATE INDEX ON {table} (line)")
         cursor.execute(f"ANALYZE {table}")
         cursor.execute(f"SELECT count(*) FROM {table}")
         staged = cursor.fetchone()[0]
+        rejected = PopulationReject.objects.filter(population_import=population_import).count()
         population_import.rows_read = rows_read
-        population_import.rows_rejected = rows_rejected + duplicates
+        population_import.rows_rejected = rejected
         population_import.rows_staged = staged
         population_import.staged_at = timezone.now()
         population_import.status = PopulationImport.Status.MERGING
         population_import.save(
             update_fields=["rows_read", "rows_rejected", "rows_staged", "staged_at", "status"]
         )
+    del duplicates
     return None
+
+
+def _stage_drop(cursor, table: str) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"DROP SEQUENCE IF EXISTS {table}_line")
+
+
+def _stage_create(table: str) -> None:
+    """A fresh UNLOGGED staging table of raw text; `line` numbers records from 2 (the header
+    is line 1) in the order COPY reads them."""
+    with connection.cursor() as cursor:
+        _stage_drop(cursor, table)
+        cursor.execute(f"CREATE SEQUENCE {table}_line START 2")
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {table} (line bigint NOT NULL DEFAULT nextval('{table}_line'), "
+            + ", ".join(f"{c} text" for c in ALL_COLUMNS)
+            + ")"
+        )
+
+
+def _blocks(path: Path, start: int):
+    """The file from `start` in blocks that end on a record boundary: after a newline that is
+    not inside a quoted field (an even number of quote characters so far)."""
+    carry = b""
+    with path.open("rb") as raw:
+        raw.seek(start)
+        while block := raw.read(LOAD_BLOCK_BYTES):
+            data = carry + block
+            cut = len(data)
+            while True:
+                cut = data.rfind(b"\n", 0, cut)
+                if cut < 0 or data.count(b'"', 0, cut + 1) % 2 == 0:
+                    break
+            if cut < 0:
+                carry = data
+                continue
+            carry = data[cut + 1 :]
+            yield data[: cut + 1]
+    if carry:
+        yield carry
+
+
+def _copy_fast(population_import, table: str, path: Path, start: int, columns) -> int:
+    """COPY the file's bytes straight into staging (PostgreSQL parses the CSV), a block per
+    transaction so progress shows. Raises DataError if a record is malformed."""
+    rows_read = 0
+    for block in _blocks(path, start):
+        with transaction.atomic(), connection.cursor() as cursor:
+            with cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv, ENCODING 'UTF8')"
+            ) as copy:
+                copy.write(block)
+            rows_read += cursor.rowcount
+            PopulationImport.objects.filter(pk=population_import.pk).update(rows_read=rows_read)
+    return rows_read
+
+
+def _copy_checked(population_import, table: str, path: Path, header, columns) -> int:
+    """The careful path: Python's csv reader finds records with the wrong number of fields
+    (rejected by line); the others are staged with their line numbers."""
+    rows_read = 0
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="strict")
+        reader = csv.reader(text, strict=True)
+        next(reader)
+        done = False
+        while not done:
+            rejects: list[tuple[int, str, str]] = []
+            with transaction.atomic(), connection.cursor() as cursor:
+                with cursor.copy(f"COPY {table} (line, {', '.join(columns)}) FROM STDIN") as copy:
+                    batch = 0
+                    for row in reader:
+                        if not row:
+                            continue
+                        batch += 1
+                        if len(row) != header.width:
+                            rejects.append(
+                                (
+                                    reader.line_num,
+                                    "",
+                                    f"expected {header.width} fields, found {len(row)}",
+                                )
+                            )
+                        else:
+                            copy.write_row((reader.line_num, *row))
+                        if batch >= LOAD_BATCH_ROWS:
+                            break
+                    else:
+                        done = True
+                _rejects_write(cursor, population_import, rejects)
+                rows_read += batch
+                PopulationImport.objects.filter(pk=population_import.pk).update(rows_read=rows_read)
+    return rows_read
 
 
 def _first_non_utf8_line(path: Path) -> int:
@@ -255,7 +332,9 @@ def _duplicates_reject(cursor, population_import, table: str) -> int:
     cursor.execute(
         f"""
         WITH ranked AS (
-            SELECT line, min(line) OVER (PARTITION BY external_id) AS first_line FROM {table}
+            SELECT line, min(line) OVER (PARTITION BY {population_sql.trimmed("external_id")})
+                AS first_line
+            FROM {table}
         ), gone AS (
             DELETE FROM {table} s USING ranked r
             WHERE s.line = r.line AND r.line <> r.first_line
@@ -273,9 +352,9 @@ def _duplicates_reject(cursor, population_import, table: str) -> int:
 _MERGE_SQL = """
 WITH merged AS (
     INSERT INTO compensation_affectedperson AS p
-        (program_id, external_id, {columns}, last_import_id, created_at, updated_at)
-    SELECT %(program)s, external_id, {columns}, %(import)s, now(), now()
-    FROM {table} WHERE line > %(lo)s AND line <= %(hi)s
+        (program_id, {columns}, last_import_id, created_at, updated_at)
+    SELECT %(program)s, {values}, %(import)s, now(), now()
+    FROM {source} WHERE s.line > %(lo)s AND s.line <= %(hi)s
     ON CONFLICT (program_id, external_id) DO UPDATE SET
         {updates}, last_import_id = EXCLUDED.last_import_id, updated_at = EXCLUDED.updated_at
     WHERE ({old}) IS DISTINCT FROM ({new})
@@ -288,8 +367,9 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 def _merge(population_import: PopulationImport) -> None:
     table = _stage_table(population_import)
     sql = _MERGE_SQL.format(
-        table=table,
-        columns=", ".join(_PERSON_COLUMNS),
+        source=population_sql.merge_source(table),
+        columns=", ".join(population_sql.NORMALIZED),
+        values=", ".join(population_sql.NORMALIZED.values()),
         updates=", ".join(f"{c} = EXCLUDED.{c}" for c in _PERSON_COLUMNS),
         old=", ".join(f"p.{c}" for c in _PERSON_COLUMNS),
         new=", ".join(f"EXCLUDED.{c}" for c in _PERSON_COLUMNS),
@@ -298,6 +378,7 @@ def _merge(population_import: PopulationImport) -> None:
         cursor.execute(f"SELECT coalesce(max(line), 0) FROM {table}")
         last_line = cursor.fetchone()[0]
     lo = PopulationImport.objects.get(pk=population_import.pk).merged_through_line
+    ipad, opad = hashing.hmac_pads()
     while lo < last_line:
         hi = lo + MERGE_CHUNK_LINES
         started = time.monotonic()
@@ -309,6 +390,8 @@ def _merge(population_import: PopulationImport) -> None:
                     "import": population_import.pk,
                     "lo": lo,
                     "hi": hi,
+                    "ipad": ipad,
+                    "opad": opad,
                 },
             )
             inserted, updated = cursor.fetchone()
@@ -336,7 +419,7 @@ def _merge(population_import: PopulationImport) -> None:
 def _finish(population_import: PopulationImport) -> PopulationImport:
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {_stage_table(population_import)}")
+            _stage_drop(cursor, _stage_table(population_import))
         population_import.refresh_from_db()
         population_import.status = PopulationImport.Status.DONE
         population_import.finished_at = timezone.now()
