@@ -109,6 +109,9 @@ class BatchProfileLine(models.Model):
     award_line = models.ForeignKey(AwardLine, on_delete=models.PROTECT, related_name="+")
     people = models.BigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.account_status}/{self.region}/{self.segment}: line {self.award_line_id}"
+
 
 class VoucherFreeze(models.Model):
     """One freeze action: why, how the vouchers were chosen, how many. Codes are never kept
@@ -305,3 +308,6 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(fields=["service_key", "key"], name="idempotency_key_unique"),
         ]
         indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.created_at:%Y-%m-%d %H:%M}"

@@ -22,7 +22,10 @@ def test_a_run_issues_four_vouchers_per_person_each_an_award_within_budget(coupa
     coupang.refresh_from_db()
     assert coupang.committed_minor == 250 * 50_000
     assert set(Voucher.objects.values_list("service_scope", flat=True)) == {
-        "store", "eats", "travel", "rlux"
+        "store",
+        "eats",
+        "travel",
+        "rlux",
     }
     with connection.cursor() as cursor:  # every voucher is the instrument of its own award
         cursor.execute(

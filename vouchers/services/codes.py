@@ -94,8 +94,7 @@ def code_hash_candidates(symbols: str) -> list[bytes]:
     """The code's hash under every key still verifying (rotation without re-issuing)."""
     ring = keyring()
     return [
-        hmac.digest(key, symbols.encode(), "sha256")[:HASH_BYTES]
-        for key in ring.hash_keys.values()
+        hmac.digest(key, symbols.encode(), "sha256")[:HASH_BYTES] for key in ring.hash_keys.values()
     ]
 
 

@@ -196,8 +196,10 @@ def voucher_redeem(
                 row = cursor.fetchone()
         if row is None:
             voucher = _voucher_find(symbols) if symbols else None
-            reason = _refusal_reason(voucher, service_key.service_scope, now) if symbols else (
-                "malformed"
+            reason = (
+                _refusal_reason(voucher, service_key.service_scope, now)
+                if symbols
+                else ("malformed")
             )
             refused = VoucherUnusable(reason)
             refused.voucher_id = voucher.pk if voucher else None

@@ -1,0 +1,198 @@
+import datetime as dt
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from tests.vouchers.conftest import people_make, run_issue
+from tests.vouchers.helpers import code_of
+from vouchers.models import Redemption, Voucher
+from vouchers.services.freeze import vouchers_freeze
+from vouchers.services.keys import service_key_create, service_key_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def issued(coupang, no_dispatch):
+    people_make(coupang, 3)
+    run_issue(coupang)
+    return coupang
+
+
+def _eats(program, index=0) -> Voucher:
+    return Voucher.objects.filter(program=program, service_scope="eats").order_by("id")[index]
+
+
+def _post(client, key, name, body, **headers):
+    url = name if name.startswith("/") else reverse(f"vouchers_api:{name}")
+    return client.post(
+        url,
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"ServiceKey {key.raw}", **headers},
+    )
+
+
+def test_a_service_validates_then_redeems_a_code_once(client, issued, eats_key):
+    voucher = _eats(issued)
+    code = code_of(voucher)
+    response = _post(client, eats_key, "validate", {"code": code})
+    assert response.status_code == 200
+    assert response.json()["amount_minor"] == 5_000
+    response = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-1"})
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "live"
+    voucher.refresh_from_db()
+    assert voucher.state == Voucher.State.REDEEMED
+    again = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-2"})
+    assert again.status_code == 422
+    assert Redemption.objects.count() == 1
+    assert AuditEvent.objects.filter(action="voucher.redeem").count() == 1
+
+
+def test_wrong_used_frozen_unknown_and_other_service_codes_get_the_same_answer(
+    client, issued, eats_key, caplog
+):
+    used, frozen, store = _eats(issued, 0), _eats(issued, 1), None
+    store = Voucher.objects.filter(program=issued, service_scope="store").first()
+    _post(client, eats_key, "redeem", {"code": code_of(used), "order_reference": "E-1"})
+    vouchers_freeze(
+        program=issued, method="selection", reason="fraud", voucher_ids=[frozen.pk],
+        actor_label="test",
+    )
+    good = code_of(_eats(issued, 2))
+    mistyped = good[:-1] + ("A" if good[-1] != "A" else "B")
+    unknown_symbols = "ABCDEFGHJKLMNPQR"
+    from vouchers.services.codes import code_display
+
+    answers = []
+    for code in [code_of(used), code_of(frozen), mistyped, code_display(unknown_symbols),
+                 code_of(store), "hello"]:
+        response = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-9"})
+        answers.append((response.status_code, response.json(), response["Content-Type"]))
+    assert len({repr(a) for a in answers}) == 1
+    assert answers[0][0] == 422 and answers[0][1]["code"] == "voucher_unusable"
+    assert answers[0][2] == "application/problem+json"
+    reasons = " ".join(r.getMessage() for r in caplog.records if r.name == "vouchers.redemption")
+    for reason in ["redeemed", "frozen", "malformed", "unknown", "other_service"]:
+        assert f"reason={reason}" in reasons
+    assert good not in caplog.text and code_of(used) not in caplog.text
+    assert Redemption.objects.count() == 1
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(
+    client, issued, eats_key
+):
+    code = code_of(_eats(issued))
+    body = {"code": code, "order_reference": "E-1"}
+    first = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-1"})
+    retry = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-1"})
+    assert first.status_code == retry.status_code == 201
+    assert first.json() == retry.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    other = _post(
+        client, eats_key, "redeem", {**body, "order_reference": "E-2"},
+        **{"Idempotency-Key": "k-1"},
+    )
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert Redemption.objects.count() == 1
+
+
+def test_a_guessing_run_is_stopped_even_for_a_right_code(client, issued, eats_key, settings):
+    settings.VOUCHERS_FAILED_PER_CUSTOMER = 5
+    from vouchers.services.codes import code_display
+
+    for i in range(5):
+        guess = code_display(f"ABCDEFGHJKLMNP{ALPHA[i]}Q")
+        response = _post(
+            client, eats_key, "validate", {"code": guess, "customer_ref": "mallory"}
+        )
+        assert response.status_code == 422
+    right = code_of(_eats(issued))
+    stopped = _post(
+        client, eats_key, "redeem",
+        {"code": right, "order_reference": "E-1", "customer_ref": "mallory"},
+    )
+    assert stopped.status_code == 429
+    assert stopped.json()["code"] == "too_many_failed_attempts"
+    assert stopped["Retry-After"]
+    assert not Redemption.objects.exists()
+    other_customer = _post(
+        client, eats_key, "redeem",
+        {"code": right, "order_reference": "E-1", "customer_ref": "alice"},
+    )
+    assert other_customer.status_code == 201
+
+
+ALPHA = "STUVWXYZ"
+
+
+def test_failed_attempts_are_also_capped_per_service_key(client, issued, eats_key, settings):
+    settings.VOUCHERS_FAILED_PER_KEY = 3
+    for i in range(3):
+        _post(client, eats_key, "validate", {"code": "nope", "customer_ref": f"c{i}"})
+    response = _post(client, eats_key, "validate", {"code": code_of(_eats(issued))})
+    assert response.status_code == 429
+
+
+def test_a_refund_reverses_the_redemption_and_the_code_works_again(client, issued, eats_key):
+    code = code_of(_eats(issued))
+    redeemed = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-1"})
+    url = reverse("vouchers_api:reverse", args=[redeemed.json()["redemption_id"]])
+    reversed_ = _post(client, eats_key, url, {"reason": "order cancelled"})
+    assert reversed_.status_code == 200 and reversed_.json()["status"] == "reversed"
+    twice = _post(client, eats_key, url, {"reason": "order cancelled"})
+    assert twice.status_code == 200
+    assert _eats(issued).state == Voucher.State.ISSUED
+    again = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-2"})
+    assert again.status_code == 201
+
+
+def test_another_service_cannot_reverse_a_redemption(client, issued, eats_key):
+    code = code_of(_eats(issued))
+    redeemed = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-1"})
+    store_key, raw = service_key_create(name="Store", service_scope="store", actor_label="t")
+    store_key.raw = raw
+    url = reverse("vouchers_api:reverse", args=[redeemed.json()["redemption_id"]])
+    response = _post(client, store_key, url, {})
+    assert response.status_code == 404
+    missing = _post(client, eats_key, reverse("vouchers_api:reverse", args=[uuid.uuid4()]), {})
+    assert missing.status_code == 404
+    assert Redemption.objects.get().status == "live"
+
+
+def test_a_revoked_or_missing_key_is_refused(client, issued, eats_key):
+    code = code_of(_eats(issued))
+    assert client.post(
+        reverse("vouchers_api:validate"), {"code": code}, content_type="application/json"
+    ).status_code in (401, 403)
+    service_key_revoke(service_key=eats_key, actor_label="test")
+    response = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-1"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    assert not Redemption.objects.exists()
+
+
+def test_a_code_outside_its_window_is_refused_the_same_way(client, issued, eats_key):
+    voucher = _eats(issued)
+    Voucher.objects.filter(pk=voucher.pk).update(
+        valid_from=timezone.now() + dt.timedelta(days=1)
+    )
+    response = _post(client, eats_key, "redeem", {"code": code_of(voucher), "order_reference": "1"})
+    assert response.status_code == 422 and response.json()["code"] == "voucher_unusable"
+
+
+def test_the_schema_describes_the_api_with_examples(client):
+    response = client.get(reverse("api-schema"), {"format": "json"})
+    assert response.status_code == 200
+    schema = response.json()
+    paths = schema["paths"]
+    assert "/api/v1/vouchers/redeem" in paths
+    redeem = paths["/api/v1/vouchers/redeem"]["post"]
+    assert any(p["name"] == "Idempotency-Key" for p in redeem["parameters"])
+    assert redeem["requestBody"]["content"]["application/json"]["examples"]
+    assert "ServiceKey" in schema["components"]["securitySchemes"]

@@ -1,0 +1,1 @@
+from vouchers.admin import batches, keys, vouchers  # noqa: F401  (registers)

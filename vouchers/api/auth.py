@@ -1,0 +1,60 @@
+"""Service-key authentication for the redemption API: `Authorization: ServiceKey vk_...`."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import BasePermission
+
+from vouchers.models import ServiceKey
+from vouchers.services.keys import service_key_authenticate
+
+
+class ServicePrincipal:
+    """request.user for a service: authenticated, not a person, no staff rights."""
+
+    is_authenticated = True
+    is_staff = False
+    pk = None
+
+    def __init__(self, service_key: ServiceKey):
+        self.service_key = service_key
+
+    def __str__(self) -> str:
+        return f"service:{self.service_key.prefix}"
+
+
+class ServiceKeyAuthentication(BaseAuthentication):
+    keyword = "servicekey"
+
+    def authenticate(self, request):
+        scheme, _, raw = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != self.keyword:
+            return None
+        key = service_key_authenticate(raw.strip())
+        if key is None:
+            raise AuthenticationFailed("The service key is unknown or revoked.")
+        return ServicePrincipal(key), key
+
+    def authenticate_header(self, request) -> str:
+        return 'ServiceKey realm="vouchers"'
+
+
+class HasServiceKey(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, ServiceKey)
+
+
+class ServiceKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "vouchers.api.auth.ServiceKeyAuthentication"
+    name = "ServiceKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`ServiceKey vk_<prefix>_<secret>`, issued once in the admin, "
+            "scoped to one service (store, eats, travel...).",
+        }

@@ -1,0 +1,205 @@
+"""The redemption API for integrating services. Thin: authenticate, validate, one service
+call, answer. Every error is a problem JSON body with a stable `code`."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vouchers.api import serializers as s
+from vouchers.api.auth import HasServiceKey, ServiceKeyAuthentication
+from vouchers.errors import IdempotencyMismatch, Throttled, VoucherError, VoucherUnusable
+from vouchers.services import redemption, throttle
+from vouchers.services.redemption import UNUSABLE_BODY
+
+PROBLEM = "application/problem+json"
+EXAMPLE_CODE = "ABCD-EFGH-JKLM-NPQR-S"
+
+
+def problem(status: int, code: str, title: str, detail: str, **headers) -> Response:
+    body = {"type": f"urn:problem:{code}", "title": title, "status": status, "code": code}
+    body["detail"] = detail
+    return Response(body, status=status, content_type=PROBLEM, headers=headers or None)
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (a UUID). A retry with the same key returns the first "
+    "answer; the same key with different content is refused (409 idempotency_key_reused).",
+)
+UNUSABLE_EXAMPLE = OpenApiExample(
+    "Wrong, unknown, used or frozen code (always the same answer)",
+    value=UNUSABLE_BODY,
+    status_codes=["422"],
+    response_only=True,
+)
+THROTTLED_EXAMPLE = OpenApiExample(
+    "Too many failed attempts",
+    value={
+        "type": "urn:problem:too_many_failed_attempts",
+        "title": "Too many failed attempts",
+        "status": 429,
+        "code": "too_many_failed_attempts",
+        "detail": "Too many failed attempts for this customer; try again later.",
+    },
+    status_codes=["429"],
+    response_only=True,
+)
+
+
+class VoucherAPIView(APIView):
+    authentication_classes = [ServiceKeyAuthentication]
+    permission_classes = [HasServiceKey]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, VoucherUnusable):
+            return Response(UNUSABLE_BODY, status=422, content_type=PROBLEM)
+        if isinstance(exc, Throttled):
+            retry = str(throttle.limits()["window"])
+            return problem(
+                429, exc.code, "Too many failed attempts", exc.message, **{"Retry-After": retry}
+            )
+        if isinstance(exc, IdempotencyMismatch):
+            return problem(409, exc.code, "Idempotency-Key reused", exc.message)
+        if isinstance(exc, VoucherError):
+            return problem(400, exc.code, "Request refused", exc.message)
+        if isinstance(exc, throttle.ThrottleUnavailable):
+            return problem(503, "unavailable", "Try again shortly", "Try again shortly.")
+        if isinstance(exc, exceptions.ValidationError):
+            return problem(400, "invalid_request", "Invalid request", _flatten(exc.detail))
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            response = problem(401, "unauthenticated", "Service key needed", str(exc.detail))
+            response["WWW-Authenticate"] = 'ServiceKey realm="vouchers"'
+            return response
+        if isinstance(exc, exceptions.APIException):
+            return problem(exc.status_code, exc.default_code, "Request refused", str(exc.detail))
+        return super().handle_exception(exc)
+
+    @staticmethod
+    def answer(result: redemption.Answer) -> Response:
+        content_type = PROBLEM if result.status >= 400 else "application/json"
+        response = Response(result.body, status=result.status, content_type=content_type)
+        if result.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _flatten(detail) -> str:
+    if isinstance(detail, dict):
+        return "; ".join(f"{field}: {_flatten(value)}" for field, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_flatten(item) for item in detail)
+    return str(detail)
+
+
+def _idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 255:
+        raise exceptions.ValidationError({"Idempotency-Key": "at most 255 characters"})
+    return key or None
+
+
+class ValidateView(VoucherAPIView):
+    @extend_schema(
+        operation_id="voucher_validate",
+        summary="Check a code for a cart (nothing is spent)",
+        request=s.ValidateRequest,
+        responses={200: s.ValidateResponse, 422: s.Problem, 429: s.Problem},
+        examples=[
+            OpenApiExample("A code", value={"code": EXAMPLE_CODE, "customer_ref": "cust-81723"}),
+            OpenApiExample(
+                "Usable",
+                value={
+                    "valid": True,
+                    "last4": "NPQR",
+                    "service_scope": "eats",
+                    "amount_minor": 5000,
+                    "currency": "KRW",
+                    "valid_until": "2026-07-15T00:00:00+09:00",
+                },
+                response_only=True,
+            ),
+            UNUSABLE_EXAMPLE,
+            THROTTLED_EXAMPLE,
+        ],
+    )
+    def post(self, request):
+        form = s.ValidateRequest(data=request.data)
+        form.is_valid(raise_exception=True)
+        return Response(
+            redemption.voucher_validate(service_key=request.auth, **form.validated_data)
+        )
+
+
+class RedeemView(VoucherAPIView):
+    @extend_schema(
+        operation_id="voucher_redeem",
+        summary="Redeem a code for an order, exactly once",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=s.RedeemRequest,
+        responses={201: s.RedemptionResponse, 409: s.Problem, 422: s.Problem, 429: s.Problem},
+        examples=[
+            OpenApiExample(
+                "Redeem",
+                value={
+                    "code": EXAMPLE_CODE,
+                    "order_reference": "EATS-2026-000123",
+                    "customer_ref": "cust-81723",
+                },
+            ),
+            OpenApiExample(
+                "Redeemed",
+                value={
+                    "redemption_id": "5b8f2f4e-3c1a-4d8e-9f57-2a4f0d4c9e11",
+                    "status": "live",
+                    "order_reference": "EATS-2026-000123",
+                    "amount_minor": 5000,
+                    "currency": "KRW",
+                    "service_scope": "eats",
+                    "redeemed_at": "2026-01-20T12:03:11+09:00",
+                    "reversed_at": None,
+                },
+                status_codes=["201"],
+                response_only=True,
+            ),
+            UNUSABLE_EXAMPLE,
+            THROTTLED_EXAMPLE,
+        ],
+    )
+    def post(self, request):
+        form = s.RedeemRequest(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self.answer(
+            redemption.voucher_redeem(
+                service_key=request.auth,
+                idempotency_key=_idempotency_key(request),
+                **form.validated_data,
+            )
+        )
+
+
+class ReverseView(VoucherAPIView):
+    @extend_schema(
+        operation_id="redemption_reverse",
+        summary="Reverse a redemption on refund (the voucher is usable again)",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=s.ReverseRequest,
+        responses={200: s.RedemptionResponse, 404: s.Problem},
+        examples=[OpenApiExample("Refund", value={"reason": "order cancelled"})],
+    )
+    def post(self, request, redemption_id):
+        form = s.ReverseRequest(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self.answer(
+            redemption.redemption_reverse(
+                service_key=request.auth,
+                redemption_id=str(redemption_id),
+                reason=form.validated_data["reason"],
+                idempotency_key=_idempotency_key(request),
+            )
+        )

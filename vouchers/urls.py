@@ -1,0 +1,7 @@
+from django.urls import path
+
+from vouchers import views
+
+app_name = "vouchers"
+
+urlpatterns = [path("", views.wallet, name="wallet")]
