@@ -42,7 +42,10 @@ def test_a_template_with_an_unknown_variable_is_not_saved_nor_audited(staff_clie
 def test_a_good_template_edit_is_saved_and_audited(staff_client):
     template = _template()
     client = staff_client(PROGRAM_OPERATOR)
-    body = "Decision on {{ claim_reference }}: {{ decision_summary }}. {{ verify_url }} {{ reference }}"
+    body = (
+        "Decision on {{ claim_reference }}: {{ decision_summary }}. "
+        "{{ verify_url }} {{ reference }}"
+    )
     response = client.post(_template_url(template), {"subject": "Decision", "body": body})
     assert response.status_code == 302
     assert NoticeTemplate.objects.get(pk=template.pk).body == body

@@ -1,0 +1,143 @@
+"""Real Celery worker processes (and a private Redis) for the reliability tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+from django.db import connection
+
+from tests.notifications.smtp import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def workers_database_url() -> str:
+    """This run's DATABASE_URL, pointing at the test database pytest-django made."""
+    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+    return urllib.parse.urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+class Workers:
+    """Starts worker processes on one private queue; logs go to files (a full pipe would
+    block a worker); everything started is stopped by `stop_all`."""
+
+    def __init__(self, log_dir: Path, *, smtp_port: int, **env: str) -> None:
+        self.log_dir = log_dir
+        self.queue = f"notif-test-{uuid.uuid4().hex[:8]}"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": workers_database_url(),
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "NOTIFICATIONS_QUEUE": self.queue,
+            "NOTIFICATIONS_EMAIL_PER_SECOND": "0",
+            "NOTIFICATIONS_SITE_URL": "https://compensation.example.com",
+            "CACHE_KEY_PREFIX": f"t{uuid.uuid4().hex[:8]}",
+            **env,
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, *, beat: bool = False) -> subprocess.Popen:
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            self.queue,
+            "--hostname",
+            f"{name}-{self.queue}@localhost",
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        if beat:
+            command += ["--beat", "--schedule", str(self.log_dir / f"beat-{name}")]
+        log = (self.log_dir / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.processes[name] = process
+        return process
+
+    def kill9(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text()[-3000:]}" for path in self.log_dir.glob("*.log")
+        )
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+
+class PrivateRedis:
+    """A redis-server of our own on a free port: the shared one must never be stopped."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.port = free_port()
+        self.log_dir = log_dir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        log = (self.log_dir / "redis.log").open("a")
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.log_dir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("the private redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
