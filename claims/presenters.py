@@ -40,7 +40,10 @@ def claim_reasons(claim: Claim, language: str) -> list[str]:
     with translation.override(language):
         for result in claim.decision_reasons:
             code, passed = result.get("code", ""), result.get("passed", True)
-            if result.get("source") == "staff":
+            if code.startswith("score.") and claim.decided_by_id is None:
+                if code == f"score.{claim.screening_outcome}":
+                    texts.append(reason_text(code, True, {}, language))
+            elif result.get("source") == "staff":
                 texts.append(str(DENY_REASONS.get(code, code)))
             elif (
                 (

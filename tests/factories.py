@@ -131,3 +131,11 @@ class CannedResponseFactory(factory.django.DjangoModelFactory):
     language = "en"
     title = "Missing receipt"
     body = "Please upload a receipt."
+
+
+class ClaimantPersonFactory(AffectedPersonFactory):
+    """An affected person with the keyed email hash an import computes (sign-in matches it)."""
+
+    email_hash = factory.LazyAttribute(
+        lambda o: __import__("compensation.hashing").hashing.email_hash(o.email)
+    )

@@ -89,7 +89,7 @@ def claim_approve(
     _require(actor, "claims.change_claim")
     with transaction.atomic(durable=True):
         claim = (
-            Claim.objects.select_for_update()
+            Claim.objects.select_for_update(of=("self",))
             .select_related("program", "claim_type", "person")
             .get(pk=claim.pk)
         )
@@ -161,7 +161,9 @@ def claim_deny(
         raise ClaimError(_("Choose at least one reason for the denial."), code="reasons")
     with transaction.atomic(durable=True):
         claim = (
-            Claim.objects.select_for_update().select_related("program", "person").get(pk=claim.pk)
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("program", "person")
+            .get(pk=claim.pk)
         )
         if claim.status not in DECIDABLE + (S.PENDING_APPROVAL,):
             raise ClaimError(_("This claim cannot be denied now."), code="conflict", status=409)

@@ -10,7 +10,7 @@ from compensation.claimant_session import Claimant
 from compensation.hashing import email_hash
 from compensation.models import ClaimType
 from tests.factories import (
-    AffectedPersonFactory,
+    ClaimantPersonFactory,
     ClaimTypeFactory,
     ProgramFactory,
     published_policy,
@@ -57,7 +57,7 @@ def good_faith(program):
 
 @pytest.fixture
 def person(program):
-    return AffectedPersonFactory(program=program, email="minji@example.com", language="en")
+    return ClaimantPersonFactory(program=program, email="minji@example.com", language="en")
 
 
 @pytest.fixture
