@@ -90,8 +90,28 @@ _OPERATOR["vouchers"] = [
     "change_servicekey",
 ]
 
-# Read-only everywhere, including the audit trail.
-_AUDITOR_APPS = ["accounts", "audit", "compensation", "claims", "vouchers", "notifications"]
+# Oversight: operators and senior reviewers watch the dashboard; operators and auditors export
+# and produce the regulator's summary; operators record periodic reviews.
+_SENIOR["oversight"] = ["view_programdashboard"]
+_OPERATOR["oversight"] = [
+    "view_programdashboard",
+    "export_program_data",
+    "view_programreview",
+    "add_programreview",
+    "change_programreview",
+]
+
+# Read-only everywhere, including the audit trail; may export what it reads.
+_AUDITOR_APPS = [
+    "accounts",
+    "audit",
+    "compensation",
+    "claims",
+    "vouchers",
+    "notifications",
+    "oversight",
+]
+_AUDITOR_EXTRA = {"oversight": ["export_program_data"]}
 
 # Sees only the claims referred to them (claims.selectors.queue_for) and adds notes.
 _EXPERT = {"claims": ["view_claim", "view_claimevent", "view_claimdocument"]}
@@ -127,7 +147,16 @@ def roles_sync(apps, schema_editor=None) -> None:
         group.permissions.set(wanted)
     auditor, _ = Group.objects.get_or_create(name=AUDITOR)
     auditor.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=_AUDITOR_APPS, codename__startswith="view_"
-        )
+        [
+            *Permission.objects.filter(
+                content_type__app_label__in=_AUDITOR_APPS, codename__startswith="view_"
+            ),
+            *(
+                perm
+                for app_label, codenames in _AUDITOR_EXTRA.items()
+                for perm in Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
+            ),
+        ]
     )

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "claims",
     "vouchers",
     "notifications",
+    "oversight",
     "demo",
 ]
 
@@ -360,4 +361,11 @@ CELERY_BEAT_SCHEDULE["claims-flag-overdue"] = {
     "task": "claims.flag_overdue",
     "schedule": env.int("CLAIMS_OVERDUE_CHECK_EVERY", default=900),
     "options": {"expires": 600},
+}
+
+# --- Oversight ------------------------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE["oversight-snapshots"] = {
+    "task": "oversight.snapshots_refresh",
+    "schedule": env.int("OVERSIGHT_SNAPSHOT_EVERY", default=600),
+    "options": {"expires": 540},
 }

@@ -1,0 +1,110 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from audit.admin_mixins import AuditedModelAdmin
+from audit.services import client_ip
+from oversight import dashboard
+from oversight.models import ProgramDashboard, ProgramReview
+from oversight.services import EXPORTS, export_stream, snapshot_refresh
+
+
+@admin.register(ProgramDashboard)
+class ProgramDashboardAdmin(admin.ModelAdmin):
+    """One page per program with every figure that says whether it is working, fair and on
+    budget; exports and the regulator's summary hang off it."""
+
+    list_display = ["name", "status", "currency", "budget_minor", "committed_minor"]
+    list_select_related = ["incident"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/export/<str:name>.csv",
+                view(self.export_view),
+                name="oversight_programdashboard_export",
+            ),
+            path(
+                "<int:pk>/report/", view(self.report_view), name="oversight_programdashboard_report"
+            ),
+            path(
+                "<int:pk>/refresh/",
+                view(self.refresh_view),
+                name="oversight_programdashboard_refresh",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        program = get_object_or_404(
+            ProgramDashboard.objects.select_related("incident"), pk=object_id
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Dashboard: {program.name}",
+            "program": program,
+            "exports": list(EXPORTS),
+            "can_export": request.user.has_perm("oversight.export_program_data"),
+            **dashboard.dashboard_context(program),
+        }
+        return TemplateResponse(request, "admin/oversight/dashboard.html", context)
+
+    def refresh_view(self, request, pk: int):
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        snapshot = snapshot_refresh(program=get_object_or_404(ProgramDashboard, pk=pk))
+        messages.info(request, f"Figures recomputed in {snapshot.seconds:.1f}s.")
+        return redirect(reverse("admin:oversight_programdashboard_change", args=[pk]))
+
+    def export_view(self, request, pk: int, name: str):
+        if name not in EXPORTS or not request.user.has_perm("oversight.export_program_data"):
+            raise PermissionDenied
+        program = get_object_or_404(ProgramDashboard, pk=pk)
+        stream = export_stream(
+            program=program, name=name, actor=request.user, ip_address=client_ip(request)
+        )
+        response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{program.slug}-{name}.csv"'
+        return response
+
+    def report_view(self, request, pk: int):
+        if not request.user.has_perm("oversight.export_program_data"):
+            raise PermissionDenied
+        program = get_object_or_404(ProgramDashboard.objects.select_related("incident"), pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Summary for regulators: {program.name}",
+            "program": program,
+            **dashboard.report_context(program, actor=request.user, ip_address=client_ip(request)),
+        }
+        return TemplateResponse(request, "admin/oversight/report.html", context)
+
+
+@admin.register(ProgramReview)
+class ProgramReviewAdmin(AuditedModelAdmin):
+    list_display = ["program", "reviewed_on", "created_by"]
+    list_filter = ["program"]
+    filter_horizontal = ["policy_versions"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

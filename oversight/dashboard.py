@@ -1,0 +1,101 @@
+"""Assembling the dashboard and the regulator's report from selectors and the snapshot."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from audit.services import audit_record
+from compensation.engine.money import money_format
+from compensation.models import PolicyVersion, Program
+from compensation.services.forecast import program_forecast
+from oversight import selectors, svg
+from oversight.models import ProgramSnapshot
+
+
+def _money(program: Program):
+    return lambda minor: money_format(int(minor or 0), program.currency)
+
+
+def dashboard_context(program: Program) -> dict:
+    money = _money(program)
+    snapshot = ProgramSnapshot.objects.filter(program=program).first()
+    figures = snapshot.figures if snapshot else {}
+
+    vouchers_by_service: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for scope, state, expired, count, _amount in figures.get("vouchers", []):
+        vouchers_by_service[scope]["expired" if expired else state] += count
+        vouchers_by_service[scope]["total"] += count
+    voucher_totals: dict[str, int] = defaultdict(int)
+    for states in vouchers_by_service.values():
+        for state, count in states.items():
+            voucher_totals[state] += count
+    redeemed_rate = (
+        voucher_totals["redeemed"] / voucher_totals["total"] if voucher_totals["total"] else None
+    )
+
+    notices: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for channel, status, count in figures.get("notices", []):
+        notices[channel][status] += count
+
+    awards = {
+        f"{source}:{status}": (count, amount)
+        for source, status, count, amount in figures.get("awards", [])
+    }
+    delivered = sum(amount for key, (_, amount) in awards.items() if key.endswith(":delivered"))
+    reversed_ = sum(amount for key, (_, amount) in awards.items() if key.endswith(":reversed"))
+
+    cumulative, running = [], 0
+    for day, amount in figures.get("committed_per_day", []):
+        running += amount or 0
+        cumulative.append((day, running))
+
+    forecast = program_forecast(program=program)
+    claims_per_day = selectors.claims_per_day(program)
+    return {
+        "snapshot": snapshot,
+        "money": {
+            "budget": money(program.budget_minor),
+            "committed": money(program.committed_minor),
+            "delivered": money(delivered),
+            "reversed": money(reversed_),
+            "remaining": money(program.budget_minor - program.committed_minor),
+            "projected_factor": forecast.projected_factor,
+        },
+        "burn_chart": svg.line_chart(
+            cumulative, title="Committed over time", ceiling=program.budget_minor
+        ),
+        "claims_chart": svg.bar_chart(claims_per_day, title="Claims received per day"),
+        "claims_by_status_and_type": selectors.claims_by_status_and_type(program),
+        "timing": selectors.claims_timing(program),
+        "satisfaction": selectors.satisfaction(program),
+        "vouchers_by_service": {k: dict(v) for k, v in sorted(vouchers_by_service.items())},
+        "voucher_totals": dict(voucher_totals),
+        "redeemed_rate": redeemed_rate,
+        "redemptions_chart": svg.bar_chart(
+            [tuple(r) for r in figures.get("redemptions_per_day", [])],
+            title="Vouchers redeemed per day",
+            colour="#2e7d32",
+        ),
+        "issued_chart": svg.bar_chart(
+            [tuple(r) for r in figures.get("vouchers_issued_per_day", [])],
+            title="Vouchers issued per day",
+        ),
+        "notices": {k: dict(v) for k, v in sorted(notices.items())},
+        "reviews": list(program.reviews.order_by("-reviewed_on")[:5]),
+    }
+
+
+def report_context(program: Program, *, actor, ip_address: str | None) -> dict:
+    """The per-program summary for regulators: what happened, who was covered, what was paid,
+    how decisions were made, complaints and appeals. Producing it is audited."""
+    audit_record(action="report.regulator_summary", obj=program, actor=actor, ip_address=ip_address)
+    context = dashboard_context(program)
+    context["policies"] = list(
+        PolicyVersion.objects.filter(program=program)
+        .exclude(status="draft")
+        .order_by("number")
+        .select_related("published_by")
+    )
+    context["people_covered"] = program.population.count()
+    context["regulator_notices"] = list(program.incident.regulator_notices.all())
+    return context

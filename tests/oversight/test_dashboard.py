@@ -1,0 +1,139 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import AUDITOR, PROGRAM_OPERATOR, SENIOR_REVIEWER, SUPPORT_AGENT
+from audit.models import AuditEvent
+from oversight.services import snapshot_refresh
+from tests.factories import ClaimFactory, ClaimTypeFactory
+from tests.vouchers.conftest import LINES, people_make, policy_publish_for, run_issue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def program(no_dispatch):
+    from tests.factories import AwardLineFactory, ProgramFactory
+
+    program = ProgramFactory(
+        name="Dashboard demo",
+        budget_minor=10_000_000_000,
+        voucher_valid_from=timezone.now() - dt.timedelta(days=1),
+        voucher_valid_until=timezone.now() + dt.timedelta(days=90),
+    )
+    for position, (code, amount) in enumerate(LINES):
+        AwardLineFactory(
+            program=program, code=code, service_scope=code, amount_minor=amount, position=position
+        )
+    policy_publish_for(program, account_statuses=["active"])
+    people_make(program, 30)
+    run_issue(program)
+    return program
+
+
+@pytest.fixture
+def no_dispatch(monkeypatch):
+    monkeypatch.setattr("vouchers.services.issuance.voucher_batch_dispatch", lambda **kw: None)
+
+
+def _claims(program, n: int):
+    claim_type = ClaimTypeFactory(program=program)
+    now = timezone.now()
+    for i in range(n):
+        decided = i % 2 == 0
+        ClaimFactory(
+            program=program,
+            claim_type=claim_type,
+            status="approved" if decided else "submitted",
+            decided_at=now if decided else None,
+            feedback_rating=4 if decided else None,
+            feedback_comment="Quick and fair" if i == 0 else "",
+        )
+
+
+def _dashboard(client, program):
+    return client.get(reverse("admin:oversight_programdashboard_change", args=[program.pk]))
+
+
+def test_dashboard_shows_live_and_snapshot_figures(staff_client, program):
+    _claims(program, 4)
+    snapshot_refresh(program=program)
+    page = _dashboard(staff_client(PROGRAM_OPERATOR), program)
+    assert page.status_code == 200
+    text = page.text
+    assert "120" in text  # 30 people x 4 vouchers issued
+    assert "1,500,000 KRW" in text  # committed: 30 x 50,000
+    assert "Quick and fair" in text
+    assert "<svg" in text and "Claims received per day" in text
+    assert page.context["timing"]["decided"] == 2
+    assert page.context["voucher_totals"]["total"] == 120
+
+
+def test_dashboard_costs_a_fixed_number_of_queries(
+    staff_client, program, django_assert_max_num_queries
+):
+    client = staff_client(PROGRAM_OPERATOR)
+    _claims(program, 3)
+    snapshot_refresh(program=program)
+    with django_assert_max_num_queries(40) as small:
+        _dashboard(client, program)
+    _claims(program, 40)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        _dashboard(client, program)
+
+
+def test_auditor_exports_claims_and_the_audit_trail_without_personal_data(staff_client, program):
+    _claims(program, 3)
+    client = staff_client(AUDITOR)
+    response = client.get(
+        reverse("admin:oversight_programdashboard_export", args=[program.pk, "claims"])
+    )
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    lines = body.splitlines()
+    assert lines[0].startswith("reference,claim_type,status")
+    assert len(lines) == 4
+    assert "@example.com" not in body
+    trail = client.get(
+        reverse("admin:oversight_programdashboard_export", args=[program.pk, "audit"])
+    )
+    assert b"export.claims" in b"".join(trail.streaming_content)
+    assert AuditEvent.objects.filter(action="export.claims", actor=client.user).exists()
+
+
+def test_voucher_export_never_contains_codes_or_hashes(staff_client, program):
+    client = staff_client(PROGRAM_OPERATOR)
+    response = client.get(
+        reverse("admin:oversight_programdashboard_export", args=[program.pk, "vouchers"])
+    )
+    body = b"".join(response.streaming_content).decode()
+    assert body.splitlines()[0] == (
+        "voucher_id,service_scope,amount_minor,currency,state,"
+        "valid_from,valid_until,issued_at,state_changed_at,"
+        "person_external_id"
+    )
+    assert len(body.splitlines()) == 121
+
+
+def test_support_agent_cannot_export_and_senior_reviewer_cannot_either(
+    staff_client, program, client
+):
+    url = reverse("admin:oversight_programdashboard_export", args=[program.pk, "claims"])
+    assert staff_client(SUPPORT_AGENT).get(url).status_code == 403
+    client.logout()
+    reviewer = staff_client(SENIOR_REVIEWER)
+    assert reviewer.get(url).status_code == 403
+    assert _dashboard(reviewer, program).status_code == 200
+    assert not AuditEvent.objects.filter(action="export.claims").exists()
+
+
+def test_regulator_summary_is_produced_and_audited(staff_client, program):
+    _claims(program, 2)
+    client = staff_client(PROGRAM_OPERATOR)
+    page = client.get(reverse("admin:oversight_programdashboard_report", args=[program.pk]))
+    assert page.status_code == 200
+    assert "How decisions were made" in page.text
+    assert f"{program.population.count()} people on the affected list" in page.text
+    assert AuditEvent.objects.filter(action="report.regulator_summary").exists()
