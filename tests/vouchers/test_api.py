@@ -60,7 +60,10 @@ def test_wrong_used_frozen_unknown_and_other_service_codes_get_the_same_answer(
     store = Voucher.objects.filter(program=issued, service_scope="store").first()
     _post(client, eats_key, "redeem", {"code": code_of(used), "order_reference": "E-1"})
     vouchers_freeze(
-        program=issued, method="selection", reason="fraud", voucher_ids=[frozen.pk],
+        program=issued,
+        method="selection",
+        reason="fraud",
+        voucher_ids=[frozen.pk],
         actor_label="test",
     )
     good = code_of(_eats(issued, 2))
@@ -69,8 +72,14 @@ def test_wrong_used_frozen_unknown_and_other_service_codes_get_the_same_answer(
     from vouchers.services.codes import code_display
 
     answers = []
-    for code in [code_of(used), code_of(frozen), mistyped, code_display(unknown_symbols),
-                 code_of(store), "hello"]:
+    for code in [
+        code_of(used),
+        code_of(frozen),
+        mistyped,
+        code_display(unknown_symbols),
+        code_of(store),
+        "hello",
+    ]:
         response = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-9"})
         answers.append((response.status_code, response.json(), response["Content-Type"]))
     assert len({repr(a) for a in answers}) == 1
@@ -83,9 +92,7 @@ def test_wrong_used_frozen_unknown_and_other_service_codes_get_the_same_answer(
     assert Redemption.objects.count() == 1
 
 
-def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(
-    client, issued, eats_key
-):
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(client, issued, eats_key):
     code = code_of(_eats(issued))
     body = {"code": code, "order_reference": "E-1"}
     first = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-1"})
@@ -94,7 +101,10 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(
     assert first.json() == retry.json()
     assert retry["Idempotent-Replayed"] == "true"
     other = _post(
-        client, eats_key, "redeem", {**body, "order_reference": "E-2"},
+        client,
+        eats_key,
+        "redeem",
+        {**body, "order_reference": "E-2"},
         **{"Idempotency-Key": "k-1"},
     )
     assert other.status_code == 409
@@ -108,13 +118,13 @@ def test_a_guessing_run_is_stopped_even_for_a_right_code(client, issued, eats_ke
 
     for i in range(5):
         guess = code_display(f"ABCDEFGHJKLMNP{ALPHA[i]}Q")
-        response = _post(
-            client, eats_key, "validate", {"code": guess, "customer_ref": "mallory"}
-        )
+        response = _post(client, eats_key, "validate", {"code": guess, "customer_ref": "mallory"})
         assert response.status_code == 422
     right = code_of(_eats(issued))
     stopped = _post(
-        client, eats_key, "redeem",
+        client,
+        eats_key,
+        "redeem",
         {"code": right, "order_reference": "E-1", "customer_ref": "mallory"},
     )
     assert stopped.status_code == 429
@@ -122,7 +132,9 @@ def test_a_guessing_run_is_stopped_even_for_a_right_code(client, issued, eats_ke
     assert stopped["Retry-After"]
     assert not Redemption.objects.exists()
     other_customer = _post(
-        client, eats_key, "redeem",
+        client,
+        eats_key,
+        "redeem",
         {"code": right, "order_reference": "E-1", "customer_ref": "alice"},
     )
     assert other_customer.status_code == 201
@@ -179,9 +191,7 @@ def test_a_revoked_or_missing_key_is_refused(client, issued, eats_key):
 
 def test_a_code_outside_its_window_is_refused_the_same_way(client, issued, eats_key):
     voucher = _eats(issued)
-    Voucher.objects.filter(pk=voucher.pk).update(
-        valid_from=timezone.now() + dt.timedelta(days=1)
-    )
+    Voucher.objects.filter(pk=voucher.pk).update(valid_from=timezone.now() + dt.timedelta(days=1))
     response = _post(client, eats_key, "redeem", {"code": code_of(voucher), "order_reference": "1"})
     assert response.status_code == 422 and response.json()["code"] == "voucher_unusable"
 

@@ -174,15 +174,13 @@ def test_a_committed_freeze_wins_over_redeems_waiting_on_the_same_vouchers(
         thread.join()
     assert [r.status for r in results] == [422] * len(codes)
     assert not Redemption.objects.exists()
-    assert set(Voucher.objects.filter(pk__in=[v.pk for v in vouchers]).values_list(
-        "state", flat=True
-    )) == {"frozen"}
+    assert set(
+        Voucher.objects.filter(pk__in=[v.pk for v in vouchers]).values_list("state", flat=True)
+    ) == {"frozen"}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_freeze_racing_many_redeems_leaves_every_voucher_frozen_or_redeemed_once(
-    issued, eats_key
-):
+def test_freeze_racing_many_redeems_leaves_every_voucher_frozen_or_redeemed_once(issued, eats_key):
     vouchers = list(_eats(issued))
     codes = [code_of(v) for v in vouchers]
     n = _connections_free(len(codes) + 1)
@@ -191,7 +189,10 @@ def test_freeze_racing_many_redeems_leaves_every_voucher_frozen_or_redeemed_once
     def work(i):
         if i == n - 1:
             return vouchers_freeze(
-                program=issued, method="run", reason="breach", batch=vouchers[0].batch,
+                program=issued,
+                method="run",
+                reason="breach",
+                batch=vouchers[0].batch,
                 actor_label="test",
             )
         return voucher_redeem(

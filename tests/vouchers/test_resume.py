@@ -109,8 +109,11 @@ def test_kill_9_of_a_worker_process_mid_run_then_resume_is_exact(coupang, no_dis
         f"run(batch_id={batch.pk})"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=ROOT, env=_test_database_env(),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_test_database_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for_chunks(batch, 10)
@@ -121,9 +124,10 @@ def test_kill_9_of_a_worker_process_mid_run_then_resume_is_exact(coupang, no_dis
     batch.refresh_from_db()
     assert done_at_kill < batch.chunks_total, "the worker finished before it was killed"
     assert batch.status == VoucherBatch.Status.RUNNING
-    assert Voucher.objects.count() == IssuanceChunk.objects.filter(
-        batch=batch, status="done"
-    ).count() * 400  # only whole chunks: the killed one rolled back
+    assert (
+        Voucher.objects.count()
+        == IssuanceChunk.objects.filter(batch=batch, status="done").count() * 400
+    )  # only whole chunks: the killed one rolled back
     while voucher_batch_execute(batch_id=batch.pk):
         pass
     batch.refresh_from_db()
@@ -134,20 +138,32 @@ def test_kill_9_of_a_worker_process_mid_run_then_resume_is_exact(coupang, no_dis
 def _celery_worker(queue: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-            "--queues", queue, "--loglevel", "WARNING", "--without-heartbeat",
-            "--without-gossip", "--without-mingle",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
         ],
-        cwd=ROOT, env=_test_database_env(),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=_test_database_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_real_celery_worker_killed_mid_run_and_a_redispatch_finish_the_run(
-    coupang, no_dispatch
-):
+def test_a_real_celery_worker_killed_mid_run_and_a_redispatch_finish_the_run(coupang, no_dispatch):
     from vouchers.tasks import voucher_batch_run_task
 
     people_make(coupang, 20_000)

@@ -51,19 +51,38 @@ class VoucherAdmin(ReadOnlyAdmin):
     list_display = ["id", "masked_code", "service_scope", "amount_minor", "state", "issued_at"]
     list_filter = ["state", "service_scope"]
     search_fields = ["=person__external_id"]
-    search_help_text = "A person's external id, or paste a voucher code."
+    search_help_text = "A person's external id. To find a code, use 'Find by code' above."
+    change_list_template = "admin/vouchers/voucher/change_list.html"
     raw_id_fields = ["award", "person", "batch", "freeze"]
     exclude = ["code_hash"]
     readonly_fields = ["masked_code", "program"]
     show_full_result_count = False
     actions = ["freeze_selected", "void_and_reissue"]
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_urls(self):
+        return [
+            path(
+                "find/",
+                self.admin_site.admin_view(self.find_view),
+                name="vouchers_voucher_find",
+            ),
+            *super().get_urls(),
+        ]
+
+    def find_view(self, request):
+        """Find a voucher by its code. POST only: a code in a URL would end up in logs."""
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
         try:
-            symbols = code_normalize(search_term)
+            symbols = code_normalize(request.POST.get("code", ""))
         except CodeMalformed:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(code_hash__in=code_hash_candidates(symbols)), False
+            messages.error(request, "That is not a voucher code (check the symbols).")
+            return redirect("admin:vouchers_voucher_changelist")
+        voucher = Voucher.objects.filter(code_hash__in=code_hash_candidates(symbols)).first()
+        if voucher is None:
+            messages.error(request, "No voucher has that code.")
+            return redirect("admin:vouchers_voucher_changelist")
+        return redirect("admin:vouchers_voucher_change", voucher.pk)
 
     def _may_freeze(self, request):
         return request.user.has_perm("vouchers.freeze_vouchers")
