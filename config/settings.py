@@ -369,3 +369,28 @@ CELERY_BEAT_SCHEDULE["oversight-snapshots"] = {
     "schedule": env.int("OVERSIGHT_SNAPSHOT_EVERY", default=600),
     "options": {"expires": 540},
 }
+
+# --- Vouchers -------------------------------------------------------------------------------------
+# Keys that derive each voucher's code from its award, so the owner's wallet can show it
+# ("version:secret,..."; the highest version derives new codes). Unset: keys separated from
+# each CODE_HASH_KEYS secret by their own label (vouchers/services/codes.py). A database dump
+# plus these keys gives every code: keep them as secret as CODE_HASH_KEYS.
+VOUCHER_CODE_DERIVE_KEYS = env.list("VOUCHER_CODE_DERIVE_KEYS", default=[])
+for _pair in VOUCHER_CODE_DERIVE_KEYS:
+    _version, _, _secret = _pair.partition(":")
+    if not _version.isdigit() or len(_secret) < 16:
+        raise ImproperlyConfigured(
+            f"VOUCHER_CODE_DERIVE_KEYS entry {_version!r}... is not 'version:secret' with a "
+            "numeric version and a secret of 16+ characters."
+        )
+# Failed redemption attempts allowed per service key and per customer, per window (seconds).
+VOUCHERS_FAILED_PER_KEY = env.int("VOUCHERS_FAILED_PER_KEY", default=200)
+VOUCHERS_FAILED_PER_CUSTOMER = env.int("VOUCHERS_FAILED_PER_CUSTOMER", default=5)
+VOUCHERS_FAILED_WINDOW_SECONDS = env.int("VOUCHERS_FAILED_WINDOW_SECONDS", default=900)
+# Workers woken per issuance run; runs no worker touched for a while are woken again by beat.
+VOUCHERS_ISSUANCE_WORKERS = env.int("VOUCHERS_ISSUANCE_WORKERS", default=2)
+CELERY_BEAT_SCHEDULE["vouchers-redispatch"] = {
+    "task": "vouchers.redispatch",
+    "schedule": env.int("VOUCHERS_REDISPATCH_EVERY", default=60),
+    "options": {"expires": 55},
+}

@@ -4,10 +4,6 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from config.celery import app
-
-REDISPATCH_EVERY = 60
-
 
 @shared_task(bind=True, name="vouchers.batch_run", acks_late=True, max_retries=6)
 def voucher_batch_run_task(self, batch_id: int) -> None:
@@ -32,13 +28,3 @@ def vouchers_redispatch_task() -> list[int]:
 
     return voucher_batches_redispatch()
 
-
-@app.on_after_finalize.connect
-def _schedule(sender, **kwargs):
-    # Beat wiring only (no business effect): the sweep that finishes abandoned runs.
-    sender.add_periodic_task(
-        REDISPATCH_EVERY,
-        vouchers_redispatch_task.s(),
-        name="vouchers-redispatch",
-        expires=REDISPATCH_EVERY,
-    )

@@ -1,0 +1,212 @@
+"""Benchmark: redemptions per second and latency (p50, p99) with concurrent clients on a table
+of 1M+ vouchers, at the service layer (threads calling voucher_redeem, one connection each)
+and over HTTP (the DRF API served by gunicorn, one keep-alive connection per client).
+Every redeem carries an Idempotency-Key, as integrating services are told to send. Prints
+figures only; codes are derived in memory and never printed.
+
+Needs vouchers issued first (scripts/bench_issuance.py), in the same database:
+
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/vouchbench \
+      REDIS_URL=redis://127.0.0.1:6379/6 .venv/bin/python scripts/bench_redeem.py \
+      --clients 8 --per-client 1500
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from vouchers.models import Voucher  # noqa: E402
+from vouchers.services.codes import code_derive, code_display  # noqa: E402
+from vouchers.services.keys import service_key_create  # noqa: E402
+from vouchers.services.redemption import voucher_redeem  # noqa: E402
+
+
+def codes_take(scope: str, count: int) -> list[str]:
+    """`count` usable codes of `scope`, derived in memory (oldest first)."""
+    rows = (
+        Voucher.objects.filter(state=Voucher.State.ISSUED, service_scope=scope)
+        .order_by("id")
+        .values_list("award_id", "generation", "derive_key_version")[:count]
+    )
+    return [
+        code_display(code_derive(award_id=a, generation=g, derive_key_version=v))
+        for a, g, v in rows
+    ]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def report(label: str, latencies: list[float], seconds: float, ok: int) -> None:
+    print(
+        f"{label}: {ok:,} redeemed of {len(latencies):,} in {seconds:.1f} s = "
+        f"{ok / seconds:,.0f} redemptions/s; p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
+        f"mean {statistics.fmean(latencies) * 1000:.1f} ms"
+    )
+
+
+def run_clients(clients: int, work) -> tuple[list[float], float, int]:
+    barrier = threading.Barrier(clients + 1)
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    successes = [0] * clients
+
+    def client(i: int) -> None:
+        try:
+            barrier.wait()
+            successes[i] = work(i, latencies[i])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return [x for part in latencies for x in part], time.perf_counter() - started, sum(successes)
+
+
+def bench_service(key, codes: list[list[str]]) -> None:
+    def work(i: int, latencies: list[float]) -> int:
+        ok = 0
+        for n, code in enumerate(codes[i]):
+            started = time.perf_counter()
+            answer = voucher_redeem(
+                service_key=key,
+                code=code,
+                order_reference=f"S-{i}-{n}",
+                customer_ref=f"c{i}",
+                idempotency_key=uuid.uuid4().hex,
+            )
+            latencies.append(time.perf_counter() - started)
+            ok += answer.status == 201
+        return ok
+
+    latencies, seconds, ok = run_clients(len(codes), work)
+    report(f"service layer, {len(codes)} clients", latencies, seconds, ok)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_http(raw_key: str, codes: list[list[str]], server_workers: int) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + uuid.uuid4().hex),
+        "CODE_HASH_KEYS": ",".join(settings.CODE_HASH_KEYS),
+        "IDENTITY_HASH_KEY": settings.IDENTITY_HASH_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(server_workers), "--worker-class", "gthread", "--threads", "4",
+            "--log-level", "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                probe.request("GET", "/healthz")
+                probe.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+
+        def work(i: int, latencies: list[float]) -> int:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            ok = 0
+            for n, code in enumerate(codes[i]):
+                body = json.dumps(
+                    {"code": code, "order_reference": f"H-{i}-{n}", "customer_ref": f"c{i}"}
+                )
+                headers = {
+                    "Authorization": f"ServiceKey {raw_key}",
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": uuid.uuid4().hex,
+                }
+                started = time.perf_counter()
+                conn.request("POST", "/api/v1/vouchers/redeem", body, headers)
+                response = conn.getresponse()
+                response.read()
+                latencies.append(time.perf_counter() - started)
+                ok += response.status == 201
+            conn.close()
+            return ok
+
+        latencies, seconds, ok = run_clients(len(codes), work)
+        report(
+            f"HTTP (gunicorn {server_workers} workers x 4 threads), {len(codes)} clients",
+            latencies,
+            seconds,
+            ok,
+        )
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--per-client", type=int, default=1500)
+    parser.add_argument("--server-workers", type=int, default=2)
+    parser.add_argument("--scope", default="eats")
+    args = parser.parse_args()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM vouchers_voucher")
+        total = cursor.fetchone()[0]
+    print(f"voucher table: {total:,} rows")
+    key, raw = service_key_create(name="bench", service_scope=args.scope, actor_label="bench")
+    wanted = args.clients * args.per_client
+    codes = codes_take(args.scope, wanted * 2)
+    if len(codes) < wanted * 2:
+        raise SystemExit(f"only {len(codes):,} usable {args.scope} vouchers; issue more first")
+    split = [codes[i * args.per_client : (i + 1) * args.per_client] for i in range(args.clients)]
+    rest = codes[wanted:]
+    split_http = [
+        rest[i * args.per_client : (i + 1) * args.per_client] for i in range(args.clients)
+    ]
+    bench_service(key, split)
+    bench_http(raw, split_http, args.server_workers)
+
+
+if __name__ == "__main__":
+    main()
