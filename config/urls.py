@@ -11,5 +11,7 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("claims.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/vouchers/", include("vouchers.api_urls")),
+    path("wallet/", include("vouchers.urls")),
     path("", include("claims.urls")),
 ]
