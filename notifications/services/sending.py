@@ -80,6 +80,24 @@ WHERE n.id = v.id AND n.status = 'sending' AND n.claimed_at = %s
 """
 
 
+# SET reads the row as it was; RETURNING sees it as written, so `finished_at = now()` is true
+# only for the update that finished the campaign.
+_CAMPAIGN_COUNT_SQL = """
+UPDATE notifications_campaign
+SET sent_count = sent_count + %(sent)s,
+    failed_count = failed_count + %(failed)s,
+    updated_at = now(),
+    status = CASE WHEN status = 'sending'
+                   AND notices_created <= sent_count + failed_count + %(sent)s + %(failed)s
+              THEN 'done' ELSE status END,
+    finished_at = CASE WHEN status = 'sending'
+                        AND notices_created <= sent_count + failed_count + %(sent)s + %(failed)s
+                   THEN now() ELSE finished_at END
+WHERE id = %(id)s
+RETURNING status = 'done' AND finished_at = now()
+"""
+
+
 @dataclass
 class _Claimed:
     id: int
@@ -295,12 +313,13 @@ def _results_write(results: _Results) -> None:
 
 
 def _campaign_count(campaign_id: int, sent: int, failed: int) -> None:
-    from django.db.models import F
-
-    Campaign.objects.filter(pk=campaign_id).update(
-        sent_count=F("sent_count") + sent, failed_count=F("failed_count") + failed
-    )
-    campaign_finish_if_done(campaign_id=campaign_id)
+    """Add a flush's results to the campaign's counters and, in the same statement, mark it
+    done if these were its last notices (one round trip per campaign and flush)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CAMPAIGN_COUNT_SQL, {"id": campaign_id, "sent": sent, "failed": failed})
+        row = cursor.fetchone()
+    if row and row[0]:  # this flush finished the campaign
+        _campaign_finish_audit(campaign_id)
 
 
 def campaign_finish_if_done(*, campaign_id: int) -> bool:
@@ -314,11 +333,15 @@ def campaign_finish_if_done(*, campaign_id: int) -> bool:
         notices_created__lte=F("sent_count") + F("failed_count"),
     ).update(status=Campaign.Status.DONE, finished_at=timezone.now(), updated_at=timezone.now())
     if finished:
-        campaign = Campaign.objects.get(pk=campaign_id)
-        audit_record(
-            action="campaign.finish",
-            obj=campaign,
-            actor_label="job:notifications.dispatch",
-            after={"sent": campaign.sent_count, "failed": campaign.failed_count},
-        )
+        _campaign_finish_audit(campaign_id)
     return bool(finished)
+
+
+def _campaign_finish_audit(campaign_id: int) -> None:
+    campaign = Campaign.objects.get(pk=campaign_id)
+    audit_record(
+        action="campaign.finish",
+        obj=campaign,
+        actor_label="job:notifications.dispatch",
+        after={"sent": campaign.sent_count, "failed": campaign.failed_count},
+    )
