@@ -36,7 +36,7 @@ from django.utils import timezone  # noqa: E402
 from compensation.engine import rules_validate  # noqa: E402
 from compensation.models import AwardLine, Incident, PolicyVersion, Program  # noqa: E402
 from vouchers.models import Voucher  # noqa: E402
-from vouchers.services import issuance  # noqa: E402
+from vouchers.services import issuance, runs  # noqa: E402
 
 LINES = [("store", 5_000), ("eats", 5_000), ("travel", 20_000), ("rlux", 20_000)]
 COUPANG_VOUCHERS = 33_700_000 * 4
@@ -93,8 +93,8 @@ WORKER = (
 
 def issue(program: Program, chunk_size: int, workers: int) -> tuple[int, float, int]:
     """Issue with `workers` worker processes (what Celery workers run), timed end to end."""
-    issuance.voucher_batch_dispatch = lambda **kwargs: None  # the workers are started here
-    batch = issuance.voucher_batch_start(
+    runs.voucher_batch_dispatch = lambda **kwargs: None  # the workers are started here
+    batch = runs.voucher_batch_start(
         program=program,
         award_lines=list(program.award_lines.all()),
         confirm_name=program.name,

@@ -24,7 +24,6 @@ def voucher_batch_run_task(self, batch_id: int) -> None:
 @shared_task(name="vouchers.redispatch", acks_late=True)
 def vouchers_redispatch_task() -> list[int]:
     """Wake runs whose workers went quiet (killed, or their message lost)."""
-    from vouchers.services.issuance import voucher_batches_redispatch
+    from vouchers.services.runs import voucher_batches_redispatch
 
     return voucher_batches_redispatch()
-

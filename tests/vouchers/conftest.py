@@ -7,8 +7,9 @@ from django.utils import timezone
 from compensation.engine import rules_validate
 from compensation.models import PolicyVersion
 from tests.factories import AwardLineFactory, ProgramFactory
-from vouchers.services.issuance import voucher_batch_execute, voucher_batch_start
+from vouchers.services.issuance import voucher_batch_execute
 from vouchers.services.keys import service_key_create
+from vouchers.services.runs import voucher_batch_start
 
 LINES = [("store", 5_000), ("eats", 5_000), ("travel", 20_000), ("rlux", 20_000)]
 
@@ -75,7 +76,7 @@ def no_dispatch(monkeypatch):
     """Runs are worked in-process by the test, not by a broker."""
     calls = []
     monkeypatch.setattr(
-        "vouchers.services.issuance.voucher_batch_dispatch",
+        "vouchers.services.runs.voucher_batch_dispatch",
         lambda **kw: calls.append(kw),
     )
     return calls

@@ -6,8 +6,9 @@ from compensation.models import Award
 from tests.vouchers.conftest import people_make, run_issue
 from vouchers.errors import IssuanceRefused
 from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
-from vouchers.services.issuance import voucher_batch_execute, voucher_batch_start
+from vouchers.services.issuance import voucher_batch_execute
 from vouchers.services.planning import batch_plan
+from vouchers.services.runs import voucher_batch_start
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,31 @@ def test_a_run_the_budget_cannot_cover_stops_with_a_clear_message_and_rolls_back
     coupang.refresh_from_db()
     assert coupang.committed_minor == 60 * 50_000
     assert batch.chunks.filter(status="done").count() == 2
+
+
+def test_a_chunk_that_keeps_failing_is_recorded_and_fails_the_run_after_three_attempts(
+    coupang, no_dispatch, monkeypatch
+):
+    from vouchers.services import issuance
+
+    people_make(coupang, 10)
+    batch = voucher_batch_start(
+        program=coupang,
+        award_lines=list(coupang.award_lines.all()),
+        confirm_name=coupang.name,
+        chunk_size=5,
+        actor_label="test",
+    )
+
+    def broken(*args, **kwargs):
+        raise ValueError("disk on fire")
+
+    monkeypatch.setattr(issuance, "_vouchers_copy", broken)
+    for _ in range(3):
+        with pytest.raises(ValueError):
+            voucher_batch_execute(batch_id=batch.pk)
+    batch.refresh_from_db()
+    chunk = batch.chunks.get(number=1)
+    assert chunk.status == "pending" and chunk.attempts == 3 and "disk on fire" in chunk.last_error
+    assert batch.status == VoucherBatch.Status.FAILED and "Chunk 1 failed 3 times" in batch.error
+    assert not Voucher.objects.exists() and not Award.objects.exists()

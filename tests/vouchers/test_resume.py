@@ -17,7 +17,8 @@ from compensation.models import Award
 from tests.vouchers.conftest import people_make
 from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
 from vouchers.services import issuance
-from vouchers.services.issuance import voucher_batch_execute, voucher_batch_start
+from vouchers.services.issuance import voucher_batch_execute
+from vouchers.services.runs import voucher_batch_start
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,12 +18,12 @@ from compensation.models import AwardLine, Program
 from vouchers.errors import VoucherError
 from vouchers.models import VoucherBatch
 from vouchers.selectors import batch_progress
-from vouchers.services.issuance import (
+from vouchers.services.planning import batch_plan
+from vouchers.services.runs import (
     voucher_batch_cancel,
     voucher_batch_resume,
     voucher_batch_start,
 )
-from vouchers.services.planning import batch_plan
 
 
 class RunForm(forms.Form):

@@ -9,21 +9,20 @@ of them, a re-dispatch, or the periodic sweep after a killed worker, finish a ru
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import time
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
-from compensation.models import AwardLine, Program
+from compensation.models import AwardLine
 from compensation.services.ledger import program_budget_reserve
-from vouchers.errors import BudgetExhausted, IssuanceRefused
-from vouchers.models import BatchProfileLine, IssuanceChunk, Voucher, VoucherBatch
+from vouchers.errors import BudgetExhausted
+from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
 from vouchers.services.codes import CodeMaker
-from vouchers.services.planning import BatchPlan, batch_plan
 
 logger = logging.getLogger(__name__)
 
@@ -77,115 +76,8 @@ VOUCHER_COPY_COLUMNS = (
     "valid_until",
     "issued_at",
 )
+MAX_CHUNK_ATTEMPTS = 3
 VOUCHER_COPY_SQL = f"COPY vouchers_voucher ({', '.join(VOUCHER_COPY_COLUMNS)}) FROM STDIN"
-
-
-def voucher_batch_start(
-    *,
-    program: Program,
-    award_lines: list[AwardLine],
-    segments: list[str] | None = None,
-    confirm_name: str,
-    chunk_size: int = 2_000,
-    actor=None,
-    actor_label: str = "",
-    ip_address: str | None = None,
-) -> VoucherBatch:
-    """Record an issuance run the operator confirmed by typing the program's name, with the
-    eligible profiles decided now, and start workers after commit. Refused (IssuanceRefused,
-    nothing written) on a wrong confirmation, nothing to issue, or a cost above the
-    remaining budget."""
-    if confirm_name.strip() != program.name:
-        raise IssuanceRefused("Type the program's name exactly to confirm the run.")
-    plan = batch_plan(program=program, award_lines=award_lines, segments=segments)
-    if not plan.vouchers:
-        raise IssuanceRefused("Nobody is eligible for these award lines under the policy.")
-    program.refresh_from_db(fields=["budget_minor", "committed_minor"])
-    if plan.new_cost_minor > program.remaining_minor:
-        raise IssuanceRefused(
-            f"The run would commit {plan.new_cost_minor:,} {program.currency} and only "
-            f"{program.remaining_minor:,} is left in the budget."
-        )
-    with transaction.atomic(durable=True):
-        batch = VoucherBatch.objects.create(
-            program=program,
-            policy=plan.policy,
-            award_line_ids=[line.pk for line in plan.award_lines],
-            segments=plan.segments,
-            chunk_size=chunk_size,
-            people_planned=plan.people,
-            vouchers_planned=plan.vouchers,
-            cost_planned_minor=plan.cost_minor,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        _profiles_write(batch, plan)
-        audit_record(
-            action="voucher_batch.start",
-            obj=batch,
-            actor=actor,
-            actor_label=actor_label,
-            ip_address=ip_address,
-            after={
-                "program": program.pk,
-                "policy": plan.policy.pk,
-                "award_lines": [line.code for line in plan.award_lines],
-                "segments": plan.segments,
-                "people": plan.people,
-                "vouchers": plan.vouchers,
-                "cost_minor": plan.cost_minor,
-            },
-        )
-        transaction.on_commit(lambda: voucher_batch_dispatch(batch_id=batch.pk))
-    return batch
-
-
-def _profiles_write(batch: VoucherBatch, plan: BatchPlan) -> None:
-    BatchProfileLine.objects.bulk_create(
-        BatchProfileLine(
-            batch=batch,
-            account_status=profile.facts.account_status,
-            region=profile.facts.region,
-            segment=profile.facts.segment,
-            data_categories=list(profile.facts.data_categories),
-            award_line=line,
-            people=profile.people,
-        )
-        for profile in plan.profiles
-        for line in profile.lines
-    )
-
-
-def voucher_batch_dispatch(*, batch_id: int, workers: int | None = None) -> None:
-    """Wake `workers` Celery workers for a run. Harmless to call any number of times."""
-    from django.conf import settings
-
-    from vouchers.tasks import voucher_batch_run_task
-
-    for _ in range(workers or getattr(settings, "VOUCHERS_ISSUANCE_WORKERS", 2)):
-        voucher_batch_run_task.delay(batch_id)
-
-
-def voucher_batch_resume(
-    *, batch: VoucherBatch, actor=None, actor_label: str = "", ip_address: str | None = None
-) -> VoucherBatch:
-    """Put a failed run back to running (after, say, the budget was raised) and wake
-    workers; a running run is only woken. Chunks already done are never redone."""
-    with transaction.atomic(durable=True):
-        resumed = VoucherBatch.objects.filter(
-            pk=batch.pk, status__in=[VoucherBatch.Status.FAILED, VoucherBatch.Status.RUNNING]
-        ).update(status=VoucherBatch.Status.RUNNING, error="", finished_at=None)
-        if not resumed:
-            raise IssuanceRefused("Only a failed or running run can be resumed.")
-        audit_record(
-            action="voucher_batch.resume",
-            obj=batch,
-            actor=actor,
-            actor_label=actor_label,
-            ip_address=ip_address,
-        )
-        transaction.on_commit(lambda: voucher_batch_dispatch(batch_id=batch.pk))
-    batch.refresh_from_db()
-    return batch
 
 
 def voucher_batch_execute(*, batch_id: int, time_budget_seconds: float = 240.0) -> bool:
@@ -236,7 +128,32 @@ def _chunks_ensure(batch_id: int) -> None:
 
 
 def _chunk_run_next(batch: VoucherBatch, maker: CodeMaker) -> bool:
-    """Do the next pending chunk nobody else holds. False when there is none."""
+    """Do the next pending chunk nobody else holds. False when there is none. A chunk that
+    raises is rolled back, its error recorded; after MAX_CHUNK_ATTEMPTS the run fails."""
+    claimed: list[tuple[int, int]] = []
+    try:
+        return _chunk_do(batch, maker, claimed)
+    except BudgetExhausted:
+        raise
+    except Exception as exc:
+        if not claimed:
+            raise
+        chunk_id, number = claimed[0]
+        IssuanceChunk.objects.filter(pk=chunk_id).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:1000]
+        )
+        attempts = IssuanceChunk.objects.values_list("attempts", flat=True).get(pk=chunk_id)
+        logger.exception("voucher run %s chunk %s failed", batch.pk, number)
+        if attempts >= MAX_CHUNK_ATTEMPTS:
+            _batch_fail(
+                batch.pk,
+                f"Chunk {number} failed {attempts} times ({type(exc).__name__}); see the "
+                "logs, fix the cause, then resume the run.",
+            )
+        raise
+
+
+def _chunk_do(batch: VoucherBatch, maker: CodeMaker, claimed: list) -> bool:
     program = batch.program
     lines = {line.pk: line for line in AwardLine.objects.filter(pk__in=batch.award_line_ids)}
     started = time.monotonic()
@@ -251,6 +168,7 @@ def _chunk_run_next(batch: VoucherBatch, maker: CodeMaker) -> bool:
         if row is None:
             return False
         chunk_id, number, lo, hi = row
+        claimed.append((chunk_id, number))
         now = timezone.now()
         cursor.execute(
             _AWARDS_INSERT,
@@ -365,40 +283,3 @@ def _batch_finish_if_complete(batch_id: int) -> None:
             actor_label="job:voucher_issuance",
             after={"vouchers": vouchers, "amount_minor": amount},
         )
-
-
-def voucher_batch_cancel(
-    *, batch: VoucherBatch, actor=None, actor_label: str = "", ip_address: str | None = None
-) -> VoucherBatch:
-    """Stop a run: workers finish the chunk in hand and take no other. What is issued stays
-    issued (freeze the run to stop its vouchers being used)."""
-    with transaction.atomic(durable=True):
-        changed = VoucherBatch.objects.filter(
-            pk=batch.pk, status__in=[VoucherBatch.Status.RUNNING, VoucherBatch.Status.FAILED]
-        ).update(status=VoucherBatch.Status.CANCELLED, finished_at=timezone.now())
-        if not changed:
-            raise IssuanceRefused("Only a running or failed run can be cancelled.")
-        audit_record(
-            action="voucher_batch.cancel",
-            obj=batch,
-            actor=actor,
-            actor_label=actor_label,
-            ip_address=ip_address,
-        )
-    batch.refresh_from_db()
-    return batch
-
-
-def voucher_batches_redispatch(*, stale_seconds: int = 120) -> list[int]:
-    """Wake the runs no worker has touched for `stale_seconds` (a killed worker, a lost
-    message). Called by beat; the database decides what is left."""
-    cutoff = timezone.now() - dt.timedelta(seconds=stale_seconds)
-    stale = list(
-        VoucherBatch.objects.filter(status=VoucherBatch.Status.RUNNING)
-        .exclude(heartbeat_at__gt=cutoff)
-        .exclude(created_at__gt=cutoff, heartbeat_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    for batch_id in stale:
-        voucher_batch_dispatch(batch_id=batch_id, workers=1)
-    return stale

@@ -1,0 +1,161 @@
+"""Issuance runs: started by an operator after the dry run, resumed, cancelled, and woken
+again by beat when their workers went quiet. The chunks themselves are worked in
+vouchers.services.issuance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from compensation.models import AwardLine, Program
+from vouchers.errors import IssuanceRefused
+from vouchers.models import BatchProfileLine, VoucherBatch
+from vouchers.services.planning import BatchPlan, batch_plan
+
+
+def voucher_batch_start(
+    *,
+    program: Program,
+    award_lines: list[AwardLine],
+    segments: list[str] | None = None,
+    confirm_name: str,
+    chunk_size: int = 2_000,
+    actor=None,
+    actor_label: str = "",
+    ip_address: str | None = None,
+) -> VoucherBatch:
+    """Record an issuance run the operator confirmed by typing the program's name, with the
+    eligible profiles decided now, and start workers after commit. Refused (IssuanceRefused,
+    nothing written) on a wrong confirmation, nothing to issue, or a cost above the
+    remaining budget."""
+    if confirm_name.strip() != program.name:
+        raise IssuanceRefused("Type the program's name exactly to confirm the run.")
+    plan = batch_plan(program=program, award_lines=award_lines, segments=segments)
+    if not plan.vouchers:
+        raise IssuanceRefused("Nobody is eligible for these award lines under the policy.")
+    program.refresh_from_db(fields=["budget_minor", "committed_minor"])
+    if plan.new_cost_minor > program.remaining_minor:
+        raise IssuanceRefused(
+            f"The run would commit {plan.new_cost_minor:,} {program.currency} and only "
+            f"{program.remaining_minor:,} is left in the budget."
+        )
+    with transaction.atomic(durable=True):
+        batch = VoucherBatch.objects.create(
+            program=program,
+            policy=plan.policy,
+            award_line_ids=[line.pk for line in plan.award_lines],
+            segments=plan.segments,
+            chunk_size=chunk_size,
+            people_planned=plan.people,
+            vouchers_planned=plan.vouchers,
+            cost_planned_minor=plan.cost_minor,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        _profiles_write(batch, plan)
+        audit_record(
+            action="voucher_batch.start",
+            obj=batch,
+            actor=actor,
+            actor_label=actor_label,
+            ip_address=ip_address,
+            after={
+                "program": program.pk,
+                "policy": plan.policy.pk,
+                "award_lines": [line.code for line in plan.award_lines],
+                "segments": plan.segments,
+                "people": plan.people,
+                "vouchers": plan.vouchers,
+                "cost_minor": plan.cost_minor,
+            },
+        )
+        transaction.on_commit(lambda: voucher_batch_dispatch(batch_id=batch.pk))
+    return batch
+
+
+def _profiles_write(batch: VoucherBatch, plan: BatchPlan) -> None:
+    BatchProfileLine.objects.bulk_create(
+        BatchProfileLine(
+            batch=batch,
+            account_status=profile.facts.account_status,
+            region=profile.facts.region,
+            segment=profile.facts.segment,
+            data_categories=list(profile.facts.data_categories),
+            award_line=line,
+            people=profile.people,
+        )
+        for profile in plan.profiles
+        for line in profile.lines
+    )
+
+
+def voucher_batch_dispatch(*, batch_id: int, workers: int | None = None) -> None:
+    """Wake `workers` Celery workers for a run. Harmless to call any number of times."""
+    from django.conf import settings
+
+    from vouchers.tasks import voucher_batch_run_task
+
+    for _ in range(workers or getattr(settings, "VOUCHERS_ISSUANCE_WORKERS", 2)):
+        voucher_batch_run_task.delay(batch_id)
+
+
+def voucher_batch_resume(
+    *, batch: VoucherBatch, actor=None, actor_label: str = "", ip_address: str | None = None
+) -> VoucherBatch:
+    """Put a failed run back to running (after, say, the budget was raised) and wake
+    workers; a running run is only woken. Chunks already done are never redone."""
+    with transaction.atomic(durable=True):
+        resumed = VoucherBatch.objects.filter(
+            pk=batch.pk, status__in=[VoucherBatch.Status.FAILED, VoucherBatch.Status.RUNNING]
+        ).update(status=VoucherBatch.Status.RUNNING, error="", finished_at=None)
+        if not resumed:
+            raise IssuanceRefused("Only a failed or running run can be resumed.")
+        audit_record(
+            action="voucher_batch.resume",
+            obj=batch,
+            actor=actor,
+            actor_label=actor_label,
+            ip_address=ip_address,
+        )
+        transaction.on_commit(lambda: voucher_batch_dispatch(batch_id=batch.pk))
+    batch.refresh_from_db()
+    return batch
+
+
+def voucher_batch_cancel(
+    *, batch: VoucherBatch, actor=None, actor_label: str = "", ip_address: str | None = None
+) -> VoucherBatch:
+    """Stop a run: workers finish the chunk in hand and take no other. What is issued stays
+    issued (freeze the run to stop its vouchers being used)."""
+    with transaction.atomic(durable=True):
+        changed = VoucherBatch.objects.filter(
+            pk=batch.pk, status__in=[VoucherBatch.Status.RUNNING, VoucherBatch.Status.FAILED]
+        ).update(status=VoucherBatch.Status.CANCELLED, finished_at=timezone.now())
+        if not changed:
+            raise IssuanceRefused("Only a running or failed run can be cancelled.")
+        audit_record(
+            action="voucher_batch.cancel",
+            obj=batch,
+            actor=actor,
+            actor_label=actor_label,
+            ip_address=ip_address,
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def voucher_batches_redispatch(*, stale_seconds: int = 120) -> list[int]:
+    """Wake the runs no worker has touched for `stale_seconds` (a killed worker, a lost
+    message). Called by beat; the database decides what is left."""
+    cutoff = timezone.now() - dt.timedelta(seconds=stale_seconds)
+    stale = list(
+        VoucherBatch.objects.filter(status=VoucherBatch.Status.RUNNING)
+        .exclude(heartbeat_at__gt=cutoff)
+        .exclude(created_at__gt=cutoff, heartbeat_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    for batch_id in stale:
+        voucher_batch_dispatch(batch_id=batch_id, workers=1)
+    return stale
