@@ -38,7 +38,7 @@ def _condition_names(condition) -> set[str]:
     return names
 
 
-def _variables_used(template: Template) -> set[str]:
+def variables_used(template: Template) -> set[str]:
     """Names the template reads from its context (loop variables excluded)."""
     names: set[str] = set()
     loop_names: set[str] = {"forloop"}
@@ -67,7 +67,7 @@ def template_problems(*, kind: str, subject: str, body: str) -> list[str]:
         except TemplateSyntaxError as exc:
             problems.append(f"The {label} has a template syntax error: {exc}")
             continue
-        used |= _variables_used(template)
+        used |= variables_used(template)
         other_tags = {
             type(node).__name__
             for node in template.nodelist.get_nodes_by_type(Node)

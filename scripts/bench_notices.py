@@ -68,7 +68,7 @@ def main() -> int:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from compensation.models import AffectedPerson, Incident, Program
+    from compensation.models import Incident, Program
     from config.celery import ping
     from notifications.models import Campaign, Notice
     from notifications.services import campaign_build, notices_dispatch_kick, queueing
@@ -176,13 +176,21 @@ def main() -> int:
             for worker in workers:
                 worker.wait(30)
             devnull.close()
-            if program is not None:
-                Notice.objects.filter(program=program).delete()
-                Campaign.objects.filter(program=program).delete()
-                AffectedPerson.objects.filter(program=program).delete()
-                program.delete()
+            if program is not None:  # plain SQL: only this script's rows, no cascade walk
+                with connection.cursor() as cursor:
+                    for table in (
+                        "notifications_notice",
+                        "notifications_campaign",
+                        "compensation_affectedperson",
+                    ):
+                        cursor.execute(
+                            f"DELETE FROM {table} WHERE program_id = %s",  # noqa: S608
+                            [program.pk],
+                        )
+                    cursor.execute("DELETE FROM compensation_program WHERE id = %s", [program.pk])
             if incident is not None:
-                incident.delete()
+                with connection.cursor() as cursor:
+                    cursor.execute("DELETE FROM compensation_incident WHERE id = %s", [incident.pk])
 
     print(
         f"{args.workers} workers, {args.notices:,} notices and {args.raw:,} raw messages per "

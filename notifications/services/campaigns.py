@@ -255,6 +255,6 @@ def _build_finish(campaign: Campaign) -> None:
         actor_label="job:notifications.build",
         after={"notices_created": campaign.notices_created},
     )
-    from notifications.services.sending import campaign_finish_if_done
+    from notifications.services.outcomes import campaign_finish_if_done
 
     campaign_finish_if_done(campaign_id=campaign.pk)

@@ -16,7 +16,8 @@ from notifications.kinds import Channel
 from notifications.models import Campaign, Notice
 from notifications.services.campaigns import campaign_build_enqueue, campaigns_start_due
 from notifications.services.enqueue import notices_dispatch_kick
-from notifications.services.sending import campaign_finish_if_done, dispatch_chain_alive
+from notifications.services.outcomes import campaign_finish_if_done
+from notifications.services.sending import dispatch_chain_alive
 
 JOB = "job:notifications.redispatch"
 

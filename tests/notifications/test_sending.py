@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from notifications.models import Notice
 from notifications.services import notices_dispatch
-from notifications.services.sending import _claim, _Results, _results_write, retry_delay
+from notifications.services.outcomes import ChunkResults, results_write
+from notifications.services.sending import _claim, retry_delay
 from tests.notifications.factories import NoticeFactory
 from tests.notifications.smtp import free_port
 
@@ -112,9 +113,9 @@ def test_a_late_result_never_overwrites_a_row_that_was_claimed_again(smtp_server
     notice = NoticeFactory()
     claimed, first_claim = _claim("email", 10)
     Notice.objects.filter(pk=notice.pk).update(claimed_at=first_claim + dt.timedelta(seconds=1))
-    results = _Results(claimed_at=first_claim)
+    results = ChunkResults(claimed_at=first_claim)
     results.sent[notice.pk] = "late"
-    _results_write(results)
+    results_write(results)
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENDING and notice.provider_message_id == ""
 
