@@ -40,6 +40,9 @@ from vouchers.services import issuance, runs  # noqa: E402
 
 LINES = [("store", 5_000), ("eats", 5_000), ("travel", 20_000), ("rlux", 20_000)]
 COUPANG_VOUCHERS = 33_700_000 * 4
+# The identical tables of the raw baseline, named per process so two runs never share them.
+RAW_VOUCHER = f"bench_raw_voucher_{os.getpid()}"
+RAW_AWARD = f"bench_raw_award_{os.getpid()}"
 
 
 def program_make(people: int) -> Program:
@@ -131,10 +134,12 @@ def _identical_table(source: str, name: str, foreign_keys: list[tuple[str, str]]
             )
 
 
-def raw_copy(source: str, target: str, where: str, params, columns: list[str], rows_per_copy):
-    """COPY the source's rows into `target`, a chunk a transaction; only COPY and commit are
-    timed (the rows are read from the source first, as if made elsewhere). Table and column
-    names are this script's constants, never input."""
+def raw_copy(
+    source: str, target: str, where: str, params, columns: list[str], types, rows_per_copy
+):
+    """Binary COPY (as issuance does) of the source's rows into `target`, a chunk a
+    transaction; only COPY and commit are timed (the rows are read from the source first, as
+    if made elsewhere). Table and column names are this script's constants, never input."""
     column_list = ", ".join(columns)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT min(id), max(id) FROM {source} WHERE {where}", params)  # noqa: S608
@@ -171,6 +176,10 @@ AWARD_COLUMNS = [
     "claim_reference", "kind", "amount_minor", "currency", "status", "policy_id",
     "explanation", "created_at", "updated_at",
 ]  # fmt: skip
+AWARD_TYPES = [
+    "uuid", "bigint", "bigint", "varchar", "bigint", "smallint", "varchar", "varchar",
+    "bigint", "varchar", "varchar", "bigint", "jsonb", "timestamptz", "timestamptz",
+]  # fmt: skip
 
 
 def main() -> None:
@@ -198,12 +207,12 @@ def main() -> None:
     voucher_columns = [*issuance.VOUCHER_COPY_COLUMNS]
     _identical_table(
         "vouchers_voucher",
-        "bench_raw_voucher",
+        RAW_VOUCHER,
         [("award_id", "compensation_award"), ("batch_id", "vouchers_voucherbatch")],
     )
     copied, raw_seconds = raw_copy(
-        "vouchers_voucher", "bench_raw_voucher", "batch_id = %s", [batch_id],
-        voucher_columns, rows_per_copy,
+        "vouchers_voucher", RAW_VOUCHER, "batch_id = %s", [batch_id],
+        voucher_columns, issuance.VOUCHER_COPY_TYPES, rows_per_copy,
     )  # fmt: skip
     raw_rate = copied / raw_seconds
     print(f"raw COPY of the identical voucher rows: {copied:,} in {raw_seconds:.1f} s = "
@@ -211,7 +220,7 @@ def main() -> None:
     print(f"ratio issuance / raw voucher COPY: {rate / raw_rate:.2f}")
     _identical_table(
         "compensation_award",
-        "bench_raw_award",
+        RAW_AWARD,
         [
             ("program_id", "compensation_program"),
             ("person_id", "compensation_affectedperson"),
@@ -221,16 +230,16 @@ def main() -> None:
         ],
     )
     award_rows, award_seconds = raw_copy(
-        "compensation_award", "bench_raw_award", "program_id = %s", [program.pk],
-        AWARD_COLUMNS, rows_per_copy,
+        "compensation_award", RAW_AWARD, "program_id = %s", [program.pk],
+        AWARD_COLUMNS, AWARD_TYPES, rows_per_copy,
     )  # fmt: skip
     both = copied / (raw_seconds + award_seconds)
     print(f"raw COPY of the identical award rows: {award_rows:,} in {award_seconds:.1f} s")
     print(f"raw COPY of awards + vouchers (the same rows the run writes): {both:,.0f} "
           f"vouchers/s; ratio issuance / that: {rate / both:.2f}")  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_raw_voucher")
-        cursor.execute("DROP TABLE bench_raw_award")
+        cursor.execute(f"DROP TABLE {RAW_VOUCHER}")
+        cursor.execute(f"DROP TABLE {RAW_AWARD}")
 
 
 if __name__ == "__main__":
