@@ -1,21 +1,16 @@
 """Load the demo program once, and (every time) make sure the demo operator can sign in."""
 
-import datetime as dt
-import random
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.roles import PROGRAM_OPERATOR, SENIOR_REVIEWER
-from claims.models import Claim
-from compensation.hashing import email_hash
+from accounts.roles import OUTSIDE_EXPERT, PROGRAM_OPERATOR, SENIOR_REVIEWER, SUPPORT_AGENT
 from compensation.models import AwardLine, ClaimType, DryRun, Incident, Program
 from compensation.services.policy import dry_run_execute, policy_draft_create, policy_publish
 from compensation.services.population_import import (
@@ -23,9 +18,15 @@ from compensation.services.population_import import (
     population_import_run,
 )
 from demo import data
+from demo.claims_seed import claims_seed
 
 DEMO_PEOPLE = 3000
-STAFF = [("operator@demo.local", PROGRAM_OPERATOR), ("reviewer@demo.local", SENIOR_REVIEWER)]
+STAFF = [
+    ("operator@demo.local", PROGRAM_OPERATOR),
+    ("reviewer@demo.local", SENIOR_REVIEWER),
+    ("agent@demo.local", SUPPORT_AGENT),
+    ("expert@demo.local", OUTSIDE_EXPERT),
+]
 
 
 class Command(BaseCommand):
@@ -33,15 +34,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         program = Program.objects.filter(slug=data.PROGRAM["slug"]).first()
-        if program is None:
+        first_load = program is None
+        if first_load:
             program = self._program_create()
             self._population_load(program)
             self._policy_publish(program)
-            self._claims_create(program)
             self.stdout.write(f"Demo program loaded: {program.name}")
         else:
             self.stdout.write(f"Demo program already loaded: {program.name}")
         self._staff_ensure()
+        if first_load or not program.claims.exists():
+            self._claims_create(program)
 
     @transaction.atomic
     def _program_create(self) -> Program:
@@ -81,28 +84,18 @@ class Command(BaseCommand):
         policy_publish(policy=policy, actor_label="job:demo_seed")
         self.stdout.write(f"Policy v{policy.number} published after a dry run.")
 
-    @transaction.atomic
     def _claims_create(self, program: Program) -> None:
-        rng = random.Random(11)
-        people = list(program.population.order_by("id")[:40])
-        claim_types = list(program.claim_types.order_by("id"))
-        statuses = [s for s, _ in Claim.Status.choices]
-        now = timezone.now()
-        for i, person in enumerate(people):
-            claim_type = claim_types[i % len(claim_types)]
-            status = statuses[i % len(statuses)]
-            submitted = now - dt.timedelta(days=rng.randrange(0, 20), hours=rng.randrange(24))
-            Claim.objects.create(
-                program=program,
-                claim_type=claim_type,
-                person=person,
-                claimant_email_hash=email_hash(person.email),
-                language=person.language,
-                status=status,
-                amount_claimed_minor=rng.randrange(1, 30) * 10_000,
-                due_at=submitted + dt.timedelta(days=14),
-                decided_at=now if status in {"approved", "denied"} else None,
-            )
+        """Claims filed and worked through the claims services (see demo/claims_seed.py)."""
+        staff = {role: User.objects.get(email=email) for email, role in STAFF}
+        counts = claims_seed(
+            program,
+            agent=staff[SUPPORT_AGENT],
+            reviewer=staff[SENIOR_REVIEWER],
+            expert=staff[OUTSIDE_EXPERT],
+        )
+        self.stdout.write(
+            "Claims: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        )
 
     def _staff_ensure(self) -> None:
         password = _demo_password()
