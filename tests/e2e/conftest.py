@@ -11,7 +11,6 @@ from django.core.cache import cache
 from compensation.models import ClaimType
 from tests.factories import (
     AwardLineFactory,
-    ClaimantPersonFactory,
     ClaimTypeFactory,
     ProgramFactory,
     published_policy,
