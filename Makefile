@@ -4,7 +4,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv
 
-.PHONY: run test smoke lint fmt bench-import
+.PHONY: run test smoke fuzz lint fmt
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -25,6 +25,10 @@ test: $(VENV)/.synced
 ## smoke: start like `run`, fetch the home page, the admin login and ping the worker, stop
 smoke: $(VENV)/.synced
 	$(VENV)/bin/python scripts/dev.py smoke
+
+## fuzz: schemathesis (all checks) against the API of a running app, anonymous and with a key
+fuzz: $(VENV)/.synced
+	$(VENV)/bin/python scripts/dev.py fuzz $(ARGS)
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

@@ -195,18 +195,58 @@ def cmd_run(smoke: bool = False) -> int:
             _stop(processes)
 
 
+FUZZ_PORT = 8002
+FUZZ_KEY_SCRIPT = """
+from vouchers.services.keys import service_key_create
+key, raw = service_key_create(name="schemathesis", service_scope="eats", actor_label="fuzz")
+print(raw)
+"""
+
+
+def cmd_fuzz(args: list[str]) -> int:
+    """schemathesis with every check against the running API: once anonymous, once with a
+    service key (made here, handed over in the environment, never printed)."""
+    with services(debug=True) as env:
+        manage(env, "migrate", "--no-input", "-v", "0")
+        manage(env, "demo_seed")
+        key = subprocess.run([PYTHON, "manage.py", "shell", "-c", FUZZ_KEY_SCRIPT], cwd=ROOT,
+                             env=env, check=True, capture_output=True, text=True)
+        raw_key = key.stdout.strip().splitlines()[-1]
+        web = subprocess.Popen(
+            [PYTHON, "manage.py", "runserver", f"127.0.0.1:{FUZZ_PORT}", "--noreload"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_for_port(FUZZ_PORT, 60)
+            schema = f"http://127.0.0.1:{FUZZ_PORT}/api/v1/schema/"
+            runner = [str(Path(PYTHON).parent / "schemathesis"), "run", schema, "--checks",
+                      "all", "--workers", "2", *args]
+            failed = 0
+            for label, extra in (("anonymous", []),
+                                 ("service key", ["-H", "Authorization: ServiceKey $KEY"])):
+                print(f"\n== schemathesis, {label}")
+                extra = [e.replace("$KEY", raw_key) for e in extra]
+                failed |= subprocess.run([*runner, *extra], cwd=ROOT, env=env).returncode
+            return failed
+        finally:
+            _stop([web])
+
+
 def cmd_test(args: list[str]) -> int:
     with services(debug=False) as env:
         return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env).returncode
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "smoke", "test"}:
-        print("usage: dev.py run | smoke | test [pytest args]", file=sys.stderr)
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "smoke", "test", "fuzz"}:
+        print("usage: dev.py run | smoke | test [pytest args] | fuzz [schemathesis args]",
+              file=sys.stderr)
         return 2
     command = sys.argv[1]
     if command == "test":
         return cmd_test(sys.argv[2:])
+    if command == "fuzz":
+        return cmd_fuzz(sys.argv[2:])
     return cmd_run(smoke=command == "smoke")
 
 

@@ -1,0 +1,46 @@
+"""Schema post-processing that makes the documented API match what every endpoint can answer,
+so generated clients and schemathesis see the whole contract."""
+
+_PROBLEM = {"$ref": "#/components/schemas/ErrorProblem"}
+_COMMON = {
+    "401": "Not signed in, or the credentials are not valid.",
+    "403": "Signed in, but not allowed to do this.",
+}
+
+
+def _problem(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": _PROBLEM}}}
+
+
+def document_error_responses(result, generator, request, public):
+    """Every operation requires a session or a service key and may answer 401/403 with a
+    problem body; one with a path parameter may answer 404; one with a body, 400."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorProblem", {
+        "type": "object",
+        "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                       "status": {"type": "integer"}, "code": {"type": "string"},
+                       "detail": {"type": "string"}},
+        "required": ["title", "status", "code"],
+    })
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            if not operation.get("security"):
+                operation["security"] = [{"cookieAuth": []}]
+            responses = operation["responses"]
+            for status, description in _COMMON.items():
+                responses.setdefault(status, _problem(description))
+            if "{" in path:
+                responses.setdefault("404", _problem("No such object, or not yours."))
+            if "requestBody" in operation:
+                responses.setdefault("400", _problem("The request body is not valid."))
+            for response in responses.values():
+                # Errors are served as application/problem+json (RFC 9457).
+                content = response.get("content", {})
+                body = content.get("application/json", {})
+                if body.get("schema", {}).get("$ref", "").endswith("Problem"):
+                    content.setdefault("application/problem+json", body)
+    return result
