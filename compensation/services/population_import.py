@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import time
 import uuid
@@ -25,12 +24,11 @@ from audit.services import audit_record
 from compensation import hashing
 from compensation.models import PopulationImport, PopulationReject
 from compensation.services import population_sql
-from compensation.services.population_rows import ALL_COLUMNS, header_parse
+from compensation.services import population_staging as staging
+from compensation.services.population_rows import header_parse
 
 logger = logging.getLogger(__name__)
 
-LOAD_BATCH_ROWS = 100_000
-LOAD_BLOCK_BYTES = 16 * 1024 * 1024
 MERGE_CHUNK_LINES = 200_000
 _PERSON_COLUMNS = (
     "name",
@@ -122,7 +120,7 @@ def _run_locked(import_id: int) -> PopulationImport:
 def _refuse(population_import: PopulationImport, message: str) -> PopulationImport:
     with transaction.atomic():
         with connection.cursor() as cursor:
-            _stage_drop(cursor, _stage_table(population_import))
+            staging.stage_drop(cursor, _stage_table(population_import))
         PopulationReject.objects.filter(population_import=population_import).delete()
         population_import.status = PopulationImport.Status.REFUSED
         population_import.error = message
@@ -153,28 +151,28 @@ def _load(population_import: PopulationImport) -> str | None:
             _refusal_text(exc, 1) if not isinstance(exc, StopIteration) else ("The file is empty.")
         )
     columns = sorted(header.positions, key=header.positions.get)
-    _stage_create(table)
+    staging.stage_create(table)
     PopulationReject.objects.filter(population_import=population_import).delete()
     try:
-        rows_read = _copy_fast(population_import, table, path, len(first_line), columns)
+        rows_read = staging.copy_fast(population_import, table, path, len(first_line), columns)
     except psycopg.errors.DataError as exc:
         cause = exc
         if isinstance(
             cause, psycopg.errors.CharacterNotInRepertoire | psycopg.errors.UntranslatableCharacter
         ):
             return _refusal_text(
-                UnicodeDecodeError("utf-8", b"", 0, 1, "bad"), _first_non_utf8_line(path)
+                UnicodeDecodeError("utf-8", b"", 0, 1, "bad"), staging.first_non_utf8_line(path)
             )
         if not isinstance(cause, psycopg.errors.BadCopyFileFormat):
             raise
         # Some record has the wrong number of fields: read the file with Python's csv module,
         # reject those records by line, and stage the rest. Slower, and only for such files.
-        _stage_create(table)
+        staging.stage_create(table)
         PopulationReject.objects.filter(population_import=population_import).delete()
         try:
-            rows_read = _copy_checked(population_import, table, path, header, columns)
+            rows_read = staging.copy_checked(population_import, table, path, header, columns)
         except UnicodeDecodeError as err:
-            return _refusal_text(err, _first_non_utf8_line(path))
+            return _refusal_text(err, staging.first_non_utf8_line(path))
         except csv.Error as err:
             return _refusal_text(err, 0)
 
@@ -201,110 +199,6 @@ def _load(population_import: PopulationImport) -> str | None:
     return None
 
 
-def _stage_drop(cursor, table: str) -> None:
-    cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    cursor.execute(f"DROP SEQUENCE IF EXISTS {table}_line")
-
-
-def _stage_create(table: str) -> None:
-    """A fresh UNLOGGED staging table of raw text; `line` numbers records from 2 (the header
-    is line 1) in the order COPY reads them."""
-    with connection.cursor() as cursor:
-        _stage_drop(cursor, table)
-        cursor.execute(f"CREATE SEQUENCE {table}_line START 2")
-        cursor.execute(
-            f"CREATE UNLOGGED TABLE {table} (line bigint NOT NULL DEFAULT nextval('{table}_line'), "
-            + ", ".join(f"{c} text" for c in ALL_COLUMNS)
-            + ")"
-        )
-
-
-def _blocks(path: Path, start: int):
-    """The file from `start` in blocks that end on a record boundary: after a newline that is
-    not inside a quoted field (an even number of quote characters so far)."""
-    carry = b""
-    with path.open("rb") as raw:
-        raw.seek(start)
-        while block := raw.read(LOAD_BLOCK_BYTES):
-            data = carry + block
-            cut = len(data)
-            while True:
-                cut = data.rfind(b"\n", 0, cut)
-                if cut < 0 or data.count(b'"', 0, cut + 1) % 2 == 0:
-                    break
-            if cut < 0:
-                carry = data
-                continue
-            carry = data[cut + 1 :]
-            yield data[: cut + 1]
-    if carry:
-        yield carry
-
-
-def _copy_fast(population_import, table: str, path: Path, start: int, columns) -> int:
-    """COPY the file's bytes straight into staging (PostgreSQL parses the CSV), a block per
-    transaction so progress shows. Raises DataError if a record is malformed."""
-    rows_read = 0
-    for block in _blocks(path, start):
-        with transaction.atomic(), connection.cursor() as cursor:
-            with cursor.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv, ENCODING 'UTF8')"
-            ) as copy:
-                copy.write(block)
-            rows_read += cursor.rowcount
-            PopulationImport.objects.filter(pk=population_import.pk).update(rows_read=rows_read)
-    return rows_read
-
-
-def _copy_checked(population_import, table: str, path: Path, header, columns) -> int:
-    """The careful path: Python's csv reader finds records with the wrong number of fields
-    (rejected by line); the others are staged with their line numbers."""
-    rows_read = 0
-    with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="strict")
-        reader = csv.reader(text, strict=True)
-        next(reader)
-        done = False
-        while not done:
-            rejects: list[tuple[int, str, str]] = []
-            with transaction.atomic(), connection.cursor() as cursor:
-                with cursor.copy(f"COPY {table} (line, {', '.join(columns)}) FROM STDIN") as copy:
-                    batch = 0
-                    for row in reader:
-                        if not row:
-                            continue
-                        batch += 1
-                        if len(row) != header.width:
-                            rejects.append(
-                                (
-                                    reader.line_num,
-                                    "",
-                                    f"expected {header.width} fields, found {len(row)}",
-                                )
-                            )
-                        else:
-                            copy.write_row((reader.line_num, *row))
-                        if batch >= LOAD_BATCH_ROWS:
-                            break
-                    else:
-                        done = True
-                _rejects_write(cursor, population_import, rejects)
-                rows_read += batch
-                PopulationImport.objects.filter(pk=population_import.pk).update(rows_read=rows_read)
-    return rows_read
-
-
-def _first_non_utf8_line(path: Path) -> int:
-    """The decoder reads ahead, so its position is not the line; find the line itself."""
-    with path.open("rb") as raw:
-        for number, line in enumerate(raw, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return 0
-
-
 def _refusal_text(exc: Exception, line: int) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return (
@@ -314,17 +208,6 @@ def _refusal_text(exc: Exception, line: int) -> str:
     if isinstance(exc, csv.Error):
         return f"Line {line} is not valid CSV ({exc}); nothing was written."
     return f"{exc} Nothing was written."
-
-
-def _rejects_write(cursor, population_import, rejects) -> None:
-    if not rejects:
-        return
-    with cursor.copy(
-        'COPY compensation_populationreject (population_import_id, line, "column", message) '
-        "FROM STDIN"
-    ) as copy:
-        for line, column, message in rejects:
-            copy.write_row((population_import.pk, line, column, message))
 
 
 def _duplicates_reject(cursor, population_import, table: str) -> int:
@@ -419,7 +302,7 @@ def _merge(population_import: PopulationImport) -> None:
 def _finish(population_import: PopulationImport) -> PopulationImport:
     with transaction.atomic():
         with connection.cursor() as cursor:
-            _stage_drop(cursor, _stage_table(population_import))
+            staging.stage_drop(cursor, _stage_table(population_import))
         population_import.refresh_from_db()
         population_import.status = PopulationImport.Status.DONE
         population_import.finished_at = timezone.now()
