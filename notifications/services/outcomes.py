@@ -1,35 +1,60 @@
 """Writing what happened to a chunk: each result only to rows still held by that claim, and
-the campaigns' counters in the same transaction (exact, so a campaign knows when it is done).
-"""
+the campaigns' counters in the same statement, so they stay exact and a campaign knows when
+it is done. One statement per kind of result, each atomic on its own: a flush costs one round
+trip to the database in the common case (all sent)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections import Counter
+import logging
+import time
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
 from notifications.models import Campaign
 
-_SENT_SQL = """
-UPDATE notifications_notice AS n
-SET status = 'sent', sent_at = now(), provider_message_id = v.provider_id, last_error = ''
-FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::text[]) AS provider_id) AS v
-WHERE n.id = v.id AND n.status = 'sending' AND n.claimed_at = %s
-RETURNING n.campaign_id
-"""
+logger = logging.getLogger(__name__)
 
-_FAILED_SQL = """
-UPDATE notifications_notice AS n
-SET status = 'failed', last_error = v.error
-FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::text[]) AS error) AS v
-WHERE n.id = v.id AND n.status = 'sending' AND n.claimed_at = %s
-RETURNING n.campaign_id
+# {notice_set}: how the notice row changes; {counter}: the campaign counter it adds to.
+# SET reads a row as it was and RETURNING sees it as written, so `finished_at = now()` is true
+# only for the statement that finished the campaign.
+_OUTCOME_SQL = """
+WITH changed AS (
+    UPDATE notifications_notice AS n
+    SET {notice_set}
+    FROM (SELECT unnest(%(ids)s::bigint[]) AS id, unnest(%(values)s::text[]) AS value) AS v
+    WHERE n.id = v.id AND n.status = 'sending' AND n.claimed_at = %(claimed_at)s
+    RETURNING n.campaign_id
+), per_campaign AS (
+    SELECT campaign_id, count(*) AS n FROM changed
+    WHERE campaign_id IS NOT NULL GROUP BY campaign_id
+), counted AS (
+    UPDATE notifications_campaign AS c
+    SET {counter} = c.{counter} + per_campaign.n,
+        updated_at = now(),
+        status = CASE WHEN c.status = 'sending'
+                       AND c.notices_created <= c.sent_count + c.failed_count + per_campaign.n
+                  THEN 'done' ELSE c.status END,
+        finished_at = CASE WHEN c.status = 'sending'
+                            AND c.notices_created <= c.sent_count + c.failed_count + per_campaign.n
+                       THEN now() ELSE c.finished_at END
+    FROM per_campaign WHERE c.id = per_campaign.campaign_id
+    RETURNING c.id, c.status = 'done' AND c.finished_at = now() AS finished
+)
+SELECT id FROM counted WHERE finished
 """
-
+_SENT_SQL = _OUTCOME_SQL.format(
+    notice_set="status = 'sent', sent_at = now(), provider_message_id = v.value, last_error = ''",
+    counter="sent_count",
+)
+_FAILED_SQL = _OUTCOME_SQL.format(
+    notice_set="status = 'failed', last_error = v.value", counter="failed_count"
+)
 _RETRY_SQL = """
 UPDATE notifications_notice AS n
 SET status = 'pending', last_error = v.error, next_attempt_at = v.next_attempt_at,
@@ -38,24 +63,6 @@ FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::text[]) AS error,
              unnest(%s::timestamptz[]) AS next_attempt_at,
              unnest(%s::smallint[]) AS uncount) AS v
 WHERE n.id = v.id AND n.status = 'sending' AND n.claimed_at = %s
-"""
-
-
-# SET reads the row as it was; RETURNING sees it as written, so `finished_at = now()` is true
-# only for the update that finished the campaign.
-_CAMPAIGN_COUNT_SQL = """
-UPDATE notifications_campaign
-SET sent_count = sent_count + %(sent)s,
-    failed_count = failed_count + %(failed)s,
-    updated_at = now(),
-    status = CASE WHEN status = 'sending'
-                   AND notices_created <= sent_count + failed_count + %(sent)s + %(failed)s
-              THEN 'done' ELSE status END,
-    finished_at = CASE WHEN status = 'sending'
-                        AND notices_created <= sent_count + failed_count + %(sent)s + %(failed)s
-                   THEN now() ELSE finished_at END
-WHERE id = %(id)s
-RETURNING status = 'done' AND finished_at = now()
 """
 
 
@@ -73,50 +80,49 @@ class ChunkResults:
 
 def results_write(results: ChunkResults) -> None:
     """Write and forget the results gathered so far, with the campaigns' counters."""
-    if not len(results):
-        return
-    sent_by_campaign: Counter[int] = Counter()
-    failed_by_campaign: Counter[int] = Counter()
-    with transaction.atomic(durable=True), connection.cursor() as cursor:
-        if results.sent:
-            ids, provider_ids = zip(*results.sent.items(), strict=True)
-            cursor.execute(_SENT_SQL, [list(ids), list(provider_ids), results.claimed_at])
-            sent_by_campaign.update(row[0] for row in cursor.fetchall() if row[0])
-        if results.failed:
-            ids, errors = zip(*results.failed.items(), strict=True)
-            cursor.execute(_FAILED_SQL, [list(ids), list(errors), results.claimed_at])
-            failed_by_campaign.update(row[0] for row in cursor.fetchall() if row[0])
-        if results.retry:
-            ids = list(results.retry)
-            errors, next_at, uncount = zip(*results.retry.values(), strict=True)
-            cursor.execute(
-                _RETRY_SQL,
-                [ids, list(errors), list(next_at), list(uncount), results.claimed_at],
-            )
-        for campaign_id in sorted(set(sent_by_campaign) | set(failed_by_campaign)):
-            _campaign_count(
-                campaign_id, sent_by_campaign[campaign_id], failed_by_campaign[campaign_id]
-            )
+    finished: list[int] = []
+    for sql, outcome in ((_SENT_SQL, results.sent), (_FAILED_SQL, results.failed)):
+        if outcome:
+            params = {
+                "ids": list(outcome),
+                "values": list(outcome.values()),
+                "claimed_at": results.claimed_at,
+            }
+            finished += [row[0] for row in _execute(sql, params)]
+    if results.retry:
+        errors, next_at, uncount = zip(*results.retry.values(), strict=True)
+        _execute(
+            _RETRY_SQL,
+            [list(results.retry), list(errors), list(next_at), list(uncount), results.claimed_at],
+        )
+    for campaign_id in finished:
+        _campaign_finish_audit(campaign_id)
     results.sent.clear()
     results.failed.clear()
     results.retry.clear()
 
 
-def _campaign_count(campaign_id: int, sent: int, failed: int) -> None:
-    """Add a flush's results to the campaign's counters and, in the same statement, mark it
-    done if these were its last notices (one round trip per campaign and flush)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CAMPAIGN_COUNT_SQL, {"id": campaign_id, "sent": sent, "failed": failed})
-        row = cursor.fetchone()
-    if row and row[0]:  # this flush finished the campaign
-        _campaign_finish_audit(campaign_id)
+def _execute(sql: str, params) -> list[tuple]:
+    """One atomic statement. Two workers finishing chunks of the same campaigns can deadlock
+    on the campaign rows; the statement then did nothing, so it is simply run again."""
+    for attempt in range(5):
+        # In autocommit one statement is its own transaction (one round trip); inside a
+        # caller's transaction a savepoint keeps a retry possible.
+        atomic = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        try:
+            with atomic, connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+        except OperationalError as exc:
+            if "deadlock" not in str(exc) or attempt == 4:
+                raise
+            logger.warning("deadlock writing notice results; trying again")
+            time.sleep(0.05 * (attempt + 1))
+    return []
 
 
 def campaign_finish_if_done(*, campaign_id: int) -> bool:
-    """Mark a fully built campaign done once every notice is sent or failed (run inside the
-    transaction that wrote the last results)."""
-    from django.db.models import F
-
+    """Mark a fully built campaign done once every notice is sent or failed."""
     finished = Campaign.objects.filter(
         pk=campaign_id,
         status=Campaign.Status.SENDING,
