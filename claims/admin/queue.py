@@ -53,7 +53,7 @@ class QueueMixin:
         "reference",
         "status",
         "type_code",
-        "risk",
+        "risk_level",
         "score",
         "submitted_at",
         "sla",
@@ -62,7 +62,7 @@ class QueueMixin:
     ]
     list_display_links = ["reference"]
     list_filter = ["status", "claim_type__code", "risk", SlaFilter, AssignedFilter]
-    sortable_by = ["submitted_at", "score", "risk", "due_at"]
+    sortable_by = ["submitted_at", "score", "risk_level", "sla"]
     ordering = ["submitted_at"]
     search_fields = ["=reference"]
     show_full_result_count = False
@@ -76,6 +76,11 @@ class QueueMixin:
     @admin.display(description="type", ordering="claim_type__code")
     def type_code(self, claim: Claim) -> str:
         return claim.claim_type.code
+
+    @admin.display(description="risk", ordering="score")
+    def risk_level(self, claim: Claim) -> str:
+        # Sorted by the engine's score: ascending puts the riskiest claims first.
+        return claim.get_risk_display()
 
     @admin.display(description="signals")
     def signal_count(self, claim: Claim) -> int:

@@ -1,18 +1,21 @@
-"""What the compensation app asks of claims through its registry: approved amounts waiting
-for a pro-rata pool, and how open claims would be decided under a draft policy."""
+"""What the compensation app asks of claims through its registry (approved amounts waiting for
+a pro-rata pool, how open claims would be decided under a draft policy), and settling a pool
+with the claims' entitlements."""
 
 from __future__ import annotations
 
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import OuterRef, Subquery, Sum
 
 from claims.models import Claim
 from claims.services.screening import claim_facts, claim_signals
 from compensation.engine import claim_decide
-from compensation.models import PolicyVersion, Program
-from compensation.services.pool import Entitlement
+from compensation.models import Award, PolicyVersion, Program
+from compensation.services.pool import Entitlement, pool_settle
 
 
 def pool_waiting(program: Program):
+    """Approved claims of a pro-rata program whose payment waits for the settlement."""
     return Claim.objects.filter(
         program=program, status=Claim.Status.APPROVED, entitlement_minor__gt=0, award__isnull=True
     )
@@ -20,11 +23,13 @@ def pool_waiting(program: Program):
 
 def pool_entitled_minor(program: Program) -> int:
     """POOL_ENTITLEMENTS["claims"]: the sum of approved entitlements not yet paid."""
+    if program.pool_factor is not None:
+        return 0
     return pool_waiting(program).aggregate(total=Sum("entitlement_minor"))["total"] or 0
 
 
 def pool_entitlements(program: Program) -> list[Entitlement]:
-    """The entitlements to hand to compensation.services.pool.pool_settle, oldest first."""
+    """The entitlements to hand to compensation's pool_settle, oldest claim first."""
     return [
         Entitlement(
             claim_reference=c.reference,
@@ -35,6 +40,26 @@ def pool_entitlements(program: Program) -> list[Entitlement]:
         )
         for c in pool_waiting(program).order_by("submitted_at", "id")
     ]
+
+
+def claims_pool_settle(*, program: Program, actor=None, actor_label: str = "") -> int:
+    """Settle the program's pro-rata pool with every waiting entitlement, then point each
+    claim at its award (its final, scaled amount). One transaction; once only (pool_settle
+    refuses a second settlement). Returns how many claims were paid."""
+    with transaction.atomic(durable=True):
+        pool_settle(
+            program=program,
+            entitlements=pool_entitlements(program),
+            actor=actor,
+            actor_label=actor_label or "job:claims.pool_settle",
+        )
+        award = Award.objects.filter(
+            program=program, source=Award.Source.CLAIM, claim_reference=OuterRef("reference")
+        ).exclude(status=Award.Status.REVERSED)
+        return pool_waiting(program).update(
+            award=Subquery(award.values("pk")[:1]),
+            amount_decided_minor=Subquery(award.values("amount_minor")[:1]),
+        )
 
 
 def claims_dry_run(policy: PolicyVersion) -> dict:
@@ -49,9 +74,8 @@ def claims_dry_run(policy: PolicyVersion) -> dict:
         signals = tuple(s["code"] for s in claim.signals) or tuple(
             s["code"] for s in claim_signals(claim)
         )
-        decision = claim_decide(
-            claim_facts(claim, program=program, fraud_signals=signals), policy.rules
-        )
+        facts = claim_facts(claim, program=program, fraud_signals=signals)
+        decision = claim_decide(facts, policy.rules)
         result[decision.outcome] += 1
         if decision.outcome != "deny":
             result["cost_minor"] += decision.amount_minor

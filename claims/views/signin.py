@@ -71,6 +71,7 @@ def signin_code(request, slug: str):
             target = _next(request, slug)
             claimant_sign_in(request, person=person, email_hash=digest)
             request.session[CONTACT_EMAIL] = email
+            request.session.pop(_PENDING_EMAIL, None)
             return redirect(target)
     return render(
         request,
