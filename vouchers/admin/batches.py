@@ -186,10 +186,11 @@ class VoucherBatchAdmin(ReadOnlyAdmin):
         return money_format(obj.cost_planned_minor, obj.program.currency)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        batch = VoucherBatch.objects.filter(pk=object_id).only("pk", "program_id").first()
+        query = f"?method=run&batch={batch.pk}&program={batch.program_id}" if batch else ""
         extra_context = {
             **(extra_context or {}),
             "can_issue": self.has_add_permission(request),
-            "freeze_url": reverse("admin:vouchers_voucherfreeze_add")
-            + f"?method=run&batch={object_id}",
+            "freeze_url": reverse("admin:vouchers_voucherfreeze_add") + query,
         }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -195,7 +195,7 @@ def voucher_void_and_reissue(
         new = Voucher.objects.create(
             award_id=old.award_id,
             generation=generation,
-            batch=None,
+            batch_id=old.batch_id,  # still part of its run: freezing the run includes it
             program_id=old.program_id,
             person_id=old.person_id,
             service_scope=old.service_scope,
