@@ -1,6 +1,11 @@
 from compensation.models.ledger import Award
 from compensation.models.policy import DryRun, PolicyVersion
-from compensation.models.population import AffectedPerson, PopulationImport, PopulationReject
+from compensation.models.population import (
+    AffectedPerson,
+    PopulationImport,
+    PopulationImportChunk,
+    PopulationReject,
+)
 from compensation.models.program import (
     AwardLine,
     ClaimType,
@@ -18,6 +23,7 @@ __all__ = [
     "Incident",
     "PolicyVersion",
     "PopulationImport",
+    "PopulationImportChunk",
     "PopulationReject",
     "Program",
     "RegulatorNotice",

@@ -34,7 +34,6 @@ class PopulationImport(models.Model):
     rows_staged = models.BigIntegerField(default=0)
     rows_merged = models.BigIntegerField(default=0)  # staged rows already through the merge
     staged_at = models.DateTimeField(null=True, blank=True, editable=False)
-    merged_through_line = models.BigIntegerField(default=0, editable=False)
     rows_inserted = models.BigIntegerField(default=0)
     rows_updated = models.BigIntegerField(default=0)
     created_by = models.ForeignKey(
@@ -65,6 +64,33 @@ class PopulationImport(models.Model):
             end = timezone.now()
         seconds = (end - self.started_at).total_seconds()
         return self.rows_read / seconds if seconds > 0 else None
+
+
+class PopulationImportChunk(models.Model):
+    """A range of staged lines to merge. Workers claim chunks with SKIP LOCKED, so several
+    merge at once; a chunk's counts commit with its rows, so a resumed import never counts
+    twice and the database says exactly what is left."""
+
+    population_import = models.ForeignKey(
+        PopulationImport, on_delete=models.CASCADE, related_name="chunks"
+    )
+    line_from = models.BigIntegerField(help_text="Exclusive.")
+    line_to = models.BigIntegerField(help_text="Inclusive.")
+    done_at = models.DateTimeField(null=True, blank=True)
+    rows_merged = models.BigIntegerField(default=0)
+    rows_inserted = models.BigIntegerField(default=0)
+    rows_updated = models.BigIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["population_import", "line_from"], name="import_chunk_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lines {self.line_from + 1}-{self.line_to}"
 
 
 class PopulationReject(models.Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -29,7 +30,9 @@ from compensation.services.population_rows import header_parse
 
 logger = logging.getLogger(__name__)
 
-MERGE_CHUNK_LINES = 200_000
+MERGE_CHUNK_LINES = 100_000
+# Chunks merged at once, each on its own database connection (a core of PostgreSQL's).
+MERGE_WORKERS = 2
 _PERSON_COLUMNS = (
     "name",
     "email",
@@ -247,9 +250,8 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 """
 
 
-def _merge(population_import: PopulationImport) -> None:
-    table = _stage_table(population_import)
-    sql = _MERGE_SQL.format(
+def _merge_sql(table: str) -> str:
+    return _MERGE_SQL.format(
         source=population_sql.merge_source(table),
         columns=", ".join(population_sql.NORMALIZED),
         values=", ".join(population_sql.NORMALIZED.values()),
@@ -257,15 +259,63 @@ def _merge(population_import: PopulationImport) -> None:
         old=", ".join(f"p.{c}" for c in _PERSON_COLUMNS),
         new=", ".join(f"EXCLUDED.{c}" for c in _PERSON_COLUMNS),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(max(line), 0) FROM {table}")
-        last_line = cursor.fetchone()[0]
-    lo = PopulationImport.objects.get(pk=population_import.pk).merged_through_line
+
+
+def _merge(population_import: PopulationImport) -> None:
+    """Merge every chunk not yet done, MERGE_WORKERS at a time (one database connection
+    each: PostgreSQL runs one statement on one core)."""
+    table = _stage_table(population_import)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO compensation_populationimportchunk
+                    (population_import_id, line_from, line_to, rows_merged, rows_inserted,
+                     rows_updated)
+                SELECT %(import)s, lo, lo + %(size)s, 0, 0, 0
+                FROM generate_series(0, (SELECT coalesce(max(line), 0) FROM {table}) - 1,
+                                     %(size)s) AS lo
+                ON CONFLICT (population_import_id, line_from) DO NOTHING""",
+            {"import": population_import.pk, "size": MERGE_CHUNK_LINES},
+        )
+    # Other connections cannot see a caller's open transaction: merge on this one then.
+    workers = 1 if connection.in_atomic_block else max(1, MERGE_WORKERS)
+    if workers == 1:
+        _merge_worker(population_import, table)
+        return
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            _merge_worker(population_import, table)
+        except BaseException as exc:  # re-raised below, in the caller's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _merge_worker(population_import: PopulationImport, table: str) -> None:
+    sql = _merge_sql(table)
     ipad, opad = hashing.hmac_pads()
-    while lo < last_line:
-        hi = lo + MERGE_CHUNK_LINES
+    while True:
         started = time.monotonic()
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, line_from, line_to FROM compensation_populationimportchunk "
+                "WHERE population_import_id = %s AND done_at IS NULL ORDER BY line_from "
+                "LIMIT 1 FOR UPDATE SKIP LOCKED",
+                [population_import.pk],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return
+            chunk_id, lo, hi = row
             cursor.execute(
                 sql,
                 {
@@ -280,23 +330,27 @@ def _merge(population_import: PopulationImport) -> None:
             inserted, updated = cursor.fetchone()
             cursor.execute(f"SELECT count(*) FROM {table} WHERE line > %s AND line <= %s", [lo, hi])
             merged = cursor.fetchone()[0]
-            # Progress commits with the chunk: a resumed run never counts a chunk twice.
+            seconds = time.monotonic() - started
+            # The chunk's counts commit with its rows: a resumed run never counts it twice.
             cursor.execute(
-                "UPDATE compensation_populationimport SET merged_through_line = %s, "
-                "rows_merged = rows_merged + %s, rows_inserted = rows_inserted + %s, "
-                "rows_updated = rows_updated + %s WHERE id = %s AND merged_through_line = %s",
-                [hi, merged, inserted, updated, population_import.pk, lo],
+                "UPDATE compensation_populationimportchunk SET done_at = now(), "
+                "rows_merged = %s, rows_inserted = %s, rows_updated = %s, seconds = %s "
+                "WHERE id = %s",
+                [merged, inserted, updated, seconds, chunk_id],
             )
-            if cursor.rowcount != 1:
-                raise RuntimeError("another worker is merging this import; stopping")
+            cursor.execute(
+                "UPDATE compensation_populationimport SET rows_merged = rows_merged + %s, "
+                "rows_inserted = rows_inserted + %s, rows_updated = rows_updated + %s "
+                "WHERE id = %s",
+                [merged, inserted, updated, population_import.pk],
+            )
         logger.info(
             "population import %s merged lines %s-%s in %.2fs",
             population_import.pk,
-            lo,
+            lo + 1,
             hi,
-            time.monotonic() - started,
+            seconds,
         )
-        lo = hi
 
 
 def _finish(population_import: PopulationImport) -> PopulationImport:

@@ -151,6 +151,7 @@ def test_a_killed_merge_resumes_to_the_exact_count(program, tmp_path, monkeypatc
         f"P{i},Name {i},p{i}@example.com,,ko,seoul,member,email\n" for i in range(1, 1001)
     )
     monkeypatch.setattr(importer, "MERGE_CHUNK_LINES", 100)
+    monkeypatch.setattr(importer, "MERGE_WORKERS", 1)  # a single worker dies deterministically
 
     class WorkerKilled(Exception):
         pass
@@ -178,9 +179,22 @@ def test_a_killed_merge_resumes_to_the_exact_count(program, tmp_path, monkeypatc
     assert half.status == PopulationImport.Status.FAILED
     assert AffectedPerson.objects.count() == half.rows_inserted == 299  # lines 2-300
 
-    monkeypatch.undo()
-    monkeypatch.setattr(importer, "MERGE_CHUNK_LINES", 100)
+    monkeypatch.undo()  # the next run merges with two workers
     done = importer.population_import_run(import_id=created.pk)
     assert done.status == PopulationImport.Status.DONE
     assert AffectedPerson.objects.count() == 1000 == done.rows_inserted == done.rows_merged
     assert done.rows_updated == 0
+
+
+def test_parallel_merge_workers_split_the_chunks_and_count_exactly(program, tmp_path, monkeypatch):
+    rows = "".join(
+        f"Q{i},Name {i},q{i}@example.com,,ko,seoul,member,email\n" for i in range(1, 2001)
+    )
+    monkeypatch.setattr(importer, "MERGE_CHUNK_LINES", 100)
+    monkeypatch.setattr(importer, "MERGE_WORKERS", 3)
+    done = run(program, tmp_path, HEADER + rows)
+    assert done.status == PopulationImport.Status.DONE
+    assert AffectedPerson.objects.count() == 2000 == done.rows_inserted == done.rows_merged
+    chunks = done.chunks.all()
+    assert chunks.count() == 21 and not chunks.filter(done_at__isnull=True).exists()
+    assert sum(c.rows_merged for c in chunks) == 2000
