@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import email.utils
+import re
 import smtplib
 from email.header import Header
 
@@ -38,6 +39,21 @@ def message_id_for(message: OutgoingMessage, domain: str | None = None) -> str:
     if domain is None:
         domain = email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
     return f"<notice-{message.notice_id}.{message.reference}@{domain or 'localhost'}>"
+
+
+# A plain ASCII address, with nothing that could end a header or an SMTP command. Django's
+# validator (with its IDNA domain check) costs ~50 microseconds a message; it is kept for the
+# rare address outside this shape.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def address_check(address: str) -> None:
+    if _PLAIN_ADDRESS.fullmatch(address) and ".." not in address:
+        return
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise PermanentSendError("not a valid email address") from exc
 
 
 def _subject_header(subject: str) -> str:
@@ -92,10 +108,7 @@ class EmailChannel(ChannelBackend):
             self.connection.close()
 
     def send(self, message: OutgoingMessage) -> str:
-        try:
-            validate_email(message.to_address)
-        except ValidationError as exc:
-            raise PermanentSendError("not a valid email address") from exc
+        address_check(message.to_address)
         message_id = message_id_for(message, self.domain)
         try:
             if self.direct and message.to_address.isascii():

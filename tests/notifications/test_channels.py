@@ -109,3 +109,28 @@ def test_sms_notices_go_through_the_provider_and_are_marked_sent(provider):
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENT and notice.provider_message_id == "prov-1"
     assert notice.reference_display in provider.received[0][1]["text"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@example.com\r\nBcc: all@example.com",
+        "two@@example.com",
+        "no-domain@",
+        "a b@example.com",
+        "dots..in@example.com",
+        "",
+    ],
+)
+def test_an_address_that_could_add_a_header_or_is_malformed_is_permanent(address):
+    from notifications.channels.email import address_check
+
+    with pytest.raises(PermanentSendError):
+        address_check(address)
+
+
+@pytest.mark.parametrize("address", ["kim.minji+claims@example.co.kr", "kim@bücher.example"])
+def test_ordinary_and_international_addresses_pass(address):
+    from notifications.channels.email import address_check
+
+    address_check(address)
