@@ -90,6 +90,7 @@ def embedded_redis():
             str(redis_dir / "redis.log"),
         ],
         stdout=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C reaches dev.py only; it stops things in order
     )
     try:
         _wait_for_port(port)
@@ -123,22 +124,32 @@ def manage(env: dict, *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    """Signal a child and everything it started (its own session: a worker's pool, its beat)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signum)
+
+
 def _stop(processes: list[subprocess.Popen]) -> None:
     for proc in processes:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+        _signal_group(proc, signal.SIGTERM)
     for proc in processes:
         try:
-            proc.wait(15)
+            proc.wait(30)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait(5)
+        _signal_group(proc, signal.SIGKILL)  # leftovers of a process that has exited
 
 
 def _serve(env: dict, port: int) -> list[subprocess.Popen]:
+    # Own sessions: a terminal's Ctrl-C reaches dev.py alone, which stops the web server and
+    # the worker (letting it finish its task) before Redis and PostgreSQL.
     web = subprocess.Popen(
         [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
         env=env,
+        start_new_session=True,
     )
     worker = subprocess.Popen(
         [
@@ -158,6 +169,7 @@ def _serve(env: dict, port: int) -> list[subprocess.Popen]:
         ],
         cwd=ROOT,
         env=env,
+        start_new_session=True,
     )
     return [web, worker]
 
@@ -209,21 +221,40 @@ def cmd_fuzz(args: list[str]) -> int:
     with services(debug=True) as env:
         manage(env, "migrate", "--no-input", "-v", "0")
         manage(env, "demo_seed")
-        key = subprocess.run([PYTHON, "manage.py", "shell", "-c", FUZZ_KEY_SCRIPT], cwd=ROOT,
-                             env=env, check=True, capture_output=True, text=True)
+        key = subprocess.run(
+            [PYTHON, "manage.py", "shell", "-c", FUZZ_KEY_SCRIPT],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         raw_key = key.stdout.strip().splitlines()[-1]
         web = subprocess.Popen(
             [PYTHON, "manage.py", "runserver", f"127.0.0.1:{FUZZ_PORT}", "--noreload"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             _wait_for_port(FUZZ_PORT, 60)
             schema = f"http://127.0.0.1:{FUZZ_PORT}/api/v1/schema/"
-            runner = [str(Path(PYTHON).parent / "schemathesis"), "run", schema, "--checks",
-                      "all", "--workers", "2", *args]
+            runner = [
+                str(Path(PYTHON).parent / "schemathesis"),
+                "run",
+                schema,
+                "--checks",
+                "all",
+                "--workers",
+                "2",
+                *args,
+            ]
             failed = 0
-            for label, extra in (("anonymous", []),
-                                 ("service key", ["-H", "Authorization: ServiceKey $KEY"])):
+            for label, extra in (
+                ("anonymous", []),
+                ("service key", ["-H", "Authorization: ServiceKey $KEY"]),
+            ):
                 print(f"\n== schemathesis, {label}")
                 extra = [e.replace("$KEY", raw_key) for e in extra]
                 failed |= subprocess.run([*runner, *extra], cwd=ROOT, env=env).returncode
@@ -237,10 +268,20 @@ def cmd_test(args: list[str]) -> int:
         return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env).returncode
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Whatever the parent left us (a background job ignores SIGINT), Ctrl-C and a plain kill
+    # both mean: stop everything this command started, in order.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     if len(sys.argv) < 2 or sys.argv[1] not in {"run", "smoke", "test", "fuzz"}:
-        print("usage: dev.py run | smoke | test [pytest args] | fuzz [schemathesis args]",
-              file=sys.stderr)
+        print(
+            "usage: dev.py run | smoke | test [pytest args] | fuzz [schemathesis args]",
+            file=sys.stderr,
+        )
         return 2
     command = sys.argv[1]
     if command == "test":
