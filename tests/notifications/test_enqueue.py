@@ -25,13 +25,13 @@ def _enqueue(**overrides) -> Notice:
     return notice_enqueue(**{**fields, **overrides})
 
 
-def test_enqueue_outside_a_transaction_is_refused_and_creates_nothing(monkeypatch):
-    monkeypatch.setattr(type(connection), "in_atomic_block", False, raising=False)
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_outside_a_transaction_is_refused_and_creates_nothing(queued):
     with pytest.raises(NotificationError) as error:
         _enqueue()
     assert error.value.code == "outside_transaction"
-    monkeypatch.undo()
     assert not Notice.objects.exists()
+    assert queued == []
 
 
 def test_enqueue_creates_a_pending_notice_and_dispatches_only_after_commit(

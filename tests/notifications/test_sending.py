@@ -9,6 +9,7 @@ from notifications.models import Notice
 from notifications.services import notices_dispatch
 from notifications.services.outcomes import ChunkResults, results_write
 from notifications.services.sending import _claim, retry_delay
+from tests.factories import ProgramFactory
 from tests.notifications.factories import NoticeFactory
 from tests.notifications.smtp import free_port
 
@@ -122,7 +123,7 @@ def test_a_late_result_never_overwrites_a_row_that_was_claimed_again(smtp_server
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_claiming_at_the_same_time_never_take_the_same_notice():
-    NoticeFactory.create_batch(400)
+    NoticeFactory.create_batch(400, program=ProgramFactory())
     barrier = threading.Barrier(4)
     taken: list[list[int]] = []
 
