@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -122,7 +122,3 @@ def queue_filter(
     elif assigned == "nobody":
         claims = claims.filter(assigned_to__isnull=True)
     return claims
-
-
-def open_with_signal(code: str) -> QuerySet[Claim]:
-    return Claim.objects.filter(Q(signals__contains=[{"code": code}]))

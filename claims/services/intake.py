@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +30,6 @@ def claim_document_add(
 ) -> ClaimDocument:
     """Check and store one upload for a draft (or an open claim's answer or appeal).
     ClaimError, nothing stored, if the file is refused or the draft is full."""
-    from django.conf import settings
-
     owned = ClaimDocument.objects.filter(draft_key=draft_key, owner_email_hash=claimant.email_hash)
     if owned.count() >= settings.CLAIMS_UPLOADS_PER_CLAIM:
         raise ClaimError(_("You have uploaded the most files one claim can have."), code="too_many")

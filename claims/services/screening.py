@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from claims.models import Claim, ClaimDocument
@@ -185,11 +185,3 @@ def claim_amount_limit(claim: Claim) -> int:
     if per_person is not None:
         amount = min(amount, per_person - _awarded(claim, same_type=False))
     return max(amount, 0)
-
-
-def open_claims_for_dry_run(program: Program):
-    return (
-        Claim.objects.filter(program=program, status__in=Claim.OPEN_STATUSES)
-        .filter(~Q(status=Claim.Status.APPROVED))
-        .select_related("claim_type", "person", "program")
-    )
