@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.header
 import logging
 import re
 import socket
@@ -20,6 +21,7 @@ def free_port() -> int:
 
 
 _REFERENCE = re.compile(rb"X-Notice-Reference: ([0-9A-Z]+)")
+_SUBJECT = re.compile(rb"Subject: ([^\r\n]*)")
 
 
 class CountingHandler:
@@ -29,6 +31,7 @@ class CountingHandler:
     def __init__(self, keep_messages: bool = True) -> None:
         self.lock = threading.Lock()
         self.by_reference: Counter[str] = Counter()
+        self.raw_subjects: dict[str, bytes] = {}  # reference -> Subject header as sent
         self.messages: list[email.message.EmailMessage] = []
         # With thousands of messages, only the reference header is read (cheap).
         self.keep_messages = keep_messages
@@ -48,11 +51,18 @@ class CountingHandler:
         else:
             found = _REFERENCE.search(envelope.content)
             message, reference = None, found.group(1).decode() if found else "?"
+            subject = _SUBJECT.search(envelope.content)
+            if subject:
+                self.raw_subjects[reference] = subject.group(1)
         with self.lock:
             self.by_reference[reference] += 1
             if message is not None:
                 self.messages.append(message)
         return "250 Message accepted"
+
+    def subject(self, reference: str) -> str:
+        raw = self.raw_subjects[reference].decode("ascii")
+        return str(email.header.make_header(email.header.decode_header(raw)))
 
     @property
     def total(self) -> int:

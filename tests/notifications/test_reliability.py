@@ -76,6 +76,10 @@ def test_ten_thousand_notices_through_two_workers_arrive_exactly_once(workers, s
     references = set(Notice.objects.values_list("reference", flat=True))
     assert set(handler.by_reference) == references
     assert handler.total == 10_000 and handler.duplicates() == 0
+    # Everyone got the message in their own language.
+    expected = {"en": "compensation vouchers", "ko": "보상 이용권", "zh-hans": "补偿券"}
+    for reference, language in Notice.objects.values_list("reference", "person__language"):
+        assert expected[language] in handler.subject(reference)
     _wait(
         lambda: Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.DONE,
         timeout=10,

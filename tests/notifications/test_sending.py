@@ -148,3 +148,14 @@ def test_workers_claiming_at_the_same_time_never_take_the_same_notice():
     every = [pk for mine in taken for pk in mine]
     assert len(every) == 400 and len(set(every)) == 400
     assert sum(1 for mine in taken if mine) >= 2  # they really ran side by side
+
+
+def test_other_email_backends_get_a_django_email_message(settings, mailoutbox):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    notice = NoticeFactory(language="ko")
+    notices_dispatch(channel="email")
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.SENT
+    [message] = mailoutbox
+    assert message.extra_headers["X-Notice-Reference"] == notice.reference
+    assert notice.reference_display in message.body and "결정" in message.subject
