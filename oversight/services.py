@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from compensation.models import Program
+from oversight import selectors
 from oversight.models import ProgramSnapshot
 
 _SNAPSHOT_QUERIES = {
@@ -47,6 +48,16 @@ def _plain(value):
     return value
 
 
+def claims_figures(program: Program) -> dict:
+    """The claims part of the dashboard (aggregates over up to millions of claims)."""
+    return {
+        "per_day": selectors.claims_per_day(program),
+        "by_status_and_type": selectors.claims_by_status_and_type(program),
+        "timing": selectors.claims_timing(program),
+        "satisfaction": selectors.satisfaction(program),
+    }
+
+
 def snapshot_refresh(*, program: Program) -> ProgramSnapshot:
     """Recompute the figures over the big tables for one program. Safe to run any time;
     the dashboard shows when they were computed."""
@@ -56,6 +67,7 @@ def snapshot_refresh(*, program: Program) -> ProgramSnapshot:
         for name, sql in _SNAPSHOT_QUERIES.items():
             cursor.execute(sql, [program.pk])
             figures[name] = [[_plain(value) for value in row] for row in cursor.fetchall()]
+    figures["claims"] = claims_figures(program)
     snapshot, _ = ProgramSnapshot.objects.update_or_create(
         program=program,
         defaults={

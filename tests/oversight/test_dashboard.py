@@ -8,13 +8,19 @@ from accounts.roles import AUDITOR, PROGRAM_OPERATOR, SENIOR_REVIEWER, SUPPORT_A
 from audit.models import AuditEvent
 from oversight.services import snapshot_refresh
 from tests.factories import ClaimFactory, ClaimTypeFactory
-from tests.vouchers.conftest import LINES, people_make, policy_publish_for, run_issue
+from tests.vouchers.conftest import (  # noqa: F401  (no_dispatch is a fixture)
+    LINES,
+    no_dispatch,
+    people_make,
+    policy_publish_for,
+    run_issue,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def program(no_dispatch):
+def program(no_dispatch):  # noqa: F811
     from tests.factories import AwardLineFactory, ProgramFactory
 
     program = ProgramFactory(
@@ -31,11 +37,6 @@ def program(no_dispatch):
     people_make(program, 30)
     run_issue(program)
     return program
-
-
-@pytest.fixture
-def no_dispatch(monkeypatch):
-    monkeypatch.setattr("vouchers.services.issuance.voucher_batch_dispatch", lambda **kw: None)
 
 
 def _claims(program, n: int):
