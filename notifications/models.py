@@ -173,11 +173,12 @@ class Notice(models.Model):
             ),
         ]
         indexes = [
-            # What the senders claim from: small, because only pending rows are in it.
+            # What the senders claim from, in id order from a floor (see services/sending.py);
+            # next_attempt_at is a key column so rows not yet due are skipped in the index.
             models.Index(
-                fields=["channel", "priority", "next_attempt_at", "id"],
+                fields=["channel", "priority", "id", "next_attempt_at"],
                 condition=Q(status="pending"),
-                name="notice_pending_idx",
+                name="notice_pending_by_id_idx",
             ),
             models.Index(
                 fields=["claimed_at"], condition=Q(status="sending"), name="notice_sending_idx"

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import random
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,19 +39,57 @@ logger = logging.getLogger(__name__)
 
 _CHAIN_KEY = "notifications:dispatch-chain:{channel}"
 
+# Transactional notices first, then bulk ones for the rest of the chunk, in id order from a
+# floor per priority; one statement, so one claim token (statement_timestamp()).
 _CLAIM_SQL = """
-UPDATE notifications_notice AS n
-SET status = 'sending', claimed_at = statement_timestamp(), attempts = n.attempts + 1
-WHERE n.id IN (
+WITH urgent AS (
     SELECT id FROM notifications_notice
-    WHERE status = 'pending' AND channel = %s AND next_attempt_at <= statement_timestamp()
-    ORDER BY priority, next_attempt_at, id
-    LIMIT %s
+    WHERE status = 'pending' AND channel = %(channel)s AND priority = 0
+      AND id >= %(floor_0)s AND next_attempt_at <= statement_timestamp()
+    ORDER BY id LIMIT %(size)s
+    FOR UPDATE SKIP LOCKED
+), bulk AS (
+    SELECT id FROM notifications_notice
+    WHERE status = 'pending' AND channel = %(channel)s AND priority = 1
+      AND id >= %(floor_1)s AND next_attempt_at <= statement_timestamp()
+    ORDER BY id LIMIT (%(size)s - (SELECT count(*) FROM urgent))
     FOR UPDATE SKIP LOCKED
 )
+UPDATE notifications_notice AS n
+SET status = 'sending', claimed_at = statement_timestamp(), attempts = n.attempts + 1
+WHERE n.id IN (SELECT id FROM urgent UNION ALL SELECT id FROM bulk)
 RETURNING n.id, n.reference, n.kind, n.language, n.to_address, n.context, n.program_id,
-          n.campaign_id, n.attempts, n.claimed_at
+          n.campaign_id, n.attempts, n.claimed_at, n.priority
 """
+
+# Claimed rows leave the partial index only when VACUUM removes their old versions: until then
+# a scan from the lowest id walks every notice already sent (30M of them near the end of a big
+# campaign). Each process remembers, per channel and priority, where its last full chunk began
+# and claims from there. A row below the floor can only be one that went back to pending (a
+# retry, a re-dispatch); the floor drops to 0 every NOTIFICATIONS_REDISPATCH_EVERY seconds so
+# those are found. The floor is a hint: it never decides what is sent, only where to look.
+_floors: dict[tuple[str, int], int] = {}
+_floors_reset_at: dict[str, float] = {}
+
+
+def _floor(channel: str, priority: int) -> int:
+    if time.monotonic() - _floors_reset_at.get(channel, 0.0) > (
+        settings.NOTIFICATIONS_REDISPATCH_EVERY
+    ):
+        _floors_reset_at[channel] = time.monotonic()
+        _floors.pop((channel, 0), None)
+        _floors.pop((channel, 1), None)
+    return _floors.get((channel, priority), 0)
+
+
+def _floor_move(channel: str, rows: list[tuple], size: int) -> None:
+    """After a full chunk, look from its first id next time (ids below it are taken)."""
+    if len(rows) < size:
+        return  # a short chunk: keep looking from where we did (a late commit may sit there)
+    for priority in (0, 1):
+        ids = [row[0] for row in rows if row[10] == priority]
+        if ids:
+            _floors[(channel, priority)] = min(ids)
 
 
 @dataclass
@@ -74,9 +113,16 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def _claim(channel: str, size: int) -> tuple[list[_Claimed], dt.datetime | None]:
+    params = {
+        "channel": channel,
+        "size": size,
+        "floor_0": _floor(channel, 0),
+        "floor_1": _floor(channel, 1),
+    }
     with transaction.atomic(durable=True), connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [channel, size])
+        cursor.execute(_CLAIM_SQL, params)
         rows = cursor.fetchall()
+    _floor_move(channel, rows, size)
     if not rows:
         return [], None
     claimed = [_Claimed(*row[:9]) for row in rows]

@@ -59,3 +59,12 @@ def _own_cache_keys(settings):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "KEY_PREFIX": f"t{uuid.uuid4().hex[:12]}"}
     }
+
+
+@pytest.fixture(autouse=True)
+def _claim_floors():
+    """The claim floors are per process; every test starts looking from the lowest id."""
+    from notifications.services import sending
+
+    sending._floors.clear()
+    sending._floors_reset_at.clear()

@@ -31,6 +31,7 @@ class CountingHandler:
     def __init__(self, keep_messages: bool = True) -> None:
         self.lock = threading.Lock()
         self.by_reference: Counter[str] = Counter()
+        self.received = 0
         self.raw_subjects: dict[str, bytes] = {}  # reference -> Subject header as sent
         self.messages: list[email.message.EmailMessage] = []
         # With thousands of messages, only the reference header is read (cheap).
@@ -55,6 +56,7 @@ class CountingHandler:
             if subject:
                 self.raw_subjects[reference] = subject.group(1)
         with self.lock:
+            self.received += 1
             self.by_reference[reference] += 1
             if message is not None:
                 self.messages.append(message)
@@ -66,8 +68,7 @@ class CountingHandler:
 
     @property
     def total(self) -> int:
-        with self.lock:
-            return sum(self.by_reference.values())
+        return self.received
 
     def duplicates(self) -> int:
         with self.lock:
