@@ -4,9 +4,15 @@ from django.urls import Resolver404, resolve
 
 def _problem(status: int, code: str, title: str) -> JsonResponse:
     return JsonResponse(
-        {"type": f"about:blank#{code}", "title": title, "status": status, "code": code,
-         "detail": title},
-        status=status, content_type="application/problem+json",
+        {
+            "type": f"about:blank#{code}",
+            "title": title,
+            "status": status,
+            "code": code,
+            "detail": title,
+        },
+        status=status,
+        content_type="application/problem+json",
     )
 
 
@@ -27,14 +33,18 @@ class ApiMethodNotAllowedMiddleware:
             return _problem(404, "not_found", "There is no such API address.")
         view_class = getattr(match.func, "cls", None)
         if view_class is not None:
-            allowed = [m.upper() for m in view_class.http_method_names
-                       if m != "options" and hasattr(view_class, m)]
+            allowed = [
+                m.upper()
+                for m in view_class.http_method_names
+                if m != "options" and hasattr(view_class, m)
+            ]
             if "GET" in allowed:
                 allowed.append("HEAD")
             allowed.append("OPTIONS")
             if request.method not in allowed:
-                response = _problem(405, "method_not_allowed",
-                                    f"{request.method} is not allowed here.")
+                response = _problem(
+                    405, "method_not_allowed", f"{request.method} is not allowed here."
+                )
                 response["Allow"] = ", ".join(sorted(set(allowed)))
                 return response
         return self.get_response(request)

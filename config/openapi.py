@@ -9,21 +9,30 @@ _COMMON = {
 
 
 def _problem(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/problem+json": {"schema": _PROBLEM}}}
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _PROBLEM}},
+    }
 
 
 def document_error_responses(result, generator, request, public):
     """Every operation requires a session or a service key and may answer 401/403 with a
     problem body; one with a path parameter may answer 404; one with a body, 400."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas.setdefault("ErrorProblem", {
-        "type": "object",
-        "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                       "status": {"type": "integer"}, "code": {"type": "string"},
-                       "detail": {"type": "string"}},
-        "required": ["title", "status", "code"],
-    })
+    schemas.setdefault(
+        "ErrorProblem",
+        {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "code": {"type": "string"},
+                "detail": {"type": "string"},
+            },
+            "required": ["title", "status", "code"],
+        },
+    )
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:

@@ -340,7 +340,7 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# --- Claims -----------------------------------------------------------------------------------------
+# --- Claims ---------------------------------------------------------------------------------------
 CLAIMS_UPLOAD_MAX_BYTES = env.int("CLAIMS_UPLOAD_MAX_BYTES", default=10 * 1024**2)
 CLAIMS_UPLOADS_PER_CLAIM = env.int("CLAIMS_UPLOADS_PER_CLAIM", default=10)
 # Approvals above this amount (minor units) need a second approver with claims.decide_high_value.

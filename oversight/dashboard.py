@@ -66,8 +66,9 @@ def dashboard_context(program: Program) -> dict:
         "burn_chart": svg.line_chart(
             cumulative, title="Committed over time", ceiling=program.budget_minor
         ),
-        "claims_chart": svg.bar_chart([tuple(p) for p in claims["per_day"]],
-                                      title="Claims received per day"),
+        "claims_chart": svg.bar_chart(
+            [tuple(p) for p in claims["per_day"]], title="Claims received per day"
+        ),
         "claims_by_status_and_type": claims["by_status_and_type"],
         "timing": claims["timing"],
         "satisfaction": claims["satisfaction"],

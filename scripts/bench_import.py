@@ -45,8 +45,10 @@ def main() -> None:
     if not path.exists():
         started = time.perf_counter()
         data.population_csv_write(path, args.rows, seed=3)
-        print(f"generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) "
-              f"in {time.perf_counter() - started:.1f}s")
+        print(
+            f"generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
     rows = args.rows + 2  # the generator adds two bad rows
 
     # Raw baseline: the same file, COPY (csv) into a bare table of the same shape.
@@ -58,10 +60,13 @@ def main() -> None:
             "data_categories text, account_status text)"
         )
         started = time.perf_counter()
-        with cursor.copy(
-            "COPY bench_raw_population (external_id, name, email, phone, language, region, "
-            "segment, data_categories, account_status) FROM STDIN (FORMAT csv, HEADER true)"
-        ) as copy, path.open("rb") as handle:
+        with (
+            cursor.copy(
+                "COPY bench_raw_population (external_id, name, email, phone, language, region, "
+                "segment, data_categories, account_status) FROM STDIN (FORMAT csv, HEADER true)"
+            ) as copy,
+            path.open("rb") as handle,
+        ):
             while block := handle.read(1 << 20):
                 copy.write(block)
         raw_seconds = time.perf_counter() - started
@@ -70,11 +75,15 @@ def main() -> None:
 
     program = ProgramFactory(slug=f"bench-{int(time.time())}", budget_minor=10**15)
     for position, line in enumerate(data.AWARD_LINES):
-        AwardLineFactory(program=program, kind="voucher",
-                         **{**line, "position": position})
+        AwardLineFactory(program=program, kind="voucher", **{**line, "position": position})
     started = time.perf_counter()
-    created = population_import_create(program=program, source=path, original_name=path.name,
-                                       copy_to_store=False, actor_label="bench")
+    created = population_import_create(
+        program=program,
+        source=path,
+        original_name=path.name,
+        copy_to_store=False,
+        actor_label="bench",
+    )
     done = population_import_run(import_id=created.pk)
     import_seconds = time.perf_counter() - started
     import_rate = rows / import_seconds
@@ -82,9 +91,13 @@ def main() -> None:
 
     started = time.perf_counter()
     again = population_import_run(
-        import_id=population_import_create(program=program, source=path,
-                                           original_name=path.name, copy_to_store=False,
-                                           actor_label="bench").pk
+        import_id=population_import_create(
+            program=program,
+            source=path,
+            original_name=path.name,
+            copy_to_store=False,
+            actor_label="bench",
+        ).pk
     )
     reimport_seconds = time.perf_counter() - started
 
@@ -96,15 +109,21 @@ def main() -> None:
 
     print(f"rows in file:            {rows:,}")
     print(f"raw COPY (bare table):   {raw_seconds:6.1f}s  {raw_rate:10,.0f} rows/s")
-    print(f"project import:          {import_seconds:6.1f}s  {import_rate:10,.0f} rows/s  "
-          f"(inserted {done.rows_inserted:,}, rejected {done.rows_rejected:,})")
+    print(
+        f"project import:          {import_seconds:6.1f}s  {import_rate:10,.0f} rows/s  "
+        f"(inserted {done.rows_inserted:,}, rejected {done.rows_rejected:,})"
+    )
     print(f"ratio import/raw:        {import_rate / raw_rate:.2f}  (target 0.5 or better)")
-    print(f"re-import, same file:    {reimport_seconds:6.1f}s  (unchanged "
-          f"{again.rows_unchanged:,}, updated {again.rows_updated:,})")
-    print(f"dry run:                 {dry_seconds:6.2f}s  "
-          f"{dry_run.people_total / dry_seconds:10,.0f} people/s  "
-          f"({dry_run.people_total:,} people, {dry_run.people_eligible:,} eligible, "
-          f"cost {dry_run.cost_minor:,} {program.currency})")
+    print(
+        f"re-import, same file:    {reimport_seconds:6.1f}s  (unchanged "
+        f"{again.rows_unchanged:,}, updated {again.rows_updated:,})"
+    )
+    print(
+        f"dry run:                 {dry_seconds:6.2f}s  "
+        f"{dry_run.people_total / dry_seconds:10,.0f} people/s  "
+        f"({dry_run.people_total:,} people, {dry_run.people_eligible:,} eligible, "
+        f"cost {dry_run.cost_minor:,} {program.currency})"
+    )
     Program.objects.filter(pk=program.pk).update(status=Program.Status.DRAFT)
 
 

@@ -113,9 +113,11 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     claim_type = factory.SubFactory(ClaimTypeFactory, program=factory.SelfAttribute("..program"))
     person = factory.SubFactory(AffectedPersonFactory, program=factory.SelfAttribute("..program"))
     claimant_email_hash = factory.LazyAttribute(
-        lambda o: __import__("compensation.hashing").hashing.email_hash(o.person.email)
-        if o.person
-        else __import__("os").urandom(32)
+        lambda o: (
+            __import__("compensation.hashing").hashing.email_hash(o.person.email)
+            if o.person
+            else __import__("os").urandom(32)
+        )
     )
     language = "en"
     status = "submitted"
