@@ -149,6 +149,8 @@ class Claim(models.Model):
             models.Index(fields=["status", "due_at"], name="claim_sla_idx"),
             models.Index(fields=["assigned_to", "status"], name="claim_assignee_idx"),
             models.Index(fields=["status", "-score"], name="claim_risk_idx"),
+            models.Index(fields=["status", "submitted_at"], name="claim_status_age_idx"),
+            models.Index(fields=["risk", "score", "submitted_at"], name="claim_risk_score_idx"),
             models.Index(fields=["network_hash", "submitted_at"], name="claim_network_idx"),
             models.Index(fields=["payout_hash"], name="claim_payout_idx"),
             models.Index(fields=["claimant_email_hash"], name="claim_email_hash_idx"),

@@ -119,3 +119,24 @@ def test_expert_sees_only_referred_claims_in_the_admin(staff_client, program, do
     listing = client.get(QUEUE)
     assert [c.pk for c in listing.context["cl"].result_list] == [referred.pk]
     assert client.get(reverse("admin:claims_claim_change", args=[other.pk])).status_code == 404
+
+
+def test_case_page_costs_the_same_queries_with_more_documents_and_history(
+    staff_client, program, documented, claimant, django_assert_max_num_queries
+):
+    from claims.services import claim_document_add, claim_note_add
+    from tests.claims.conftest import pdf
+    from tests.claims.helpers import file_claim
+
+    claim, _ = file_claim(program=program, claim_type=documented, claimant=claimant, documents=())
+    client = staff_client("Support agent")
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    with django_assert_max_num_queries(16) as few:
+        assert client.get(url).status_code == 200
+    for i in range(5):
+        claim_document_add(
+            claimant=claimant, draft_key="more", kind="receipt", upload=pdf(), claim=claim
+        )
+        claim_note_add(claim=claim, note=f"note {i}", actor=client.user)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
