@@ -173,12 +173,11 @@ class Notice(models.Model):
             ),
         ]
         indexes = [
-            # What the senders claim from, in id order from a floor (see services/sending.py);
-            # next_attempt_at is a key column so rows not yet due are skipped in the index.
+            # What the senders claim from, due first, from a floor (see services/sending.py).
             models.Index(
-                fields=["channel", "priority", "id", "next_attempt_at"],
+                fields=["channel", "priority", "next_attempt_at", "id"],
                 condition=Q(status="pending"),
-                name="notice_pending_by_id_idx",
+                name="notice_pending_due_idx",
             ),
             models.Index(
                 fields=["claimed_at"], condition=Q(status="sending"), name="notice_sending_idx"

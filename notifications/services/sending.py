@@ -39,57 +39,67 @@ logger = logging.getLogger(__name__)
 
 _CHAIN_KEY = "notifications:dispatch-chain:{channel}"
 
-# Transactional notices first, then bulk ones for the rest of the chunk, in id order from a
-# floor per priority; one statement, so one claim token (statement_timestamp()).
+# Transactional notices first, then bulk ones for the rest of the chunk, each in due order
+# from a floor; one statement, so one claim token (statement_timestamp()). The bulk side may
+# lock a few rows it does not take: they are free again when this statement commits.
 _CLAIM_SQL = """
 WITH urgent AS (
-    SELECT id FROM notifications_notice
+    SELECT id, next_attempt_at FROM notifications_notice
     WHERE status = 'pending' AND channel = %(channel)s AND priority = 0
-      AND id >= %(floor_0)s AND next_attempt_at <= statement_timestamp()
-    ORDER BY id LIMIT %(size)s
+      AND (next_attempt_at, id) >= (%(at_0)s, %(id_0)s)
+      AND next_attempt_at <= statement_timestamp()
+    ORDER BY next_attempt_at, id LIMIT %(size)s
     FOR UPDATE SKIP LOCKED
 ), bulk AS (
-    SELECT id FROM notifications_notice
+    SELECT id, next_attempt_at FROM notifications_notice
     WHERE status = 'pending' AND channel = %(channel)s AND priority = 1
-      AND id >= %(floor_1)s AND next_attempt_at <= statement_timestamp()
-    ORDER BY id LIMIT (%(size)s - (SELECT count(*) FROM urgent))
+      AND (next_attempt_at, id) >= (%(at_1)s, %(id_1)s)
+      AND next_attempt_at <= statement_timestamp()
+    ORDER BY next_attempt_at, id LIMIT %(size)s
     FOR UPDATE SKIP LOCKED
+), picked AS (
+    SELECT id FROM (
+        SELECT 0 AS priority, next_attempt_at, id FROM urgent
+        UNION ALL SELECT 1, next_attempt_at, id FROM bulk
+    ) AS both_queues
+    ORDER BY priority, next_attempt_at, id LIMIT %(size)s
 )
 UPDATE notifications_notice AS n
 SET status = 'sending', claimed_at = statement_timestamp(), attempts = n.attempts + 1
-WHERE n.id IN (SELECT id FROM urgent UNION ALL SELECT id FROM bulk)
+WHERE n.id IN (SELECT id FROM picked)
 RETURNING n.id, n.reference, n.kind, n.language, n.to_address, n.context, n.program_id,
-          n.campaign_id, n.attempts, n.claimed_at, n.priority
+          n.campaign_id, n.attempts, n.claimed_at, n.priority, n.next_attempt_at
 """
 
-# Claimed rows leave the partial index only when VACUUM removes their old versions: until then
-# a scan from the lowest id walks every notice already sent (30M of them near the end of a big
-# campaign). Each process remembers, per channel and priority, where its last full chunk began
-# and claims from there. A row below the floor can only be one that went back to pending (a
-# retry, a re-dispatch); the floor drops to 0 every NOTIFICATIONS_REDISPATCH_EVERY seconds so
-# those are found. The floor is a hint: it never decides what is sent, only where to look.
-_floors: dict[tuple[str, int], int] = {}
+# A claimed row leaves the partial index only when VACUUM removes its old version: until then
+# a scan from the start walks every notice already sent (30M of them near the end of a big
+# campaign). Each process remembers, per channel and priority, the (due time, id) where its
+# last full chunk began and claims from there. Retries, re-dispatched and staff-retried
+# notices are due later than that, so they are above the floor; only a transaction that
+# commits long after it wrote its notice can land below it, and the floor drops every
+# NOTIFICATIONS_REDISPATCH_EVERY seconds for those. The floor only says where to look.
+_NO_FLOOR = (dt.datetime.min.replace(tzinfo=dt.UTC), 0)
+_floors: dict[tuple[str, int], tuple[dt.datetime, int]] = {}
 _floors_reset_at: dict[str, float] = {}
 
 
-def _floor(channel: str, priority: int) -> int:
-    if time.monotonic() - _floors_reset_at.get(channel, 0.0) > (
-        settings.NOTIFICATIONS_REDISPATCH_EVERY
-    ):
+def _floor(channel: str, priority: int) -> tuple[dt.datetime, int]:
+    every = settings.NOTIFICATIONS_REDISPATCH_EVERY
+    if time.monotonic() - _floors_reset_at.get(channel, 0.0) > every:
         _floors_reset_at[channel] = time.monotonic()
         _floors.pop((channel, 0), None)
         _floors.pop((channel, 1), None)
-    return _floors.get((channel, priority), 0)
+    return _floors.get((channel, priority), _NO_FLOOR)
 
 
 def _floor_move(channel: str, rows: list[tuple], size: int) -> None:
-    """After a full chunk, look from its first id next time (ids below it are taken)."""
+    """After a full chunk, look from its first row next time (rows before it are taken)."""
     if len(rows) < size:
-        return  # a short chunk: keep looking from where we did (a late commit may sit there)
+        return  # a short chunk: keep looking from where we did
     for priority in (0, 1):
-        ids = [row[0] for row in rows if row[10] == priority]
-        if ids:
-            _floors[(channel, priority)] = min(ids)
+        keys = [(row[11], row[0]) for row in rows if row[10] == priority]
+        if keys:
+            _floors[(channel, priority)] = min(keys)
 
 
 @dataclass
@@ -113,12 +123,9 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def _claim(channel: str, size: int) -> tuple[list[_Claimed], dt.datetime | None]:
-    params = {
-        "channel": channel,
-        "size": size,
-        "floor_0": _floor(channel, 0),
-        "floor_1": _floor(channel, 1),
-    }
+    (at_0, id_0), (at_1, id_1) = _floor(channel, 0), _floor(channel, 1)
+    params = {"channel": channel, "size": size, "at_0": at_0, "id_0": id_0}
+    params |= {"at_1": at_1, "id_1": id_1}
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
         rows = cursor.fetchall()

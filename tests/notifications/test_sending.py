@@ -161,20 +161,26 @@ def test_other_email_backends_get_a_django_email_message(settings, mailoutbox):
     assert notice.reference_display in message.body and "결정" in message.subject
 
 
-def test_a_notice_that_goes_back_to_pending_below_the_floor_is_still_sent(smtp_server, settings):
+def test_retries_stay_above_the_claim_floor_and_a_late_commit_below_it_is_found(
+    smtp_server, settings
+):
     settings.NOTIFICATIONS_REDISPATCH_EVERY = 30
     program = ProgramFactory()
     deferred = NoticeFactory(program=program, to_address="x@busy.example")
     NoticeFactory.create_batch(4, program=program)
     assert notices_dispatch(channel="email", chunk_size=2) == 2  # full: the floor moves up
     assert notices_dispatch(channel="email", chunk_size=2) == 2
-    _due(pk=deferred.pk)  # its retry is due, below the floor
-    notices_dispatch(channel="email", chunk_size=2)
+    Notice.objects.filter(pk=deferred.pk).update(to_address="x@example.com")
+    _due(pk=deferred.pk)  # its retry falls due: later than the floor
+    late = NoticeFactory(program=program)
+    # A transaction that wrote its notice long ago and committed only now: below the floor.
+    Notice.objects.filter(pk=late.pk).update(next_attempt_at=timezone.now() - dt.timedelta(hours=1))
+    notices_dispatch(channel="email", chunk_size=10)
     deferred.refresh_from_db()
-    assert deferred.status == Notice.Status.PENDING  # not seen yet: the floor is above it
-    settings.NOTIFICATIONS_REDISPATCH_EVERY = 0  # the periodic reset of the floor
-    deferred.to_address = "x@example.com"
-    deferred.save(update_fields=["to_address"])
-    notices_dispatch(channel="email", chunk_size=2)
-    deferred.refresh_from_db()
+    late.refresh_from_db()
     assert deferred.status == Notice.Status.SENT
+    assert late.status == Notice.Status.PENDING  # not looked at yet
+    settings.NOTIFICATIONS_REDISPATCH_EVERY = 0  # the floor's periodic reset
+    notices_dispatch(channel="email", chunk_size=10)
+    late.refresh_from_db()
+    assert late.status == Notice.Status.SENT
