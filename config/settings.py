@@ -375,6 +375,12 @@ CELERY_BEAT_SCHEDULE["claims-flag-overdue"] = {
     "schedule": env.int("CLAIMS_OVERDUE_CHECK_EVERY", default=900),
     "options": {"expires": 600},
 }
+# Uploads of drafts never submitted are deleted after two days.
+CELERY_BEAT_SCHEDULE["claims-drafts-purge"] = {
+    "task": "claims.drafts_purge",
+    "schedule": 3600,
+    "options": {"expires": 1800},
+}
 
 # --- Oversight ------------------------------------------------------------------------------------
 CELERY_BEAT_SCHEDULE["oversight-snapshots"] = {

@@ -59,3 +59,41 @@ def test_pro_rata_pool_is_projected_then_settled_into_awards_for_each_claim(prog
         assert claim.award.amount_minor == 20_000 and claim.amount_decided_minor == 20_000
     program.refresh_from_db()
     assert program_forecast(program=program).pool_entitled_minor == 0
+
+
+def test_uploads_of_drafts_never_submitted_are_purged_with_their_files(
+    claimant, program, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from claims.models import ClaimDocument
+    from claims.services import claim_document_add
+    from claims.services.drafts import claims_drafts_purge
+    from claims.storage import document_path
+    from tests.claims.conftest import pdf
+
+    old = claim_document_add(claimant=claimant, draft_key="old", kind="receipt", upload=pdf())
+    fresh = claim_document_add(claimant=claimant, draft_key="new", kind="receipt", upload=pdf())
+    ClaimDocument.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert claims_drafts_purge() == 1
+    assert not document_path(old.storage_name).exists()
+    assert document_path(fresh.storage_name).exists()
+    assert claims_drafts_purge() == 0
+
+
+def test_pool_settle_command_reports_what_was_paid(program, documented, claimant):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    Program.objects.filter(pk=program.pk).update(
+        allocation=Program.Allocation.PRO_RATA, claim_pool_minor=1_000_000
+    )
+    program.refresh_from_db()
+    file_claim(program=program, claim_type=documented, claimant=claimant)
+    out = StringIO()
+    call_command("claims_pool_settle", program.slug, stdout=out)
+    assert "1 claims paid" in out.getvalue()
