@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import client_ip
@@ -9,6 +10,14 @@ from claims.forms import VerifyForm, document_label
 from claims.selectors import program_list_public, program_public_get
 from claims.throttle import network_of, throttle_hit
 from compensation.claimant_session import claimant_get
+
+AWARD_KINDS = {
+    "voucher": _("Single-use voucher"),
+    "credit": _("Account credit"),
+    "cash": _("Cash reimbursement"),
+    "replacement": _("Replacement"),
+    "goodwill": _("Goodwill gesture"),
+}
 
 
 @require_GET
@@ -35,7 +44,15 @@ def program_detail(request, slug: str):
         "claims/program.html",
         {
             "program": program,
-            "award_lines": program.award_lines.all(),
+            "award_lines": [
+                {
+                    "label": AWARD_KINDS.get(line.kind, line.get_kind_display()),
+                    "service_scope": line.service_scope,
+                    "amount_minor": line.amount_minor,
+                    "count": line.count,
+                }
+                for line in program.award_lines.all()
+            ],
             "claim_types": claim_types,
             "claimant": claimant_get(request),
             "appeal_days": settings.CLAIMS_APPEAL_DAYS,

@@ -34,8 +34,10 @@ def test_program_page_explains_what_people_get_how_to_claim_and_deadlines(
 
 
 def test_program_page_speaks_korean_and_chinese(client, program, documented):
+    AwardLineFactory(program=program, amount_minor=5_000)
     url = reverse("claims:program", args=[program.slug])
-    assert "청구 시작" in client.get(url, HTTP_ACCEPT_LANGUAGE="ko").text
+    korean = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").text
+    assert "청구 시작" in korean and "1회용 상품권" in korean and "1,000명" in korean
     assert "开始申请" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").text
 
 
