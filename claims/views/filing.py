@@ -16,6 +16,7 @@ from claims.forms import ClaimDetailsForm, document_label, from_minor
 from claims.models import ClaimDocument
 from claims.selectors import claim_types_for
 from claims.services import claim_document_add, claim_submit
+from claims.storage import document_path
 from claims.views.common import claimant_required, form_error
 from claims.views.signin import CONTACT_EMAIL
 
@@ -61,15 +62,24 @@ def details(request, program, type_code: str):
     )
     if request.method == "POST" and form.is_valid():
         draft_key = secrets.token_urlsafe(24)
+        stored: list[ClaimDocument] = []
         try:
             with transaction.atomic():
                 for kind in form.document_kinds:
                     upload = form.cleaned_data.get(f"doc_{kind}")
                     if upload:
-                        claim_document_add(
-                            claimant=request.claimant, draft_key=draft_key, kind=kind, upload=upload
+                        stored.append(
+                            claim_document_add(
+                                claimant=request.claimant,
+                                draft_key=draft_key,
+                                kind=kind,
+                                upload=upload,
+                            )
                         )
         except ClaimError as exc:
+            # The rows rolled back; the files written before the refused one go too.
+            for document in stored:
+                document_path(document.storage_name).unlink(missing_ok=True)
             form_error(form, exc)
         else:
             drafts = request.session.get(_DRAFTS, {})

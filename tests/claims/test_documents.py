@@ -94,3 +94,18 @@ def test_documents_reach_only_their_own_draft(claimant):
         ).count()
         == 0
     )
+
+
+def test_a_refused_second_file_leaves_no_file_of_the_first_behind(
+    client, program, documented, person, settings
+):
+    from claims.models import ClaimDocument
+    from tests.claims.conftest import pdf
+
+    claimant_session(client, person=person, email=person.email)
+    url = reverse("claims:details", args=[program.slug, documented.code])
+    liar = SimpleUploadedFile("other.png", b"GIF89a not allowed", content_type="image/png")
+    response = client.post(url, {"amount": "1000", "doc_receipt": pdf(), "doc_other": liar})
+    assert response.status_code == 200 and ClaimDocument.objects.count() == 0
+    root = settings.MEDIA_ROOT / "claims"
+    assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
