@@ -33,6 +33,15 @@ def document_error_responses(result, generator, request, public):
             "required": ["title", "status", "code"],
         },
     )
+    for name, component in schemas.items():
+        # DRF refuses NUL characters in text and trims it before checking it is not blank:
+        # say both in the schema of every request body.
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            if prop.get("type") != "string" or "pattern" in prop or "format" in prop:
+                continue
+            prop["pattern"] = r"^[^\x00]*\S[^\x00]*$" if prop.get("minLength") else r"^[^\x00]*$"
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
