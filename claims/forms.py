@@ -5,10 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from compensation.engine.money import money_exponent
 from compensation.models import ClaimType
-
-# ISO 4217 minor-unit exponents (as compensation.engine.money formats them).
-_EXPONENT = {"KRW": 0, "JPY": 0, "TWD": 0}
 
 DOCUMENT_LABELS = {
     "receipt": _("Receipt or bank statement"),
@@ -22,11 +20,11 @@ def document_label(kind: str) -> str:
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
-    return int(amount * 10 ** _EXPONENT.get(currency, 2))
+    return int(amount * 10 ** money_exponent(currency))
 
 
 def from_minor(amount_minor: int, currency: str) -> Decimal:
-    return Decimal(amount_minor) / 10 ** _EXPONENT.get(currency, 2)
+    return Decimal(amount_minor) / 10 ** money_exponent(currency)
 
 
 class EmailForm(forms.Form):
@@ -68,7 +66,7 @@ class ClaimDetailsForm(forms.Form):
                 % {"currency": currency},
                 min_value=Decimal("0.01"),
                 max_digits=14,
-                decimal_places=0 if _EXPONENT.get(currency, 2) == 0 else 2,
+                decimal_places=money_exponent(currency),
                 widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
             )
         if calculation == ClaimType.Calculation.TIME_SPENT:

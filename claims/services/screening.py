@@ -160,28 +160,10 @@ def claim_screen(claim: Claim, *, program: Program, rules: dict) -> Screening:
 
 
 def claim_amount_limit(claim: Claim) -> int:
-    """The most staff may approve: the claim's worth by its type's calculation, within the
-    per-claim cap, the per-person caps of the type and the policy, minus what was already
-    granted. Recomputed from today's facts, not the intake screening."""
-    claim_type = claim.claim_type
-    if claim_type.calculation == ClaimType.Calculation.FIXED:
-        amount = claim_type.fixed_amount_minor or 0
-    elif claim_type.calculation == ClaimType.Calculation.TIME_SPENT:
-        documented = claim.documents.exists()
-        cap = claim_type.max_hours_documented if documented else claim_type.max_hours_undocumented
-        hours = claim.hours_claimed or 0
-        if cap is not None:
-            hours = min(hours, cap)
-        amount = int(hours * (claim_type.hourly_rate_minor or 0))
-    else:
-        amount = claim.amount_claimed_minor
-    if claim_type.cap_per_claim_minor is not None:
-        amount = min(amount, claim_type.cap_per_claim_minor)
-    if claim_type.cap_per_person_minor is not None:
-        amount = min(amount, claim_type.cap_per_person_minor - _awarded(claim, same_type=True))
-    per_person = ((claim.policy.rules if claim.policy_id else {}).get("limits") or {}).get(
-        "per_person_minor"
-    )
-    if per_person is not None:
-        amount = min(amount, per_person - _awarded(claim, same_type=False))
-    return max(amount, 0)
+    """The most staff may approve: what the policy engine says the claim is worth under every
+    limit (its type's calculation and caps, the policy's per-person limit and proactive
+    offset, minus what was already granted), from today's facts, not the intake screening."""
+    from compensation.engine import claim_decide, rules_validate
+
+    rules = claim.policy.rules if claim.policy_id else rules_validate({})
+    return claim_decide(claim_facts(claim, program=claim.program), rules).entitled_minor

@@ -180,6 +180,7 @@ def claim_decide(facts: ClaimFacts, rules: dict) -> ClaimDecision:
         amount_minor=amount if decided != DENY else 0,
         score=score,
         results=tuple(results),
+        entitled_minor=max(amount, 0),
     )
 
 

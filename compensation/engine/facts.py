@@ -93,9 +93,12 @@ class PersonDecision:
 @dataclass(frozen=True, slots=True)
 class ClaimDecision:
     outcome: str  # approve | review | deny
-    amount_minor: int  # what the claim is worth under the rules (0 when denied)
+    amount_minor: int  # what the claim is awarded under the rules (0 when denied)
     score: int  # 0-100
     results: tuple[RuleResult, ...]
+    # What the claim is worth under every limit whatever the outcome: the most a reviewer
+    # may approve when the claim goes to review.
+    entitled_minor: int = 0
 
     def as_dict(self) -> dict:
         return {

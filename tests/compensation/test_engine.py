@@ -239,3 +239,14 @@ def test_every_rule_result_explains_itself_in_each_language():
     assert any(
         "120,000 KRW" in reason_text(r.code, r.passed, r.params, "en") for r in decision.results
     )
+
+
+def test_entitlement_is_reported_whatever_the_outcome():
+    denied = claim_decide(claim(person=None), rules())
+    assert denied.outcome == "deny" and denied.amount_minor == 0
+    assert denied.entitled_minor == 120_000
+    offset = claim_decide(
+        claim(amount_claimed_minor=900_000, proactive_awarded_minor=50_000),
+        rules(limits={"offset_proactive": True}),
+    )
+    assert offset.outcome == "review" and offset.entitled_minor == 450_000
