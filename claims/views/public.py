@@ -10,6 +10,7 @@ from claims.forms import VerifyForm, document_label
 from claims.selectors import program_list_public, program_public_get
 from claims.throttle import network_of, throttle_hit
 from compensation.claimant_session import claimant_get
+from compensation.services.forecast import program_forecast
 
 AWARD_KINDS = {
     "voucher": _("Single-use voucher"),
@@ -54,10 +55,20 @@ def program_detail(request, slug: str):
                 for line in program.award_lines.all()
             ],
             "claim_types": claim_types,
+            "pool_percent": _pool_percent(program),
             "claimant": claimant_get(request),
             "appeal_days": settings.CLAIMS_APPEAL_DAYS,
         },
     )
+
+
+def _pool_percent(program) -> int | None:
+    """For a pro-rata pool while claims are open: the share of each approved amount that
+    would be paid if the window closed now, when claims exceed the pool."""
+    if program.allocation != program.Allocation.PRO_RATA or program.status != "open":
+        return None
+    factor = program_forecast(program=program).projected_factor
+    return None if factor is None or factor >= 1 else int(factor * 100)
 
 
 @require_http_methods(["GET", "POST"])
