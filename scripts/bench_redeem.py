@@ -112,6 +112,34 @@ def bench_service(key, codes: list[list[str]]) -> None:
     report(f"service layer, {len(codes)} clients", latencies, seconds, ok)
 
 
+def bench_raw_update(codes: list[list[str]]) -> None:
+    """The floor of the machine right now: the bare conditional UPDATE by code hash, one
+    autocommit statement per redemption (no audit, idempotency, throttle or Django)."""
+    import psycopg
+
+    from vouchers.services.codes import code_hash_candidates, code_normalize
+
+    hashes = [[code_hash_candidates(code_normalize(c))[0] for c in part] for part in codes]
+    params = connection.get_connection_params()
+    dsn = {k: v for k, v in params.items() if k in {"dbname", "user", "password", "host", "port"}}
+
+    def work(i: int, latencies: list[float]) -> int:
+        ok = 0
+        with psycopg.connect(**dsn, autocommit=True) as conn:
+            for code_hash in hashes[i]:
+                started = time.perf_counter()
+                ok += conn.execute(
+                    "UPDATE vouchers_voucher SET state = 'redeemed' "
+                    "WHERE code_hash = %s AND state = 'issued'",
+                    [code_hash],
+                ).rowcount
+                latencies.append(time.perf_counter() - started)
+        return ok
+
+    latencies, seconds, ok = run_clients(len(codes), work)
+    report(f"raw conditional UPDATE (psycopg), {len(codes)} clients", latencies, seconds, ok)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -196,14 +224,17 @@ def main() -> None:
     print(f"voucher table: {total:,} rows")
     key, raw = service_key_create(name="bench", service_scope=args.scope, actor_label="bench")
     wanted = args.clients * args.per_client
-    codes = codes_take(args.scope, wanted * 2)
-    if len(codes) < wanted * 2:
+    codes = codes_take(args.scope, wanted * 3)
+    if len(codes) < wanted * 3:
         raise SystemExit(f"only {len(codes):,} usable {args.scope} vouchers; issue more first")
     split = [codes[i * args.per_client : (i + 1) * args.per_client] for i in range(args.clients)]
     rest = codes[wanted:]
     split_http = [
         rest[i * args.per_client : (i + 1) * args.per_client] for i in range(args.clients)
     ]
+    rest = codes[wanted * 2 :]
+    split_raw = [rest[i * args.per_client : (i + 1) * args.per_client] for i in range(args.clients)]
+    bench_raw_update(split_raw)
     bench_service(key, split)
     bench_http(raw, split_http, args.server_workers)
 
