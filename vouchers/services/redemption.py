@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -41,12 +42,22 @@ NOT_FOUND_BODY = {
     "detail": "No live or reversed redemption with this id belongs to your service.",
 }
 
+# The conditional update and the live redemption in one statement (one round trip): the row
+# is spent and its redemption written together, or neither.
 _REDEEM_SQL = """
-UPDATE vouchers_voucher SET state = 'redeemed', state_changed_at = %(now)s
-WHERE code_hash = ANY(%(hashes)s) AND state = 'issued' AND service_scope = %(scope)s
-  AND (valid_from IS NULL OR valid_from <= %(now)s)
-  AND (valid_until IS NULL OR valid_until > %(now)s)
-RETURNING id, amount_minor, currency, valid_until
+WITH spent AS (
+    UPDATE vouchers_voucher SET state = 'redeemed', state_changed_at = %(now)s
+    WHERE code_hash = ANY(%(hashes)s) AND state = 'issued' AND service_scope = %(scope)s
+      AND (valid_from IS NULL OR valid_from <= %(now)s)
+      AND (valid_until IS NULL OR valid_until > %(now)s)
+    RETURNING id, amount_minor, currency
+)
+INSERT INTO vouchers_redemption (public_id, voucher_id, service_key_id, order_reference,
+    customer_ref, amount_minor, currency, status, created_at, reverse_reason)
+SELECT %(public_id)s, id, %(key)s, %(order)s, %(customer)s, amount_minor, currency, 'live',
+    %(now)s, ''
+FROM spent
+RETURNING id, voucher_id, amount_minor, currency
 """
 
 
@@ -183,6 +194,7 @@ def voucher_redeem(
         except CodeMalformed:
             symbols = None
         row = None
+        public_id = uuid.uuid4()
         if symbols:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -191,6 +203,10 @@ def voucher_redeem(
                         "now": now,
                         "hashes": code_hash_candidates(symbols),
                         "scope": service_key.service_scope,
+                        "public_id": public_id,
+                        "key": service_key.pk,
+                        "order": order_reference,
+                        "customer": customer_ref,
                     },
                 )
                 row = cursor.fetchone()
@@ -205,14 +221,17 @@ def voucher_redeem(
             refused.voucher_id = voucher.pk if voucher else None
             answer = Answer(status=422, body=UNUSABLE_BODY)
         else:
-            voucher_id, amount, currency, _valid_until = row
-            redemption = Redemption.objects.create(
+            redemption_id, voucher_id, amount, currency = row
+            redemption = Redemption(
+                pk=redemption_id,
+                public_id=public_id,
                 voucher_id=voucher_id,
                 service_key=service_key,
                 order_reference=order_reference,
                 customer_ref=customer_ref,
                 amount_minor=amount,
                 currency=currency,
+                created_at=now,
             )
             audit_record(
                 action="voucher.redeem",
