@@ -180,11 +180,8 @@ def _load(population_import: PopulationImport) -> str | None:
             return _refusal_text(err, 0)
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            population_sql.rejects_sql(table),
-            {"import": population_import.pk, **population_sql.check_params()},
-        )
-        duplicates = _duplicates_reject(cursor, population_import, table)
+        # Repeats first (a whole-file question); each chunk's rows are checked as it merges.
+        _duplicates_reject(cursor, population_import, table)
         cursor.execute(f"CREATE INDEX ON {table} (line)")
         cursor.execute(f"ANALYZE {table}")
         cursor.execute(f"SELECT count(*) FROM {table}")
@@ -198,7 +195,6 @@ def _load(population_import: PopulationImport) -> str | None:
         population_import.save(
             update_fields=["rows_read", "rows_rejected", "rows_staged", "staged_at", "status"]
         )
-    del duplicates
     return None
 
 
@@ -317,6 +313,16 @@ def _merge_worker(population_import: PopulationImport, table: str) -> None:
                 return
             chunk_id, lo, hi = row
             cursor.execute(
+                population_sql.rejects_sql(table),
+                {
+                    "import": population_import.pk,
+                    "lo": lo,
+                    "hi": hi,
+                    **population_sql.check_params(),
+                },
+            )
+            rejected = cursor.rowcount
+            cursor.execute(
                 sql,
                 {
                     "program": population_import.program_id,
@@ -340,9 +346,9 @@ def _merge_worker(population_import: PopulationImport, table: str) -> None:
             )
             cursor.execute(
                 "UPDATE compensation_populationimport SET rows_merged = rows_merged + %s, "
-                "rows_inserted = rows_inserted + %s, rows_updated = rows_updated + %s "
-                "WHERE id = %s",
-                [merged, inserted, updated, population_import.pk],
+                "rows_inserted = rows_inserted + %s, rows_updated = rows_updated + %s, "
+                "rows_rejected = rows_rejected + %s WHERE id = %s",
+                [merged, inserted, updated, rejected, population_import.pk],
             )
         logger.info(
             "population import %s merged lines %s-%s in %.2fs",

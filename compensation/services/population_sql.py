@@ -81,11 +81,12 @@ CHECKS = [
 
 
 def rejects_sql(table: str) -> str:
-    """Move every row that fails a check from the staging table into the reject table."""
+    """Move every row of lines lo..hi that fails a check from staging to the reject table."""
     problem = " ".join(f"WHEN {cond} THEN '{col}' || chr(31) || {msg}" for col, cond, msg in CHECKS)
     return f"""
         WITH checked AS (
             SELECT s.line, CASE {problem} END AS problem FROM {table} s, {_VALUES}
+            WHERE s.line > %(lo)s AND s.line <= %(hi)s
         ), gone AS (
             DELETE FROM {table} s USING checked c
             WHERE s.line = c.line AND c.problem IS NOT NULL
