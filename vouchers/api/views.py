@@ -12,7 +12,7 @@ from vouchers.api import serializers as s
 from vouchers.api.auth import HasServiceKey, ServiceKeyAuthentication
 from vouchers.errors import IdempotencyMismatch, Throttled, VoucherError, VoucherUnusable
 from vouchers.services import redemption, throttle
-from vouchers.services.redemption import UNUSABLE_BODY
+from vouchers.services.redemption import UNUSABLE_BODY, UNUSABLE_STATUS
 
 PROBLEM = "application/problem+json"
 EXAMPLE_CODE = "ABCD-EFGH-JKLM-NPQR-S"
@@ -35,7 +35,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 UNUSABLE_EXAMPLE = OpenApiExample(
     "Wrong, unknown, used or frozen code (always the same answer)",
     value=UNUSABLE_BODY,
-    status_codes=["422"],
+    status_codes=[str(UNUSABLE_STATUS)],
     response_only=True,
 )
 THROTTLED_EXAMPLE = OpenApiExample(
@@ -58,7 +58,7 @@ class VoucherAPIView(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, VoucherUnusable):
-            return Response(UNUSABLE_BODY, status=422, content_type=PROBLEM)
+            return Response(UNUSABLE_BODY, status=UNUSABLE_STATUS, content_type=PROBLEM)
         if isinstance(exc, Throttled):
             retry = str(throttle.limits()["window"])
             return problem(
@@ -109,7 +109,7 @@ class ValidateView(VoucherAPIView):
         operation_id="voucher_validate",
         summary="Check a code for a cart (nothing is spent)",
         request=s.ValidateRequest,
-        responses={200: s.ValidateResponse, 422: s.Problem, 429: s.Problem},
+        responses={200: s.ValidateResponse, UNUSABLE_STATUS: s.Problem, 429: s.Problem},
         examples=[
             OpenApiExample("A code", value={"code": EXAMPLE_CODE, "customer_ref": "cust-81723"}),
             OpenApiExample(
@@ -142,7 +142,12 @@ class RedeemView(VoucherAPIView):
         summary="Redeem a code for an order, exactly once",
         parameters=[IDEMPOTENCY_HEADER],
         request=s.RedeemRequest,
-        responses={201: s.RedemptionResponse, 409: s.Problem, 422: s.Problem, 429: s.Problem},
+        responses={
+            201: s.RedemptionResponse,
+            409: s.Problem,
+            UNUSABLE_STATUS: s.Problem,
+            429: s.Problem,
+        },
         examples=[
             OpenApiExample(
                 "Redeem",

@@ -27,10 +27,13 @@ from vouchers.services.codes import code_hash_candidates, code_normalize, keyrin
 
 logger = logging.getLogger("vouchers.redemption")
 
+# One answer for wrong, unknown, used, frozen, void, other-service and out-of-window codes:
+# there is no usable voucher with this code (404), whatever the reason, which only staff see.
+UNUSABLE_STATUS = 404
 UNUSABLE_BODY = {
     "type": "urn:problem:voucher_unusable",
-    "title": "Voucher cannot be used",
-    "status": 422,
+    "title": "No usable voucher has this code",
+    "status": UNUSABLE_STATUS,
     "code": "voucher_unusable",
     "detail": "This voucher code cannot be used.",
 }
@@ -169,7 +172,7 @@ def voucher_redeem(
     idempotency_key: str | None = None,
 ) -> Answer:
     """Redeem a code for an order, exactly once. Returns the answer (201 with the
-    redemption, or 422 with the uniform refusal); a retry with the same Idempotency-Key
+    redemption, or 404 with the uniform refusal); a retry with the same Idempotency-Key
     returns the first answer, with other content raises IdempotencyMismatch. Raises Throttled
     before touching anything when the key or customer has too many failures."""
     request_hash = _request_hash(
@@ -219,7 +222,7 @@ def voucher_redeem(
             )
             refused = VoucherUnusable(reason)
             refused.voucher_id = voucher.pk if voucher else None
-            answer = Answer(status=422, body=UNUSABLE_BODY)
+            answer = Answer(status=UNUSABLE_STATUS, body=UNUSABLE_BODY)
         else:
             redemption_id, voucher_id, amount, currency = row
             redemption = Redemption(
