@@ -1,37 +1,20 @@
 """Races on real PostgreSQL connections: the database, not Python, keeps one claim."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from claims.errors import ClaimError
 from claims.models import Claim
 from compensation.models import Award
 from tests.claims.helpers import file_claim
+from tests.support import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _race(target, count=2):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    outcomes = race(target, count)
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    return [o for o in outcomes if not isinstance(o, Exception)], errors
 
 
 def test_two_submits_with_one_idempotency_key_make_one_claim_and_one_award(

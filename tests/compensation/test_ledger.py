@@ -8,6 +8,7 @@ from compensation.errors import AlreadyAwarded, BudgetExceeded
 from compensation.models import Award, Program
 from compensation.services.ledger import award_grant, award_reverse
 from tests.factories import AffectedPersonFactory, AwardLineFactory, ProgramFactory
+from tests.support import race
 
 
 def _grant(program, reference):
@@ -21,33 +22,10 @@ def _grant(program, reference):
     )
 
 
-def _race(worker, n: int) -> list:
-    """Run `worker(i)` in n threads released at the same instant, each on its own
-    connection; return what each returned or raised."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = worker(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_approvals_against_a_budget_for_ten_grant_exactly_ten():
     program = ProgramFactory(budget_minor=100_000)
-    results = _race(lambda i: _grant(program, f"C-{i}"), 50)
+    results = race(lambda i: _grant(program, f"C-{i}"), 50)
     granted = [r for r in results if isinstance(r, Award)]
     refused = [r for r in results if isinstance(r, BudgetExceeded)]
     assert len(granted) == 10 and len(refused) == 40
@@ -57,7 +35,7 @@ def test_fifty_concurrent_approvals_against_a_budget_for_ten_grant_exactly_ten()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_control_a_check_then_act_budget_overspends_under_the_same_race():
+def test_control_a_check_then_act_budget_overspends_under_the_samerace():
     """Shows the harness above can see a race: the naive read-check-write version, run the
     same way, commits more than the budget (the database CHECK is dropped for the control)."""
     program = ProgramFactory(budget_minor=100_000)
@@ -78,7 +56,7 @@ def test_control_a_check_then_act_budget_overspends_under_the_same_race():
                 )
                 return "granted"
 
-        results = _race(naive, 50)
+        results = race(naive, 50)
         program.refresh_from_db()
         assert results.count("granted") > 10
         assert program.committed_minor > program.budget_minor

@@ -4,17 +4,16 @@ import os
 import subprocess
 import sys
 import time
-import urllib.parse
 import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from compensation.models import PopulationImport
 from config.celery import app, ping
 from tests.factories import ProgramFactory
+from tests.support import test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,16 +26,10 @@ def test_visibility_timeout_outlasts_the_longest_task_and_its_retry_delay():
     assert app.conf.worker_prefetch_multiplier == 1
 
 
-def _test_database_url() -> str:
-    """The DATABASE_URL of this run, pointing at the test database pytest-django made."""
-    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-    return urllib.parse.urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-
-
 @pytest.fixture
 def worker():
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": _test_database_url()}
+    env = {**os.environ, "DATABASE_URL": test_database_url()}
     proc = subprocess.Popen(
         [
             sys.executable,

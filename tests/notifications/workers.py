@@ -7,21 +7,18 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.parse
 import uuid
 from pathlib import Path
 
-from django.db import connection
-
 from tests.notifications.smtp import free_port
+from tests.support import test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def workers_database_url() -> str:
     """This run's DATABASE_URL, pointing at the test database pytest-django made."""
-    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-    return urllib.parse.urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+    return test_database_url()
 
 
 class Workers:

@@ -6,35 +6,13 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from tests.support import race
 from tests.vouchers.conftest import people_make, run_issue
 from tests.vouchers.helpers import code_of
 from vouchers.models import Redemption, ServiceKey, Voucher
 from vouchers.services import freeze as freeze_module
 from vouchers.services.freeze import vouchers_freeze
 from vouchers.services.redemption import voucher_redeem
-
-
-def _race(worker, n: int) -> list:
-    """Run `worker(i)` in n threads released at the same instant, each on its own
-    connection; return what each returned or raised."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = worker(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _connections_free(wanted: int) -> int:
@@ -66,7 +44,7 @@ def test_a_hundred_concurrent_redeems_of_one_code_succeed_exactly_once(issued, e
     voucher = _eats(issued).first()
     code = code_of(voucher)
     n = _connections_free(100)
-    results = _race(
+    results = race(
         lambda i: voucher_redeem(
             service_key=eats_key, code=code, order_reference=f"E-{i}", customer_ref=f"c{i}"
         ),
@@ -82,7 +60,7 @@ def test_a_hundred_concurrent_redeems_of_one_code_succeed_exactly_once(issued, e
 
 
 @pytest.mark.django_db(transaction=True)
-def test_control_a_check_then_act_redeem_spends_one_code_many_times_under_the_same_race(
+def test_control_a_check_then_act_redeem_spends_one_code_many_times_under_the_samerace(
     issued,
 ):
     """Shows the harness above can see a race: read the state, check it, then write, with a
@@ -111,7 +89,7 @@ def test_control_a_check_then_act_redeem_spends_one_code_many_times_under_the_sa
                 )
                 return "redeemed"
 
-        results = _race(naive, n)
+        results = race(naive, n)
         assert results.count("redeemed") > 1
         assert Redemption.objects.filter(voucher=voucher, status="live").count() > 1
     finally:
@@ -199,7 +177,7 @@ def test_freeze_racing_many_redeems_leaves_every_voucher_frozen_or_redeemed_once
             service_key=eats_key, code=codes[i], order_reference=f"E-{i}", customer_ref=""
         )
 
-    results = _race(work, n)
+    results = race(work, n)
     redeemed = [r for r in results[:-1] if r.status == 201]
     states = dict(Voucher.objects.filter(program=issued).values_list("id", "state"))
     run_vouchers = Voucher.objects.filter(batch=vouchers[0].batch)

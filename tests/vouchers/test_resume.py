@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from django.db import connection
 
 from compensation.models import Award
+from tests.support import test_database_url
 from tests.vouchers.conftest import people_make
 from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
 from vouchers.services import issuance
@@ -84,9 +84,7 @@ def test_a_chunk_that_dies_midway_leaves_nothing_and_the_resumed_run_is_exact(
 
 
 def _test_database_env() -> dict:
-    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-    url = urllib.parse.urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-    return {**os.environ, "DATABASE_URL": url}
+    return {**os.environ, "DATABASE_URL": test_database_url()}
 
 
 def _wait_for_chunks(batch, at_least: int, timeout: float = 60) -> int:
