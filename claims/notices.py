@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -49,8 +50,17 @@ def notice_claim_acknowledged(*, claim: Claim) -> None:
 
 
 def notice_info_requested(*, claim: Claim, round_number: int) -> None:
+    """The link opens the claim on the one thing to answer (after the claimant signs in)."""
     respond_by = claim.info_due_at.date().isoformat() if claim.info_due_at else ""
-    _enqueue(claim, "info_requested", {"respond_by": respond_by}, f"info:{round_number}")
+    claim_url = settings.NOTIFICATIONS_SITE_URL.rstrip("/") + reverse(
+        "claims:answer", kwargs={"slug": claim.program.slug, "reference": claim.reference}
+    )
+    _enqueue(
+        claim,
+        "info_requested",
+        {"respond_by": respond_by, "claim_url": claim_url},
+        f"info:{round_number}",
+    )
 
 
 def decision_summary(claim: Claim, language: str) -> str:

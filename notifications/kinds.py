@@ -59,8 +59,12 @@ KINDS: dict[str, KindSpec] = {
         sample={"claim_reference": "C-7Q2M-9KXD"},
     ),
     Kind.INFO_REQUESTED: KindSpec(
-        variables=frozenset({"claim_reference", "respond_by"}),
-        sample={"claim_reference": "C-7Q2M-9KXD", "respond_by": "2026-03-01"},
+        variables=frozenset({"claim_reference", "respond_by", "claim_url"}),
+        sample={
+            "claim_reference": "C-7Q2M-9KXD",
+            "respond_by": "2026-03-01",
+            "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/answer/",
+        },
     ),
     Kind.DECISION: KindSpec(
         variables=frozenset({"claim_reference", "decision_summary"}),

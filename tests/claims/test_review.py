@@ -16,7 +16,7 @@ from claims.services import (
     claims_flag_overdue,
 )
 from compensation.models import Award
-from notifications.models import Notice
+from notifications.models import Notice, NoticeTemplate
 from tests.claims.conftest import PDF, days_ago
 from tests.claims.helpers import file_claim
 from tests.factories import UserFactory
@@ -121,7 +121,11 @@ def test_request_for_information_opens_one_thing_to_fix_and_the_answer_returns_t
         claim=queued_claim, message="Please send the receipt.", document_kind="receipt", actor=agent
     )
     assert claim.status == Claim.Status.INFO_REQUESTED and claim.info_due_at > timezone.now()
-    assert Notice.objects.filter(kind="info_requested").count() == 1
+    notice = Notice.objects.get(kind="info_requested")
+    answer_path = f"/programs/{claim.program.slug}/claims/{claim.reference}/answer/"
+    assert notice.context["claim_url"].endswith(answer_path)
+    template = NoticeTemplate.objects.get(kind="info_requested", channel="email", language="en")
+    assert "{{ claim_url }}" in template.body
     upload = SimpleUploadedFile("r.pdf", PDF + b"y", content_type="application/pdf")
     claim = claim_info_respond(claim=claim, claimant=claimant, answer="Attached.", upload=upload)
     assert claim.status == Claim.Status.IN_REVIEW
