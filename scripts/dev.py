@@ -125,9 +125,13 @@ def manage(env: dict, *args: str) -> None:
 
 
 def _signal_group(proc: subprocess.Popen, signum: int) -> None:
-    """Signal a child and everything it started (its own session: a worker's pool, its beat)."""
+    """Signal a child and everything it started (each child leads its own session: a
+    worker's pool, its beat)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signum)
+    with contextlib.suppress(ProcessLookupError):
+        if proc.poll() is None:
+            proc.send_signal(signum)
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -236,6 +240,7 @@ def cmd_fuzz(args: list[str]) -> int:
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             _wait_for_port(FUZZ_PORT, 60)
