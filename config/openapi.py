@@ -55,6 +55,13 @@ def document_error_responses(result, generator, request, public):
                 responses.setdefault("404", _problem("No such object, or not yours."))
             if "requestBody" in operation:
                 responses.setdefault("400", _problem("The request body is not valid."))
+            if any(
+                p.get("name", "").lower() == "idempotency-key"
+                for p in operation.get("parameters", [])
+            ):
+                responses.setdefault(
+                    "409", _problem("This Idempotency-Key was used for a different request.")
+                )
             for response in responses.values():
                 # Errors are served as application/problem+json (RFC 9457).
                 content = response.get("content", {})
