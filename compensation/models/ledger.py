@@ -1,8 +1,7 @@
-import uuid
-
 from django.db import models
 from django.db.models import Q
 
+from compensation.ids import uuid7
 from compensation.models.choices import AwardKind
 from compensation.models.policy import PolicyVersion
 from compensation.models.population import AffectedPerson
@@ -22,7 +21,7 @@ class Award(models.Model):
         DELIVERED = "delivered", "Delivered"
         REVERSED = "reversed", "Reversed"
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="awards")
     person = models.ForeignKey(
         AffectedPerson, null=True, blank=True, on_delete=models.PROTECT, related_name="awards"

@@ -120,3 +120,17 @@ def test_reversing_gives_the_money_back_once():
     assert program.committed_minor == 0
     assert Award.objects.get(pk=award.pk).status == Award.Status.REVERSED
     _grant(program, "C-9")  # a reversed claim award may be granted again
+
+
+@pytest.mark.django_db
+def test_award_ids_are_time_ordered_in_python_and_in_postgresql():
+    from compensation.ids import uuid7
+
+    first, second = uuid7(), uuid7()
+    assert first.version == 7 and first.variant == "specified in RFC 4122"
+    assert first.int >> 80 <= second.int >> 80
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT uuid_v7(), uuid_v7()")
+        a, b = cursor.fetchone()
+    assert a.version == 7 and a != b
+    assert abs((a.int >> 80) - (first.int >> 80)) < 60_000  # same clock, within a minute

@@ -30,7 +30,7 @@ _AWARDS_INSERT = """
 INSERT INTO compensation_award
     (public_id, program_id, person_id, source, award_line_id, unit, claim_reference, kind,
      amount_minor, currency, status, policy_id, explanation, created_at, updated_at)
-SELECT gen_random_uuid(), p.program_id, p.id, 'proactive', l.id, u.unit, '', l.kind,
+SELECT uuid_v7(), p.program_id, p.id, 'proactive', l.id, u.unit, '', l.kind,
        l.amount_minor, %(currency)s, 'granted', %(policy)s, %(explanation)s::jsonb,
        %(now)s, %(now)s
 FROM compensation_affectedperson p
