@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import urllib.parse
+from pathlib import Path
 
 from django.db import connection
 
@@ -40,3 +43,37 @@ def test_database_url() -> str:
 
 
 test_database_url.__test__ = False  # a helper, not a test
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def celery_worker_start(queue: str) -> subprocess.Popen:
+    """A real `celery worker` process on one private queue, against this run's test database
+    and the real Redis broker. The caller stops it."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": test_database_url()},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+celery_worker_start.__test__ = False

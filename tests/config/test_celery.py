@@ -1,11 +1,8 @@
 """Celery against the real Redis broker and a real worker process."""
 
-import os
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -13,9 +10,7 @@ from django.conf import settings
 from compensation.models import PopulationImport
 from config.celery import app, ping
 from tests.factories import ProgramFactory
-from tests.support import test_database_url
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import celery_worker_start
 
 
 def test_visibility_timeout_outlasts_the_longest_task_and_its_retry_delay():
@@ -29,31 +24,7 @@ def test_visibility_timeout_outlasts_the_longest_task_and_its_retry_delay():
 @pytest.fixture
 def worker():
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": test_database_url()}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = celery_worker_start(queue)
     yield queue
     proc.terminate()
     try:

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from compensation.models import Award
-from tests.support import test_database_url
+from tests.support import celery_worker_start, test_database_url
 from tests.vouchers.conftest import people_make
 from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
 from vouchers.services import issuance
@@ -135,29 +135,7 @@ def test_kill_9_of_a_worker_process_mid_run_then_resume_is_exact(coupang, no_dis
 
 
 def _celery_worker(queue: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=_test_database_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return celery_worker_start(queue)
 
 
 @pytest.mark.slow
