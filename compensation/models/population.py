@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import HashIndex
 from django.db import models
 
 from compensation.models.choices import AccountStatus, Language
@@ -32,10 +33,11 @@ class PopulationImport(models.Model):
     rows_read = models.BigIntegerField(default=0)
     rows_rejected = models.BigIntegerField(default=0)
     rows_staged = models.BigIntegerField(default=0)
-    rows_merged = models.BigIntegerField(default=0)  # staged rows already through the merge
+    rows_merged = models.BigIntegerField(default=0)  # staged rows through the merge's checks
     staged_at = models.DateTimeField(null=True, blank=True, editable=False)
     rows_inserted = models.BigIntegerField(default=0)
     rows_updated = models.BigIntegerField(default=0)
+    rows_unchanged = models.BigIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -48,10 +50,6 @@ class PopulationImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
-
-    @property
-    def rows_unchanged(self) -> int:
-        return max(self.rows_merged - self.rows_inserted - self.rows_updated, 0)
 
     @property
     def rate_per_second(self) -> float | None:
@@ -117,7 +115,10 @@ class AffectedPerson(models.Model):
     Contact details are kept only to send notices; matching and duplicate finding use the
     keyed hashes (HMAC-SHA256 of the normalized email / phone)."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="population")
+    # No index of its own: the unique (program, external_id) index serves program look-ups.
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="population", db_index=False
+    )
     external_id = models.CharField(max_length=64)
     name = models.CharField(max_length=200, blank=True)
     email = models.CharField(max_length=254, blank=True)
@@ -135,9 +136,10 @@ class AffectedPerson(models.Model):
         PopulationImport,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,  # provenance only; imports are never deleted
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -149,9 +151,11 @@ class AffectedPerson(models.Model):
                 fields=["program", "external_id"], name="affected_program_external_unique"
             ),
         ]
+        # Hash indexes: matching asks only "which people have this keyed hash?", and a hash
+        # index takes a new row at about half the cost of a B-tree on random 32-byte keys.
         indexes = [
-            models.Index(fields=["program", "email_hash"], name="affected_email_hash_idx"),
-            models.Index(fields=["program", "phone_hash"], name="affected_phone_hash_idx"),
+            HashIndex(fields=["email_hash"], name="affected_email_hash_idx"),
+            HashIndex(fields=["phone_hash"], name="affected_phone_hash_idx"),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ LOAD_BLOCK_BYTES = 16 * 1024 * 1024
 
 
 def stage_drop(cursor, table: str) -> None:
-    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"DROP TABLE IF EXISTS {table}, {table}_categories")
     cursor.execute(f"DROP SEQUENCE IF EXISTS {table}_line")
 
 

@@ -198,3 +198,23 @@ def test_parallel_merge_workers_split_the_chunks_and_count_exactly(program, tmp_
     chunks = done.chunks.all()
     assert chunks.count() == 21 and not chunks.filter(done_at__isnull=True).exists()
     assert sum(c.rows_merged for c in chunks) == 2000
+
+
+def test_category_spellings_normalize_to_one_value_and_empty_ids_are_not_repeats(program, tmp_path):
+    text = HEADER + (
+        "B1,One,b1@example.com,,ko,seoul,member,Email|NAME\n"
+        'B2,Two,b2@example.com,,ko,seoul,member," name ; email;email"\n'
+        "B3,Three,b3@example.com,,ko,seoul,member,\n"
+        ",No Id,b4@example.com,,ko,seoul,member,email\n"  # line 5
+        ",No Id Again,b5@example.com,,ko,seoul,member,email\n"  # line 6
+    )
+    done = run(program, tmp_path, text)
+    categories = dict(AffectedPerson.objects.values_list("external_id", "data_categories"))
+    assert categories == {"B1": ["email", "name"], "B2": ["email", "name"], "B3": []}
+    rejects = list(
+        PopulationReject.objects.filter(population_import=done)
+        .order_by("line")
+        .values_list("line", "column", "message")
+    )
+    assert rejects == [(5, "external_id", "is empty"), (6, "external_id", "is empty")]
+    assert (done.rows_merged, done.rows_inserted, done.rows_unchanged) == (5, 3, 0)
