@@ -1,12 +1,13 @@
 """Benchmark: bulk voucher issuance through the real path (awards INSERT ... SELECT, codes made
 in Python, vouchers by COPY, budget reservation, one transaction per chunk), then a raw
 psycopg COPY of the identical rows into identical tables (same columns, indexes, checks and
-foreign keys), chunk for chunk, in the same run. Prints figures only, never a code.
+foreign keys, read from the catalog), chunk for chunk, in the same binary format and over as
+many connections as the run had workers, in the same run. Prints figures only, never a code.
 
     psql -h 127.0.0.1 -U postgres -c 'create database vouchbench'
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/vouchbench \
       REDIS_URL=redis://127.0.0.1:6379/6 .venv/bin/python scripts/bench_issuance.py \
-      --people 250000
+      --people 250000 --workers 2
 
 Each run makes its own program (the database keeps growing, as production would).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -123,52 +125,93 @@ def issue(program: Program, chunk_size: int, workers: int) -> tuple[int, float, 
     return Voucher.objects.filter(batch=batch).count(), seconds, batch.pk
 
 
-def _identical_table(source: str, name: str, foreign_keys: list[tuple[str, str]]) -> None:
+def _identical_table(source: str, name: str) -> str:
+    """A copy of `source`'s definition: columns, defaults, identity, CHECK constraints and
+    indexes (LIKE ... INCLUDING ALL), plus every foreign key, read from the catalog so the
+    copy follows the real table when its constraints change. Returns a one-line summary."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(f"CREATE TABLE {name} (LIKE {source} INCLUDING ALL)")
-        for column, target in foreign_keys:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            [source],
+        )
+        for (definition,) in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE {name} ADD {definition}")
+        counts = []
+        for table in (source, name):
             cursor.execute(
-                f"ALTER TABLE {name} ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
-                "DEFERRABLE INITIALLY DEFERRED"
+                "SELECT (SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass), "
+                "(SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'c'), "
+                "(SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'f')",
+                [table] * 3,
             )
+            counts.append(cursor.fetchone())
+    assert counts[0] == counts[1], (source, counts)
+    indexes, checks, foreign_keys = counts[0]
+    return f"{indexes} indexes, {checks} checks, {foreign_keys} foreign keys, as {source}"
+
+
+def _raw_copy_worker(dsn: dict, source: str, target: str, where: str, params, columns,
+                     types, ranges, out) -> None:  # fmt: skip
+    """One raw connection: for each of its id ranges, read the source rows (not timed), then
+    binary COPY (the format issuance uses) them into `target` and commit (timed)."""
+    import psycopg
+
+    column_list = ", ".join(columns)
+    select = f"SELECT {column_list} FROM {source} WHERE {where} AND id BETWEEN %s AND %s"  # noqa: S608
+    sql = f"COPY {target} ({column_list}) FROM STDIN (FORMAT BINARY)"
+    timed, rows_copied = 0.0, 0
+    with psycopg.connect(**dsn) as conn:
+        for lo, hi in ranges:
+            rows = conn.execute(select, [*params, lo, hi]).fetchall()
+            conn.commit()
+            started = time.perf_counter()
+            with conn.cursor() as cursor, cursor.copy(sql) as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+            conn.commit()
+            timed += time.perf_counter() - started
+            rows_copied += len(rows)
+    out.put((rows_copied, timed))
 
 
 def raw_copy(
-    source: str, target: str, where: str, params, columns: list[str], types, rows_per_copy
-):
+    source: str, target: str, where: str, params, columns: list[str], types, rows_per_copy,
+    connections: int,
+):  # fmt: skip
     """Binary COPY (as issuance does) of the source's rows into `target`, a chunk a
-    transaction; only COPY and commit are timed (the rows are read from the source first, as
-    if made elsewhere). Table and column names are this script's constants, never input."""
-    column_list = ", ".join(columns)
+    transaction, over `connections` parallel connections (processes), as many as the run
+    had workers. Only COPY and commit are timed (each chunk is read from the source first,
+    as if made elsewhere); the elapsed time is the busiest connection's. Table and column
+    names are this script's constants, never input."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT min(id), max(id) FROM {source} WHERE {where}", params)  # noqa: S608
         low, high = cursor.fetchone()
-    timed = 0.0
-    rows = 0
-    raw = connection.connection  # the psycopg connection under Django's
-    lo = low
-    while lo <= high:
-        hi = lo + rows_per_copy - 1
-        with raw.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {column_list} FROM {source} WHERE {where} AND id BETWEEN %s AND %s",  # noqa: S608
-                [*params, lo, hi],
-            )
-            batch = cursor.fetchall()
-        raw.commit()
-        started = time.perf_counter()
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {target} ({column_list}) FROM STDIN") as copy,
-        ):
-            for row in batch:
-                copy.write_row(row)
-        raw.commit()
-        timed += time.perf_counter() - started
-        rows += len(batch)
-        lo = hi + 1
-    return rows, timed
+    ranges = [(lo, lo + rows_per_copy - 1) for lo in range(low, high + 1, rows_per_copy)]
+    wanted = {"dbname", "user", "password", "host", "port"}
+    dsn = {k: v for k, v in connection.get_connection_params().items() if k in wanted}
+    connection.close()  # nothing of Django's connection crosses the fork
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    procs = [
+        context.Process(
+            target=_raw_copy_worker,
+            args=(dsn, source, target, where, params, columns, types, ranges[i::connections], out),
+        )
+        for i in range(connections)
+    ]
+    for proc in procs:
+        proc.start()
+    results = [out.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+        assert proc.exitcode == 0, proc.exitcode
+    return sum(rows for rows, _ in results), max(seconds for _, seconds in results)
 
 
 AWARD_COLUMNS = [
@@ -182,6 +225,10 @@ AWARD_TYPES = [
 ]  # fmt: skip
 
 
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=250_000)
@@ -191,6 +238,12 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM vouchers_voucher")
+        existing = cursor.fetchone()[0]
+    # The raw tables start empty: on a database with earlier runs the real table is bigger
+    # (deeper indexes), which costs the run a little; a fresh database compares like with like.
+    print(f"start: {_load()}; vouchers_voucher already holds {existing:,} rows")
     program = program_make(args.people)
     vouchers, seconds, batch_id = issue(program, args.chunk_size, args.workers)
     rate = vouchers / seconds
@@ -205,41 +258,39 @@ def main() -> None:
         return
     rows_per_copy = args.chunk_size * len(LINES)
     voucher_columns = [*issuance.VOUCHER_COPY_COLUMNS]
-    _identical_table(
-        "vouchers_voucher",
-        RAW_VOUCHER,
-        [("award_id", "compensation_award"), ("batch_id", "vouchers_voucherbatch")],
-    )
-    copied, raw_seconds = raw_copy(
-        "vouchers_voucher", RAW_VOUCHER, "batch_id = %s", [batch_id],
-        voucher_columns, issuance.VOUCHER_COPY_TYPES, rows_per_copy,
-    )  # fmt: skip
-    raw_rate = copied / raw_seconds
-    print(f"raw COPY of the identical voucher rows: {copied:,} in {raw_seconds:.1f} s = "
-          f"{raw_rate:,.0f} rows/s")  # fmt: skip
-    print(f"ratio issuance / raw voucher COPY: {rate / raw_rate:.2f}")
-    _identical_table(
-        "compensation_award",
-        RAW_AWARD,
-        [
-            ("program_id", "compensation_program"),
-            ("person_id", "compensation_affectedperson"),
-            ("award_line_id", "compensation_awardline"),
-            ("policy_id", "compensation_policyversion"),
-            ("claim_type_id", "compensation_claimtype"),
-        ],
-    )
+    # The baseline gets the machine the run had: as many connections as issuing workers.
+    # One connection is printed too when that differs (on two cores it is slower, so a
+    # ratio against it flatters the run).
+    raw_rates = {}
+    for connections in sorted({args.workers, 1}, reverse=True):
+        shape = _identical_table("vouchers_voucher", RAW_VOUCHER)
+        copied, raw_seconds = raw_copy(
+            "vouchers_voucher", RAW_VOUCHER, "batch_id = %s", [batch_id],
+            voucher_columns, issuance.VOUCHER_COPY_TYPES, rows_per_copy, connections,
+        )  # fmt: skip
+        raw_rates[connections] = copied / raw_seconds
+        print(f"raw binary COPY of the identical voucher rows ({shape}), {connections} "
+              f"connection(s): {copied:,} in {raw_seconds:.1f} s = "
+              f"{raw_rates[connections]:,.0f} rows/s")  # fmt: skip
+    raw_rate = raw_rates[args.workers]
+    print(f"ratio issuance / raw voucher COPY ({args.workers} connection(s), as many as "
+          f"workers): {rate / raw_rate:.2f}")  # fmt: skip
+    if args.workers != 1:
+        print(f"(ratio against 1 raw connection: {rate / raw_rates[1]:.2f})")
+    shape = _identical_table("compensation_award", RAW_AWARD)
     award_rows, award_seconds = raw_copy(
         "compensation_award", RAW_AWARD, "program_id = %s", [program.pk],
-        AWARD_COLUMNS, AWARD_TYPES, rows_per_copy,
+        AWARD_COLUMNS, AWARD_TYPES, rows_per_copy, args.workers,
     )  # fmt: skip
-    both = copied / (raw_seconds + award_seconds)
-    print(f"raw COPY of the identical award rows: {award_rows:,} in {award_seconds:.1f} s")
+    both = vouchers / (vouchers / raw_rate + award_seconds)
+    print(f"raw binary COPY of the identical award rows ({shape}), {args.workers} "
+          f"connection(s): {award_rows:,} in {award_seconds:.1f} s")  # fmt: skip
     print(f"raw COPY of awards + vouchers (the same rows the run writes): {both:,.0f} "
           f"vouchers/s; ratio issuance / that: {rate / both:.2f}")  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {RAW_VOUCHER}")
         cursor.execute(f"DROP TABLE {RAW_AWARD}")
+    print(f"end: {_load()}")
 
 
 if __name__ == "__main__":
