@@ -8,7 +8,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from tests.vouchers.conftest import people_make, run_issue
 from tests.vouchers.helpers import code_of
-from vouchers.models import Redemption, Voucher
+from vouchers.models import IdempotencyRecord, Redemption, Voucher
+from vouchers.services.codes import code_display
 from vouchers.services.freeze import vouchers_freeze
 from vouchers.services.keys import service_key_create, service_key_revoke
 
@@ -110,6 +111,50 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(client, 
     assert other.status_code == 409
     assert other.json()["code"] == "idempotency_key_reused"
     assert Redemption.objects.count() == 1
+
+
+def test_a_refused_redeem_is_replayed_and_its_key_cannot_redeem_another_code(
+    client, issued, eats_key
+):
+    unknown = code_display("ABCDEFGHJKLMNPQR")
+    body = {"code": unknown, "order_reference": "E-1"}
+    first = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-2"})
+    retry = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-2"})
+    assert first.status_code == retry.status_code == 404
+    assert first.json() == retry.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    voucher = _eats(issued)
+    reused = _post(
+        client,
+        eats_key,
+        "redeem",
+        {"code": code_of(voucher), "order_reference": "E-1"},
+        **{"Idempotency-Key": "k-2"},
+    )
+    assert reused.status_code == 409
+    voucher.refresh_from_db()
+    assert voucher.state == Voucher.State.ISSUED
+    assert not Redemption.objects.exists()
+    assert IdempotencyRecord.objects.get(key="k-2").response_status == 404
+
+
+def test_a_retry_gets_its_first_answer_even_when_the_customer_is_throttled(
+    client, issued, eats_key, settings
+):
+    settings.VOUCHERS_FAILED_PER_CUSTOMER = 3
+    body = {"code": code_of(_eats(issued)), "order_reference": "E-1", "customer_ref": "bob"}
+    first = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-3"})
+    assert first.status_code == 201
+    for i in range(3):
+        guess = code_display(f"ABCDEFGHJKLMNP{ALPHA[i]}Q")
+        _post(client, eats_key, "validate", {"code": guess, "customer_ref": "bob"})
+    retry = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-3"})
+    assert retry.status_code == 201 and retry.json() == first.json()
+    fresh = {**body, "code": code_of(_eats(issued, 1)), "order_reference": "E-2"}
+    stopped = _post(client, eats_key, "redeem", fresh, **{"Idempotency-Key": "k-4"})
+    assert stopped.status_code == 429
+    assert Redemption.objects.count() == 1
+    assert not IdempotencyRecord.objects.filter(key="k-4").exists()
 
 
 def test_a_guessing_run_is_stopped_even_for_a_right_code(client, issued, eats_key, settings):

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from tests.support import race
 from tests.vouchers.conftest import people_make, run_issue
 from tests.vouchers.helpers import code_of
-from vouchers.models import Redemption, ServiceKey, Voucher
+from vouchers.models import IdempotencyRecord, Redemption, ServiceKey, Voucher
 from vouchers.services import freeze as freeze_module
 from vouchers.services.freeze import vouchers_freeze
 from vouchers.services.redemption import voucher_redeem
@@ -187,3 +187,41 @@ def test_freeze_racing_many_redeems_leaves_every_voucher_frozen_or_redeemed_once
     assert freeze.vouchers_frozen == run_vouchers.filter(state="frozen").count()
     # Vouchers redeemed before the freeze carry it: a refund will make them frozen.
     assert run_vouchers.filter(state="redeemed", freeze=freeze).count() == len(redeemed)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_idempotency_key_redeem_once_and_agree(issued, eats_key):
+    voucher = _eats(issued).first()
+    code = code_of(voucher)
+    n = _connections_free(20)
+    results = race(
+        lambda i: voucher_redeem(
+            service_key=eats_key, code=code, order_reference="E-1", idempotency_key="same"
+        ),
+        n,
+    )
+    assert all(hasattr(r, "status") for r in results), results
+    assert {r.status for r in results} == {201}
+    assert len({r.body["redemption_id"] for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert Redemption.objects.filter(voucher=voucher).count() == 1
+    assert IdempotencyRecord.objects.filter(key="same").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_idempotency_key_raced_with_different_codes_redeems_only_one(issued, eats_key):
+    vouchers = list(_eats(issued)[:10])
+    results = race(
+        lambda i: voucher_redeem(
+            service_key=eats_key,
+            code=code_of(vouchers[i]),
+            order_reference="E-1",
+            idempotency_key="shared",
+        ),
+        len(vouchers),
+    )
+    answered = [r for r in results if hasattr(r, "status")]
+    assert len(answered) == 1 and answered[0].status == 201
+    assert all(type(r).__name__ == "IdempotencyMismatch" for r in results if r not in answered)
+    assert Redemption.objects.count() == 1
+    assert Voucher.objects.filter(state=Voucher.State.REDEEMED).count() == 1

@@ -4,8 +4,9 @@ Exactly once: a redeem is one conditional UPDATE (issued, in scope, inside its w
 frozen voucher is not 'issued') that must touch one row, backed by the unique live
 redemption. Every refusal looks the same to the caller; the reason goes to the staff log
 with the voucher's id, never the code. An Idempotency-Key makes a retry return the first
-answer: the key's row is inserted first in the redeem's transaction, so a concurrent retry
-waits for that transaction and then reads its answer.
+answer: a redeem records the key with its answer in the very statement that spends the
+voucher (a reverse inserts it first in its transaction), so a concurrent retry waits at the
+key's unique index for that transaction, fails, and replays the first answer.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from vouchers.errors import CodeMalformed, IdempotencyMismatch, VoucherUnusable
+from vouchers.errors import CodeMalformed, IdempotencyMismatch, Throttled, VoucherUnusable
 from vouchers.models import IdempotencyRecord, Redemption, ServiceKey, Voucher
 from vouchers.services import throttle
 from vouchers.services.codes import code_hash_candidates, code_normalize, keyring
@@ -54,14 +55,36 @@ WITH spent AS (
       AND (valid_from IS NULL OR valid_from <= %(now)s)
       AND (valid_until IS NULL OR valid_until > %(now)s)
     RETURNING id, amount_minor, currency
-)
-INSERT INTO vouchers_redemption (public_id, voucher_id, service_key_id, order_reference,
-    customer_ref, amount_minor, currency, status, created_at, reverse_reason)
-SELECT %(public_id)s, id, %(key)s, %(order)s, %(customer)s, amount_minor, currency, 'live',
-    %(now)s, ''
-FROM spent
-RETURNING id, voucher_id, amount_minor, currency
+), redeemed AS (
+    INSERT INTO vouchers_redemption (public_id, voucher_id, service_key_id, order_reference,
+        customer_ref, amount_minor, currency, status, created_at, reverse_reason)
+    SELECT %(public_id)s, id, %(key)s, %(order)s, %(customer)s, amount_minor, currency, 'live',
+        %(now)s, ''
+    FROM spent
+    RETURNING id, voucher_id, amount_minor, currency
+){answer_cte}
+SELECT id, voucher_id, amount_minor, currency FROM redeemed
 """
+# With an Idempotency-Key, the same statement records the key with its answer (201 and the
+# redemption, or the uniform refusal). No ON CONFLICT: a key already used, or being used by
+# a transaction still running, makes the unique index wait for that transaction and then
+# fail the whole statement, so nothing of this attempt stays, and the caller replays the
+# first answer (or refuses other content under the same key).
+_REDEEM_ANSWER_CTE = """, answered AS (
+    INSERT INTO vouchers_idempotencyrecord (service_key_id, key, operation, request_hash,
+        response_status, response_body, created_at)
+    SELECT %(key)s, %(idempotency_key)s, 'redeem', %(request_hash)s,
+        CASE WHEN r.id IS NULL THEN %(refused_status)s ELSE 201 END,
+        CASE WHEN r.id IS NULL THEN %(refused_body)s::jsonb
+             ELSE %(redeemed_body)s::jsonb
+                  || jsonb_build_object('amount_minor', r.amount_minor, 'currency', r.currency)
+        END,
+        now()
+    FROM (SELECT 1) AS one LEFT JOIN redeemed AS r ON true
+)"""
+_REDEEM_PLAIN = _REDEEM_SQL.format(answer_cte="")
+_REDEEM_ANSWERED = _REDEEM_SQL.format(answer_cte=_REDEEM_ANSWER_CTE)
+IDEMPOTENCY_CONSTRAINT = "idempotency_key_unique"
 
 
 @dataclass(frozen=True)
@@ -163,6 +186,15 @@ def _idempotency_store(service_key, key: str | None, answer: Answer) -> None:
         )
 
 
+def _earlier_answer(service_key, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(service_key=service_key, key=key).first()
+
+
+def _is_idempotency_conflict(exc: IntegrityError) -> bool:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == IDEMPOTENCY_CONSTRAINT
+
+
 def voucher_redeem(
     *,
     service_key: ServiceKey,
@@ -174,80 +206,123 @@ def voucher_redeem(
     """Redeem a code for an order, exactly once. Returns the answer (201 with the
     redemption, or 404 with the uniform refusal); a retry with the same Idempotency-Key
     returns the first answer, with other content raises IdempotencyMismatch. Raises Throttled
-    before touching anything when the key or customer has too many failures."""
+    before touching anything when the key or customer has too many failed attempts (a retry
+    of a request already answered still gets its first answer).
+
+    Round trips: the throttle read (Redis), then one transaction of two statements: the
+    redeem (conditional update, live redemption and, with a key, the key and its answer)
+    and the audit row."""
     request_hash = _request_hash(
         "redeem", code=code.strip(), order=order_reference, customer=customer_ref
     )
-    if idempotency_key:
-        earlier = IdempotencyRecord.objects.filter(
-            service_key=service_key, key=idempotency_key
-        ).first()
-        if earlier is not None and earlier.response_status:
+    try:
+        throttle.attempts_check(service_key_id=service_key.pk, customer_ref=customer_ref)
+    except Throttled:
+        # A retry of an answered request is not a new attempt: it gets its first answer.
+        earlier = _earlier_answer(service_key, idempotency_key) if idempotency_key else None
+        if earlier is not None:
             return _replay(earlier, request_hash)
-    throttle.attempts_check(service_key_id=service_key.pk, customer_ref=customer_ref)
-    refused: VoucherUnusable | None = None
-    with transaction.atomic(durable=True):
-        if idempotency_key:
-            earlier = _idempotency_claim(service_key, idempotency_key, "redeem", request_hash)
-            if earlier is not None:
-                return _replay(earlier, request_hash)
-        now = timezone.now()
-        try:
-            symbols = code_normalize(code)
-        except CodeMalformed:
-            symbols = None
-        row = None
-        public_id = uuid.uuid4()
-        if symbols:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _REDEEM_SQL,
-                    {
-                        "now": now,
-                        "hashes": code_hash_candidates(symbols),
-                        "scope": service_key.service_scope,
-                        "public_id": public_id,
-                        "key": service_key.pk,
-                        "order": order_reference,
-                        "customer": customer_ref,
-                    },
-                )
-                row = cursor.fetchone()
-        if row is None:
-            voucher = _voucher_find(symbols) if symbols else None
-            reason = (
-                _refusal_reason(voucher, service_key.service_scope, now)
-                if symbols
-                else ("malformed")
-            )
-            refused = VoucherUnusable(reason)
-            refused.voucher_id = voucher.pk if voucher else None
-            answer = Answer(status=UNUSABLE_STATUS, body=UNUSABLE_BODY)
-        else:
-            redemption_id, voucher_id, amount, currency = row
-            redemption = Redemption(
-                pk=redemption_id,
-                public_id=public_id,
-                voucher_id=voucher_id,
-                service_key=service_key,
-                order_reference=order_reference,
-                customer_ref=customer_ref,
-                amount_minor=amount,
-                currency=currency,
-                created_at=now,
-            )
-            audit_record(
-                action="voucher.redeem",
-                object_type="vouchers.voucher",
-                object_id=str(voucher_id),
-                actor_label=f"service:{service_key.prefix}",
-                after={"redemption": redemption.public_id, "order": order_reference},
-            )
-            answer = Answer(status=201, body=redemption_body(redemption, service_key))
-        _idempotency_store(service_key, idempotency_key, answer)
+        raise
+    try:
+        symbols = code_normalize(code)
+    except CodeMalformed:
+        symbols = None
+    try:
+        answer, refused = _redeem_once(
+            service_key=service_key,
+            symbols=symbols,
+            order_reference=order_reference,
+            customer_ref=customer_ref,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+        )
+    except IntegrityError as exc:
+        if not (idempotency_key and _is_idempotency_conflict(exc)):
+            raise
+        # The key was used first by another request (committed now): its answer, not ours.
+        earlier = _earlier_answer(service_key, idempotency_key)
+        if earlier is None:
+            raise
+        return _replay(earlier, request_hash)
     if refused is not None:
         _refuse(service_key, customer_ref, refused.reason, refused.voucher_id)
     return answer
+
+
+def _redeem_once(
+    *, service_key, symbols, order_reference, customer_ref, idempotency_key, request_hash
+) -> tuple[Answer, VoucherUnusable | None]:
+    now = timezone.now()
+    public_id = uuid.uuid4()
+    redemption = Redemption(
+        public_id=public_id,
+        service_key=service_key,
+        order_reference=order_reference,
+        customer_ref=customer_ref,
+        created_at=now,
+    )
+    with transaction.atomic(durable=True):
+        row = None
+        if symbols:
+            params = {
+                "now": now,
+                "hashes": code_hash_candidates(symbols),
+                "scope": service_key.service_scope,
+                "public_id": public_id,
+                "key": service_key.pk,
+                "order": order_reference,
+                "customer": customer_ref,
+            }
+            sql = _REDEEM_PLAIN
+            if idempotency_key:
+                sql = _REDEEM_ANSWERED
+                # The body as the API answers it, less what only the voucher row knows.
+                partial = redemption_body(redemption, service_key)
+                del partial["amount_minor"], partial["currency"]
+                params |= {
+                    "idempotency_key": idempotency_key,
+                    "request_hash": request_hash,
+                    "refused_status": UNUSABLE_STATUS,
+                    "refused_body": json.dumps(UNUSABLE_BODY),
+                    "redeemed_body": json.dumps(partial),
+                }
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+        elif idempotency_key:
+            _idempotency_answer(
+                service_key, idempotency_key, "redeem", request_hash, UNUSABLE_STATUS, UNUSABLE_BODY
+            )
+        if row is None:
+            # The reason is for the staff log only (read after the update found nothing).
+            voucher = _voucher_find(symbols) if symbols else None
+            reason = (
+                _refusal_reason(voucher, service_key.service_scope, now) if symbols else "malformed"
+            )
+            refused = VoucherUnusable(reason)
+            refused.voucher_id = voucher.pk if voucher else None
+            return Answer(status=UNUSABLE_STATUS, body=UNUSABLE_BODY), refused
+        redemption.pk, redemption.voucher_id, redemption.amount_minor, redemption.currency = row
+        audit_record(
+            action="voucher.redeem",
+            object_type="vouchers.voucher",
+            object_id=str(redemption.voucher_id),
+            actor_label=f"service:{service_key.prefix}",
+            after={"redemption": redemption.public_id, "order": order_reference},
+        )
+    return Answer(status=201, body=redemption_body(redemption, service_key)), None
+
+
+def _idempotency_answer(service_key, key, operation, request_hash, status, body) -> None:
+    """Record a key with its answer in one INSERT (no ON CONFLICT: a used key fails the
+    transaction, and the caller replays the first answer)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO vouchers_idempotencyrecord (service_key_id, key, operation, "
+            "request_hash, response_status, response_body, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s::jsonb, now())",
+            [service_key.pk, key, operation, request_hash, status, json.dumps(body)],
+        )
 
 
 def redemption_body(redemption: Redemption, service_key: ServiceKey) -> dict:
