@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://app@db.internal:5432/compensation",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "EMAIL_URL": "smtp://mail.internal:25",
+    "NOTIFICATIONS_SITE_URL": "https://compensation.example.com",
 }
 
 
@@ -39,6 +40,13 @@ def test_check_deploy_is_clean_under_production_settings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_the_sites_https_address_for_notices():
+    env = {**PRODUCTION_ENV, "NOTIFICATIONS_SITE_URL": "http://127.0.0.1:8000"}
+    result = _manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "notifications.E001" in result.stderr
 
 
 def test_the_process_refuses_to_start_without_a_secret_key():
