@@ -157,6 +157,21 @@ def test_a_retry_gets_its_first_answer_even_when_the_customer_is_throttled(
     assert not IdempotencyRecord.objects.filter(key="k-4").exists()
 
 
+def test_while_redis_is_down_a_retry_gets_its_first_answer_and_a_new_redeem_fails_closed(
+    client, issued, eats_key, settings
+):
+    body = {"code": code_of(_eats(issued)), "order_reference": "E-1"}
+    first = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-5"})
+    assert first.status_code == 201
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    retry = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-5"})
+    assert retry.status_code == 201 and retry.json() == first.json()
+    fresh = {"code": code_of(_eats(issued, 1)), "order_reference": "E-2"}
+    refused = _post(client, eats_key, "redeem", fresh, **{"Idempotency-Key": "k-6"})
+    assert refused.status_code == 503
+    assert Redemption.objects.count() == 1
+
+
 def test_a_guessing_run_is_stopped_even_for_a_right_code(client, issued, eats_key, settings):
     settings.VOUCHERS_FAILED_PER_CUSTOMER = 5
     from vouchers.services.codes import code_display

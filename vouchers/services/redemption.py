@@ -217,8 +217,9 @@ def voucher_redeem(
     )
     try:
         throttle.attempts_check(service_key_id=service_key.pk, customer_ref=customer_ref)
-    except Throttled:
-        # A retry of an answered request is not a new attempt: it gets its first answer.
+    except (Throttled, throttle.ThrottleUnavailable):
+        # A retry of an answered request is not a new attempt: it gets its first answer
+        # (also while Redis is down; a new attempt then fails closed).
         earlier = _earlier_answer(service_key, idempotency_key) if idempotency_key else None
         if earlier is not None:
             return _replay(earlier, request_hash)
