@@ -170,6 +170,9 @@ def _load(population_import: PopulationImport) -> str | None:
         # Repeats first (a whole-file question); each chunk's rows are checked as it merges.
         _duplicates_reject(cursor, population_import, table)
         cursor.execute(population_sql.categories_map_sql(table), population_sql.check_params())
+        # Usually a few dozen spellings (hashed by each chunk); a file with millions of distinct
+        # spellings gets look-ups through this index instead.
+        cursor.execute(f"CREATE UNIQUE INDEX ON {table}_categories (raw)")
         # COPY appended the rows in line order: a BRIN index finds a chunk's lines at almost
         # no cost to build.
         cursor.execute(f"CREATE INDEX ON {table} USING brin (line)")
