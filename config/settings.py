@@ -234,6 +234,10 @@ STORAGES = {
 # Uploads live outside the web root and are only served through views that check ownership.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media")))
 IMPORT_ROOT = Path(env.str("IMPORT_ROOT", default=str(BASE_DIR / ".local" / "imports")))
+# Database connections a population import merges on at once (each keeps a PostgreSQL core busy).
+POPULATION_IMPORT_WORKERS = env.int("POPULATION_IMPORT_WORKERS", default=2)
+if POPULATION_IMPORT_WORKERS < 1:
+    raise ImproperlyConfigured("POPULATION_IMPORT_WORKERS must be 1 or more.")
 POPULATION_UPLOAD_MAX_BYTES = env.int("POPULATION_UPLOAD_MAX_BYTES", default=2 * 1024**3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760

@@ -102,9 +102,10 @@ def main() -> None:
     # before any reading, checking, hashing or merging.
     with connection.cursor() as cursor:
         payload = io.BytesIO()
-        with cursor.copy(
-            "COPY (SELECT * FROM compensation_affectedperson "
-            f"WHERE program_id = {int(program.pk)}) TO STDOUT (FORMAT binary)"
+        with cursor.cursor.copy(
+            "COPY (SELECT * FROM compensation_affectedperson WHERE program_id = %s) "
+            "TO STDOUT (FORMAT binary)",
+            [program.pk],
         ) as copy:
             for block in copy:
                 payload.write(block)

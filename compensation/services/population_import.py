@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -31,8 +32,9 @@ from compensation.services.population_rows import header_parse
 logger = logging.getLogger(__name__)
 
 MERGE_CHUNK_LINES = 100_000
-# Chunks merged at once, each on its own database connection (a core of PostgreSQL's).
-MERGE_WORKERS = 2
+# Chunks merged at once, each on its own database connection (a core of PostgreSQL's); None
+# reads settings.POPULATION_IMPORT_WORKERS.
+MERGE_WORKERS: int | None = None
 _LOCK_NAMESPACE = 7301  # advisory lock class for population imports
 
 csv.field_size_limit(1_000_000)
@@ -244,7 +246,8 @@ def _merge(population_import: PopulationImport) -> None:
             {"import": population_import.pk, "size": MERGE_CHUNK_LINES},
         )
     # Other connections cannot see a caller's open transaction: merge on this one then.
-    workers = 1 if connection.in_atomic_block else max(1, MERGE_WORKERS)
+    workers = MERGE_WORKERS or settings.POPULATION_IMPORT_WORKERS
+    workers = 1 if connection.in_atomic_block else max(1, workers)
     if workers == 1:
         _merge_worker(population_import, table)
         return
@@ -357,8 +360,6 @@ def population_import_create(
 
     `source` is a binary file object (an upload) or, with copy_to_store=False, a Path to a
     file already on the server (the management command)."""
-    from django.conf import settings
-
     from compensation.errors import ImportRefused
     from compensation.tasks import population_import_run_task
 
