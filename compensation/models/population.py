@@ -115,9 +115,8 @@ class AffectedPerson(models.Model):
     Contact details are kept only to send notices; matching and duplicate finding use the
     keyed hashes (HMAC-SHA256 of the normalized email / phone)."""
 
-    # The reference to the program is enforced by statement-level triggers (migration 0007),
-    # not a row-by-row foreign-key check: at 33.7M rows that check was ~2.5 us of every row
-    # inserted. No index of its own: the unique (program, external_id) index serves look-ups.
+    # Checked by the database once per statement, not per row (compensation/references.py).
+    # No index of its own: the unique (program, external_id) index serves look-ups.
     program = models.ForeignKey(
         Program,
         on_delete=models.PROTECT,

@@ -1,5 +1,6 @@
-"""Every affected person belongs to an existing program, enforced by the database's statement-
-level triggers (migration 0007), not by the ORM: raw SQL is refused too."""
+"""References checked once per statement (compensation/references.py): an affected person's
+program, an award's program / person / line / claim type / policy, a voucher's run and freeze.
+Enforced by the database, not by the ORM: raw SQL is refused too."""
 
 import threading
 import time
@@ -7,8 +8,10 @@ import time
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from compensation.models import AffectedPerson, Program
-from tests.factories import AffectedPersonFactory, ProgramFactory
+from compensation.models import AffectedPerson, Award, Program
+from compensation.services.policy import policy_draft_create
+from demo import data
+from tests.factories import AffectedPersonFactory, AwardLineFactory, ProgramFactory
 
 _INSERT = (
     "INSERT INTO compensation_affectedperson (program_id, external_id, name, email, phone, "
@@ -17,12 +20,34 @@ _INSERT = (
 )
 
 
+def _proactive_award() -> Award:
+    person = AffectedPersonFactory()
+    lines = [
+        AwardLineFactory(program=person.program, **{**line, "position": position})
+        for position, line in enumerate(data.AWARD_LINES)
+    ]
+    line = lines[0]
+    policy = policy_draft_create(
+        program=person.program, rules=data.POLICY_RULES, actor_label="test"
+    )
+    return Award.objects.create(
+        program=person.program,
+        person=person,
+        source=Award.Source.PROACTIVE,
+        award_line=line,
+        kind="voucher",
+        amount_minor=5_000,
+        currency="KRW",
+        policy=policy,
+    )
+
+
 @pytest.mark.django_db
 def test_a_person_naming_a_program_that_does_not_exist_is_refused():
     program = ProgramFactory()
     # One statement, one good row and one bad: the whole statement is refused.
     with (
-        pytest.raises(IntegrityError, match="does not exist"),
+        pytest.raises(IntegrityError, match="names no row"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
@@ -37,12 +62,60 @@ def test_a_person_naming_a_program_that_does_not_exist_is_refused():
 
 
 @pytest.mark.django_db
-def test_a_person_cannot_move_to_another_program():
+def test_a_person_cannot_be_moved_to_a_program_that_does_not_exist():
     person = AffectedPersonFactory()
+    with pytest.raises(IntegrityError, match="names no row"), transaction.atomic():
+        AffectedPerson.objects.filter(pk=person.pk).update(program_id=person.program_id + 1000)
     other = ProgramFactory()
-    with pytest.raises(IntegrityError, match="cannot move"), transaction.atomic():
-        AffectedPerson.objects.filter(pk=person.pk).update(program=other)
-    AffectedPerson.objects.filter(pk=person.pk).update(name="Renamed")  # other columns may change
+    AffectedPerson.objects.filter(pk=person.pk).update(program=other)  # an existing one: fine
+
+
+_AWARD_COLUMNS = (
+    "program_id, person_id, source, award_line_id, unit, claim_type_id, claim_reference, kind, "
+    "amount_minor, currency, status, policy_id, explanation"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "column", ["program_id", "person_id", "award_line_id", "claim_type_id", "policy_id"]
+)
+def test_an_award_naming_a_missing_row_is_refused_on_insert_and_update(column):
+    award = _proactive_award()
+    copied = _AWARD_COLUMNS.replace("unit,", "unit + 1,").replace(column, "999999")
+    with (
+        pytest.raises(IntegrityError, match="names no row"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            f"INSERT INTO compensation_award (public_id, {_AWARD_COLUMNS}, created_at, "  # noqa: S608
+            f"updated_at) SELECT gen_random_uuid(), {copied}, now(), now() "
+            "FROM compensation_award WHERE id = %s",
+            [award.pk],
+        )
+    with (
+        pytest.raises(IntegrityError, match="names no row"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE compensation_award SET {column} = 999999 WHERE id = %s", [award.pk])
+
+
+@pytest.mark.django_db
+def test_rows_an_award_names_cannot_be_deleted():
+    award = _proactive_award()
+    for table, pk in [
+        ("compensation_affectedperson", award.person_id),
+        ("compensation_awardline", award.award_line_id),
+        ("compensation_policyversion", award.policy_id),
+    ]:
+        with (
+            pytest.raises(IntegrityError, match="cannot be deleted"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])  # noqa: S608
 
 
 @pytest.mark.django_db
