@@ -1,11 +1,12 @@
 """Importing the affected population from a CSV, at tens of millions of rows.
 
-1. load: the file is streamed (never whole in memory) through the row checks into an UNLOGGED
-   staging table with COPY; bad rows become reject rows (line, column, reason). A file that is
-   not UTF-8 CSV with the expected header is refused and nothing is written.
+1. load: the file's bytes are COPY'd (never whole in memory) into an UNLOGGED staging table;
+   repeated external ids become reject rows. A file that is not UTF-8 CSV with the expected
+   header is refused and nothing is written.
 2. merge: the staging table goes into AffectedPerson in chunks of lines, each chunk one
-   `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE changed` in its own transaction with
-   its progress, so a killed run resumes where it stopped and re-importing changes nothing.
+   statement (population_sql.chunk_sql: row checks, rejects by line and column, then
+   `INSERT ... ON CONFLICT DO UPDATE ... WHERE changed`) in its own transaction with its
+   progress, so a killed run resumes where it stopped and re-importing changes nothing.
 """
 
 from __future__ import annotations
