@@ -21,12 +21,17 @@ from __future__ import annotations
 def _insert_check(child: str, refs: list[tuple[str, str]]) -> str:
     checks = []
     for column, parent in refs:
-        distinct = f"SELECT DISTINCT {column} FROM new_rows WHERE {column} IS NOT NULL"
+        # The LATERAL lock makes the parent a look-up by primary key for each distinct value:
+        # a plain `id IN (...)` may be planned as a scan of the whole parent table, which for
+        # the person or award table costs more than the per-row keys it replaces. LIMIT 1 may
+        # stop early only when a value is missing, and then the statement fails anyway.
         checks.append(
             f"""
-    PERFORM 1 FROM {parent} p WHERE p.id IN ({distinct}) FOR KEY SHARE;
-    SELECT n.{column}::text INTO missing FROM ({distinct}) n
-        WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = n.{column}) LIMIT 1;
+    SELECT n.v::text INTO missing
+        FROM (SELECT DISTINCT {column} AS v FROM new_rows WHERE {column} IS NOT NULL) n
+        LEFT JOIN LATERAL (SELECT p.id FROM {parent} p WHERE p.id = n.v FOR KEY SHARE) l
+            ON true
+        WHERE l.id IS NULL LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION '{child}.{column} = % names no row of {parent}', missing
             USING ERRCODE = 'foreign_key_violation';

@@ -155,9 +155,14 @@ class Voucher(models.Model):
         FROZEN = "frozen", "Frozen"
         VOID = "void", "Void (replaced or cancelled)"
 
-    # Indexed by the partial unique constraint below (the live voucher of an award).
+    # Indexed by the partial unique constraint below (the live voucher of an award). Checked
+    # by the database once per statement, like the run and freeze below (migration 0004).
     award = models.ForeignKey(
-        Award, on_delete=models.PROTECT, db_index=False, related_name="vouchers"
+        Award,
+        on_delete=models.PROTECT,
+        db_index=False,
+        db_constraint=False,
+        related_name="vouchers",
     )
     # The code is derived from (award, generation); a reissue is the next generation.
     generation = models.PositiveSmallIntegerField(default=1)

@@ -135,13 +135,13 @@ def test_void_and_reissue_kills_the_old_code_issues_a_new_one_and_queues_a_notic
         voucher_void_and_reissue(voucher=old, reason="again", actor_label="t")
 
 
-def test_a_voucher_cannot_name_a_missing_run_or_freeze_and_a_run_with_vouchers_stays(issued):
-    """The run and freeze references are checked by the database once per statement
+def test_a_voucher_cannot_name_a_missing_award_run_or_freeze_and_those_cannot_go(issued):
+    """The award, run and freeze references are checked by the database once per statement
     (compensation/references.py), not by per-row foreign keys."""
     from django.db import IntegrityError, connection, transaction
 
     voucher = Voucher.objects.filter(batch=issued.batch).first()
-    for column in ("batch_id", "freeze_id"):
+    for column in ("award_id", "batch_id", "freeze_id"):
         with (
             pytest.raises(IntegrityError, match="names no row"),
             transaction.atomic(),
@@ -156,3 +156,9 @@ def test_a_voucher_cannot_name_a_missing_run_or_freeze_and_a_run_with_vouchers_s
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM vouchers_voucherbatch WHERE id = %s", [issued.batch.pk])
+    with (
+        pytest.raises(IntegrityError, match="cannot be deleted"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM compensation_award WHERE id = %s", [voucher.award_id])
