@@ -419,3 +419,13 @@ CELERY_BEAT_SCHEDULE["vouchers-redispatch"] = {
     "schedule": env.int("VOUCHERS_REDISPATCH_EVERY", default=60),
     "options": {"expires": 55},
 }
+# Idempotency-Key answers are kept this many days (a retry later than that is a new request,
+# and a spent voucher then gets the uniform refusal); older ones are deleted hourly.
+VOUCHERS_IDEMPOTENCY_DAYS = env.int("VOUCHERS_IDEMPOTENCY_DAYS", default=7)
+if VOUCHERS_IDEMPOTENCY_DAYS < 1:
+    raise ImproperlyConfigured("VOUCHERS_IDEMPOTENCY_DAYS must be 1 or more.")
+CELERY_BEAT_SCHEDULE["vouchers-idempotency-purge"] = {
+    "task": "vouchers.idempotency_purge",
+    "schedule": 3600,
+    "options": {"expires": 1800},
+}

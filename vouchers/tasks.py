@@ -27,3 +27,11 @@ def vouchers_redispatch_task() -> list[int]:
     from vouchers.services.runs import voucher_batches_redispatch
 
     return voucher_batches_redispatch()
+
+
+@shared_task(name="vouchers.idempotency_purge", acks_late=True)
+def idempotency_purge_task() -> int:
+    """Delete Idempotency-Key answers past their retention (VOUCHERS_IDEMPOTENCY_DAYS)."""
+    from vouchers.services.idempotency import idempotency_records_purge
+
+    return idempotency_records_purge()
