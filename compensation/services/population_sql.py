@@ -21,19 +21,6 @@ LANGUAGE_ALIASES = {"zh": "zh-hans", "zh-cn": "zh-hans", "zh_hans": "zh-hans"}
 CATEGORIES = [c.value for c in DataCategory]
 STATUSES = [s.value for s in AccountStatus]
 
-PERSON_COLUMNS = (
-    "name",
-    "email",
-    "phone",
-    "language",
-    "region",
-    "segment",
-    "account_status",
-    "data_categories",
-    "email_hash",
-    "phone_hash",
-)
-
 
 def trimmed(column: str) -> str:
     return f"btrim(coalesce({column}, ''), {_WS})"
@@ -153,6 +140,9 @@ NORMALIZED = {
     "email_hash": f"CASE WHEN v.email = '' THEN NULL ELSE {_EMAIL_HMAC} END",
     "phone_hash": f"CASE WHEN v.phone = '' THEN NULL ELSE {_PHONE_HMAC} END",
 }
+
+# The columns a re-import may change (everything but the key).
+PERSON_COLUMNS = tuple(column for column in NORMALIZED if column != "external_id")
 
 _CHUNK_SQL = """
 WITH v AS MATERIALIZED ({rows}),
