@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from compensation.models import Program
+from config.csv_stream import csv_stream
 from oversight import selectors
 from oversight.models import ProgramSnapshot
 
@@ -77,18 +77,6 @@ def snapshot_refresh(*, program: Program) -> ProgramSnapshot:
         },
     )
     return snapshot
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_stream(header: list[str], rows: Iterator) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(["" if value is None else value for value in row])
 
 
 # name -> (header, SQL over one program). Personal data and codes are never exported: people
@@ -201,4 +189,4 @@ def export_stream(*, program: Program, name: str, actor, ip_address: str | None)
             while batch := cursor.fetchmany(5000):
                 yield from batch
 
-    return _csv_stream(header, rows())
+    return csv_stream(header, rows())

@@ -1,5 +1,3 @@
-import csv
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -17,6 +15,7 @@ from compensation.services.population_import import (
     file_header_check,
     population_import_create,
 )
+from config.csv_stream import csv_stream
 
 
 class PopulationUploadForm(forms.ModelForm):
@@ -173,19 +172,9 @@ class PopulationImportAdmin(ReadOnlyAdmin):
             .values_list("line", "column", "message")
             .iterator(chunk_size=5000)
         )
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-
-        def stream():
-            yield writer.writerow(["line", "column", "problem"])
-            for row in rows:
-                yield writer.writerow(row)
-
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            csv_stream(["line", "column", "problem"], rows), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="rejects-{population_import.public_id}.csv"'
         )
