@@ -246,11 +246,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 if "EMAIL_URL" in env:
     vars().update(env.email_url("EMAIL_URL"))
 else:
+    # In development each message becomes an .eml file in .local/mail/ (config/mail.py).
     EMAIL_BACKEND = (
-        "django.core.mail.backends.console.EmailBackend"
-        if DEBUG
-        else "django.core.mail.backends.smtp.EmailBackend"
+        "config.mail.EmlFileBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
     )
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / ".local" / "mail"))
     EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
     EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="compensation@example.com")
