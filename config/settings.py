@@ -10,6 +10,8 @@ from urllib.parse import unquote
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.keys import versioned_keys_parse
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -66,13 +68,7 @@ if not CODE_HASH_KEYS:
     CODE_HASH_KEYS = ["1:insecure-development-code-key"]
 if not IDENTITY_HASH_KEY:
     IDENTITY_HASH_KEY = "insecure-development-identity-key"
-for _pair in CODE_HASH_KEYS:
-    _version, _, _secret = _pair.partition(":")
-    if not _version.isdigit() or (len(_secret) < 16 and not DEBUG):
-        raise ImproperlyConfigured(
-            f"CODE_HASH_KEYS entry {_version!r}... is not 'version:secret' with a numeric version "
-            "and a secret of 16+ characters."
-        )
+versioned_keys_parse(CODE_HASH_KEYS, setting="CODE_HASH_KEYS", min_secret_length=0 if DEBUG else 16)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -401,13 +397,9 @@ CELERY_BEAT_SCHEDULE["oversight-snapshots"] = {
 # each CODE_HASH_KEYS secret by their own label (vouchers/services/codes.py). A database dump
 # plus these keys gives every code: keep them as secret as CODE_HASH_KEYS.
 VOUCHER_CODE_DERIVE_KEYS = env.list("VOUCHER_CODE_DERIVE_KEYS", default=[])
-for _pair in VOUCHER_CODE_DERIVE_KEYS:
-    _version, _, _secret = _pair.partition(":")
-    if not _version.isdigit() or len(_secret) < 16:
-        raise ImproperlyConfigured(
-            f"VOUCHER_CODE_DERIVE_KEYS entry {_version!r}... is not 'version:secret' with a "
-            "numeric version and a secret of 16+ characters."
-        )
+versioned_keys_parse(
+    VOUCHER_CODE_DERIVE_KEYS, setting="VOUCHER_CODE_DERIVE_KEYS", min_secret_length=16
+)
 # Failed redemption attempts allowed per service key and per customer, per window (seconds).
 VOUCHERS_FAILED_PER_KEY = env.int("VOUCHERS_FAILED_PER_KEY", default=200)
 VOUCHERS_FAILED_PER_CUSTOMER = env.int("VOUCHERS_FAILED_PER_CUSTOMER", default=5)

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
+from config.keys import versioned_keys_parse
 from vouchers.errors import CodeMalformed
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
@@ -34,21 +36,14 @@ _DERIVE_LABEL = b"voucher-code-derivation:"
 HASH_BYTES = 16
 
 
-def _parse_keys(pairs: tuple[str, ...]) -> dict[int, bytes]:
-    keys = {}
-    for pair in pairs:
-        version, _, secret = pair.partition(":")
-        keys[int(version)] = secret.encode()
-    if not keys:
-        raise ValueError("no voucher code keys are configured")
-    return keys
-
-
 @lru_cache(maxsize=8)
 def _keyring(hash_pairs: tuple[str, ...], derive_pairs: tuple[str, ...]) -> Keyring:
-    hash_keys = _parse_keys(hash_pairs)
+    # Lengths are checked once, by settings at start-up; here only the format matters.
+    hash_keys = versioned_keys_parse(hash_pairs, setting="CODE_HASH_KEYS")
+    if not hash_keys:
+        raise ImproperlyConfigured("CODE_HASH_KEYS lists no key: voucher codes need one.")
     if derive_pairs:
-        derive_keys = _parse_keys(derive_pairs)
+        derive_keys = versioned_keys_parse(derive_pairs, setting="VOUCHER_CODE_DERIVE_KEYS")
     else:
         derive_keys = {
             version: hmac.digest(secret, _DERIVE_LABEL + str(version).encode(), "sha256")
@@ -75,7 +70,7 @@ def keyring() -> Keyring:
     """The configured keys (read from settings each call, parsed once per value)."""
     return _keyring(
         tuple(settings.CODE_HASH_KEYS),
-        tuple(getattr(settings, "VOUCHER_CODE_DERIVE_KEYS", None) or ()),
+        tuple(settings.VOUCHER_CODE_DERIVE_KEYS),
     )
 
 

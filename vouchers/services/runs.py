@@ -97,7 +97,7 @@ def voucher_batch_dispatch(*, batch_id: int, workers: int | None = None) -> None
 
     from vouchers.tasks import voucher_batch_run_task
 
-    for _ in range(workers or getattr(settings, "VOUCHERS_ISSUANCE_WORKERS", 2)):
+    for _ in range(workers or settings.VOUCHERS_ISSUANCE_WORKERS):
         voucher_batch_run_task.delay(batch_id)
 
 
