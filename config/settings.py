@@ -15,6 +15,9 @@ from config.keys import versioned_keys_parse
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+# The same, but NAME_FILE (when set) names a file holding NAME: Docker and Kubernetes secrets.
+# Only the secrets below are read through it (env_secret).
+file_env = environ.FileAwareEnv()
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -34,14 +37,12 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_secret(name: str, default: str = "") -> str:
-    """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
-    file_name = env.str(f"{name}_FILE", default="")
-    if file_name:
-        try:
-            return Path(file_name).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {exc}") from exc
-    return env.str(name, default=default)
+    """A secret from the file named by NAME_FILE, else from NAME; surrounding whitespace (a
+    file's final newline) is not part of it. An unreadable NAME_FILE fails loudly."""
+    try:
+        return file_env.str(name, default=default).strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE cannot be read: {exc}") from exc
 
 
 DEBUG = env_bool("DEBUG", False)

@@ -56,6 +56,42 @@ def test_the_process_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_secrets_come_from_their_files_without_the_final_newline(tmp_path):
+    secret_key, identity_key = "f" * 60, "h" * 40
+    (tmp_path / "secret_key").write_text(secret_key + "\n")
+    (tmp_path / "identity_key").write_text(identity_key + "\n")
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k not in {"SECRET_KEY", "IDENTITY_HASH_KEY"}}
+    env["SECRET_KEY_FILE"] = str(tmp_path / "secret_key")
+    env["IDENTITY_HASH_KEY_FILE"] = str(tmp_path / "identity_key")
+    # The file wins over the variable itself, as Docker and Kubernetes secrets expect.
+    env["IDENTITY_HASH_KEY"] = "overridden-by-the-file-" + "x" * 20
+    check = (
+        "from django.conf import settings; "
+        f"print(settings.SECRET_KEY == {secret_key!r}, "
+        f"settings.IDENTITY_HASH_KEY == {identity_key!r})"
+    )
+    result = _manage("shell", "--no-imports", "-c", check, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+
+
+def test_an_unreadable_secret_file_fails_loudly(tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    env["SECRET_KEY_FILE"] = str(tmp_path / "missing")
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY_FILE cannot be read" in result.stderr
+
+
+def test_an_empty_secret_file_counts_as_no_secret(tmp_path):
+    (tmp_path / "empty").write_text("\n")
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    env["SECRET_KEY_FILE"] = str(tmp_path / "empty")
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
 def test_a_database_other_than_postgresql_is_refused():
     result = _manage("check", env={**PRODUCTION_ENV, "DATABASE_URL": "sqlite:///x.db"})
     assert result.returncode != 0
