@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Sum
 
 from compensation.engine import AwardLineFacts, PersonFacts
-from compensation.models import Award, AwardLine, PolicyVersion, Program
+from compensation.models import AwardLine, PolicyVersion, Program
 
 
 def award_line_facts(program: Program) -> list[AwardLineFacts]:
@@ -49,13 +48,3 @@ def population_profiles(program: Program):
                 people,
                 example_id,
             )
-
-
-def award_totals(program: Program) -> dict[str, int]:
-    """Committed money by source and status, for the forecast and the dashboard."""
-    rows = (
-        Award.objects.filter(program=program)
-        .values("source", "status")
-        .annotate(total=Sum("amount_minor"))
-    )
-    return {f"{row['source']}:{row['status']}": row["total"] for row in rows}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 
 from notifications.audiences import audience_get
 from notifications.kinds import Channel
@@ -24,10 +24,6 @@ def notice_is_genuine(reference: str) -> bool:
         .exclude(status=Notice.Status.PENDING, attempts=0)
         .exists()
     )
-
-
-def notices_for_person(*, person_id: int) -> QuerySet[Notice]:
-    return Notice.objects.filter(person_id=person_id).order_by("-id")
 
 
 def campaign_status_counts(*, campaign: Campaign) -> dict[str, int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -109,7 +109,3 @@ def satisfaction(program: Program) -> dict:
         .values_list("feedback_rating", "feedback_comment")[:5]
     )
     return {**summary, "comments": comments}
-
-
-def open_claims_count(program: Program) -> int:
-    return Claim.objects.filter(program=program).filter(Q(status__in=OPEN_STATUSES)).count()

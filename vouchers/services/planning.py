@@ -41,12 +41,6 @@ class BatchPlan:
         return max(self.cost_minor - self.already_granted_minor, 0)
 
 
-def issuable_lines(program: Program):
-    return AwardLine.objects.filter(program=program, kind=AwardKind.VOUCHER).order_by(
-        "position", "id"
-    )
-
-
 def batch_plan(
     *, program: Program, award_lines: list[AwardLine], segments: list[str] | None = None
 ) -> BatchPlan:
