@@ -1,16 +1,33 @@
 import re
 
+from django import forms
+from django.contrib.auth import user_login_failed
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 _TOTP_TOKEN = re.compile(r"^\d{6,8}$")
 
+SIGN_IN_REFUSED = _(
+    "Enter the email, the password and the one-time code of a staff account. "
+    "All three are checked together."
+)
+
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
-    """django-otp's admin login, with one convenience: when no device is picked, the shape
-    of the code picks it (six digits: the authenticator app; letters too: a backup code).
-    Exactly one device is then checked, so unrelated devices are never throttled."""
+    """django-otp's admin login, asking for the password and the one-time code together.
+
+    Every failure answers the same (a wrong password, a missing or wrong code, an account with
+    no device, a non-staff account), so the form never tells that a password was right. A
+    wrong code with the right password counts as a failed sign-in for the lockout (django-axes,
+    per email and network address), like a wrong password. django-otp's per-device throttle is
+    off (settings OTP_*_THROTTLE_FACTOR = 0): it is global to the device, so a holder of the
+    password could lock a staff member's authenticator from anywhere.
+
+    When no device is picked, the shape of the code picks it (six digits: the authenticator
+    app; letters too: a backup code). Exactly one device is then checked."""
 
     def _chosen_device(self, user):
         device = super()._chosen_device(user)
@@ -21,6 +38,36 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
             return None
         model = TOTPDevice if _TOTP_TOKEN.match(token) else StaticDevice
         return model.objects.devices_for_user(user, confirmed=True).first()
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if not (username and self.cleaned_data.get("password")):
+            raise self._refused()
+        try:
+            AuthenticationForm.clean(self)  # the password, through axes' lockout check
+        except forms.ValidationError:
+            raise self._refused() from None
+        try:
+            if not self.cleaned_data.get("otp_token"):
+                raise forms.ValidationError("no code", code="token_required")
+            self.clean_otp(self.get_user())
+        except forms.ValidationError:
+            # The password was right: count it as a failed sign-in all the same.
+            user_login_failed.send(
+                sender=type(self), credentials={"username": username}, request=self.request
+            )
+            raise self._refused() from None
+        return self.cleaned_data
+
+    def confirm_login_allowed(self, user):
+        try:
+            super().confirm_login_allowed(user)
+        except forms.ValidationError:
+            raise self._refused() from None
+
+    def _refused(self) -> forms.ValidationError:
+        self.user_cache = None
+        return forms.ValidationError(SIGN_IN_REFUSED, code="invalid_login")
 
 
 class StaffAdminSite(OTPAdminSite):

@@ -207,6 +207,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Breach compensation")
+# django-otp's per-device throttle is global to the device: a holder of the password could lock
+# a staff member's authenticator from anywhere. The lockout is axes' (per email and address),
+# which counts a wrong code like a wrong password (accounts/admin_site.py).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 LOGIN_URL = "admin:login"
 
 # --- i18n, time ----------------------------------------------------------------------------------

@@ -100,3 +100,91 @@ def test_a_code_of_another_users_device_does_not_sign_in(client):
     assert response.status_code == 200
     assert client.get(reverse("admin:index")).status_code == 302
     assert device.token_set.filter(token="zzzz9999").exists()
+
+
+def _login(client, ip="127.0.0.1", **data):
+    return client.post(reverse("admin:login"), data, REMOTE_ADDR=ip)
+
+
+def _refusal(response) -> list[str]:
+    return response.context["form"].non_field_errors()
+
+
+def test_every_failure_answers_the_same_so_a_right_password_is_never_told(client):
+    UserFactory(email="staff@example.com")  # no device at all
+    with_device = UserFactory(email="device@example.com")
+    StaticDevice.objects.create(user=with_device, name="backup").token_set.create(token="good1234")
+
+    answers = [
+        _login(client, username="staff@example.com", password="wrong guess", otp_token="123456"),
+        _login(client, username="staff@example.com", password="correct horse battery"),
+        _login(
+            client,
+            username="staff@example.com",
+            password="correct horse battery",
+            otp_token="123456",
+        ),
+        _login(client, username="device@example.com", password="correct horse battery"),
+        _login(
+            client,
+            username="device@example.com",
+            password="correct horse battery",
+            otp_token="bad99999",
+        ),
+    ]
+    refusals = {tuple(_refusal(answer)) for answer in answers}
+    assert len(refusals) == 1, refusals
+    for answer in answers:
+        assert answer.status_code == 200
+        body = answer.content.decode()
+        assert "OTP token" not in body and "select a device" not in body
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_wrong_codes_with_the_right_password_count_towards_the_lockout(client, settings):
+    user = UserFactory(email="target@example.com")
+    StaticDevice.objects.create(user=user, name="backup").token_set.create(token="good1234")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        refused = _login(
+            client,
+            username="target@example.com",
+            password="correct horse battery",
+            otp_token="bad99999",
+        )
+        assert refused.status_code == (429 if attempt == settings.AXES_FAILURE_LIMIT - 1 else 200)
+    locked = _login(
+        client,
+        username="target@example.com",
+        password="correct horse battery",
+        otp_token="good1234",
+    )
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_password_holder_cannot_lock_the_staff_members_authenticator(client, settings):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = UserFactory(email="victim@example.com")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT):  # the attacker, from their own network
+        _login(
+            client,
+            ip="203.0.113.9",
+            username="victim@example.com",
+            password="correct horse battery",
+            otp_token="000000" if totp(device.bin_key) != 0 else "111111",
+        )
+    client.cookies.clear()
+    token = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    signed_in = _login(
+        client,
+        ip="198.51.100.7",
+        username="victim@example.com",
+        password="correct horse battery",
+        otp_token=token,
+        next=reverse("admin:index"),
+    )
+    assert signed_in.status_code == 302, _refusal(signed_in)
+    assert client.get(reverse("admin:index")).status_code == 200
