@@ -412,6 +412,11 @@ VOUCHERS_FAILED_PER_CUSTOMER = env.int("VOUCHERS_FAILED_PER_CUSTOMER", default=5
 VOUCHERS_FAILED_WINDOW_SECONDS = env.int("VOUCHERS_FAILED_WINDOW_SECONDS", default=900)
 # Workers woken per issuance run; runs no worker touched for a while are woken again by beat.
 VOUCHERS_ISSUANCE_WORKERS = env.int("VOUCHERS_ISSUANCE_WORKERS", default=2)
+# Vouchers a second the start page assumes until a run has finished and measured the real rate
+# (it warns when a run would outlast the validity window). Conservative: ~50,000/s measured.
+VOUCHERS_ISSUANCE_RATE_PER_SECOND = env.int("VOUCHERS_ISSUANCE_RATE_PER_SECOND", default=20_000)
+if VOUCHERS_ISSUANCE_RATE_PER_SECOND < 1:
+    raise ImproperlyConfigured("VOUCHERS_ISSUANCE_RATE_PER_SECOND must be 1 or more.")
 CELERY_BEAT_SCHEDULE["vouchers-redispatch"] = {
     "task": "vouchers.redispatch",
     "schedule": env.int("VOUCHERS_REDISPATCH_EVERY", default=60),

@@ -77,3 +77,23 @@ def batch_progress(batch: VoucherBatch) -> BatchProgress:
         rate_per_second=rate,
         seconds_left=left,
     )
+
+
+def issuance_rate_last_run() -> float | None:
+    """Vouchers a second of the most recently finished run (its chunks' wall time, first
+    chunk started to last done), or None when no run has finished."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT sum(c.vouchers_issued), extract(epoch FROM max(c.done_at)
+                   - min(c.done_at - make_interval(secs => coalesce(c.seconds, 0))))
+            FROM vouchers_issuancechunk c
+            WHERE c.batch_id = (SELECT id FROM vouchers_voucherbatch WHERE status = 'done'
+                                ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT 1)
+              AND c.status = 'done'
+            """
+        )
+        vouchers, seconds = cursor.fetchone()
+    if not vouchers or not seconds or seconds <= 0:
+        return None
+    return float(vouchers) / float(seconds)

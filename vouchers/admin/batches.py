@@ -18,7 +18,7 @@ from compensation.models import AwardLine, Program
 from vouchers.errors import VoucherError
 from vouchers.models import VoucherBatch
 from vouchers.selectors import batch_progress
-from vouchers.services.planning import batch_plan
+from vouchers.services.planning import batch_plan, voucher_window_warning
 from vouchers.services.runs import (
     voucher_batch_cancel,
     voucher_batch_resume,
@@ -123,6 +123,7 @@ class VoucherBatchAdmin(ReadOnlyAdmin):
             "title": "Start a voucher issuance run",
             "form": form,
             "plan": plan,
+            "window_warning": plan and voucher_window_warning(plan),
             "money": plan
             and {
                 "cost": money_format(plan.cost_minor, plan.program.currency),

@@ -23,6 +23,7 @@ from compensation.services.ledger import program_budget_reserve
 from vouchers.errors import BudgetExhausted
 from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
 from vouchers.services.codes import CodeMaker
+from vouchers.services.planning import voucher_window_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -109,13 +110,17 @@ def voucher_batch_execute(*, batch_id: int, time_budget_seconds: float = 240.0) 
     Guarantees: a chunk is done exactly once (its awards, vouchers, budget reservation and
     done mark commit together); a worker killed at any point leaves its chunk pending; the
     budget is never exceeded: a chunk it cannot cover rolls back and fails the run with
-    the reason, and nothing of that chunk stays."""
+    the reason, and nothing of that chunk stays; no chunk starts once the program's
+    validity window has ended (the run fails saying so; finished chunks stay issued)."""
     _chunks_ensure(batch_id)
     deadline = time.monotonic() + time_budget_seconds
     maker = CodeMaker()
     while time.monotonic() < deadline:
         batch = VoucherBatch.objects.select_related("program").get(pk=batch_id)
         if batch.status != VoucherBatch.Status.RUNNING:
+            return False
+        if refusal := voucher_window_refusal(batch.program):  # the window ended mid-run
+            _batch_fail(batch_id, refusal)
             return False
         try:
             worked = _chunk_run_next(batch, maker)

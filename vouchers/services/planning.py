@@ -4,15 +4,19 @@ issues set-based to the people whose profile is eligible."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from compensation import selectors
 from compensation.engine import PersonFacts, person_decide
 from compensation.models import Award, AwardLine, PolicyVersion, Program
 from compensation.models.choices import AwardKind
 from vouchers.errors import IssuanceRefused
+from vouchers.selectors import issuance_rate_last_run
 
 
 @dataclass(frozen=True)
@@ -76,3 +80,43 @@ def batch_plan(
     plan.already_granted = granted["n"] or 0
     plan.already_granted_minor = granted["total"] or 0
     return plan
+
+
+def _when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def voucher_window_refusal(program: Program, *, now: dt.datetime | None = None) -> str | None:
+    """Why vouchers of `program` must not be issued now (their validity window has ended),
+    or None. Start, resume and every chunk of a run ask."""
+    until = program.voucher_valid_until
+    if until is not None and until <= (now or timezone.now()):
+        return (
+            f"The program's vouchers are valid until {_when(until)}, which has passed: they "
+            "would be issued already expired. Extend the validity window first."
+        )
+    return None
+
+
+def voucher_window_warning(plan: BatchPlan, *, now: dt.datetime | None = None) -> str | None:
+    """A warning for the start page when the validity window has ended, or ends before the
+    run could finish. The duration is estimated from the last finished run's measured rate,
+    or VOUCHERS_ISSUANCE_RATE_PER_SECOND when no run has finished yet (the text says which)."""
+    now = now or timezone.now()
+    refusal = voucher_window_refusal(plan.program, now=now)
+    if refusal:
+        return refusal + " Starting the run will be refused."
+    until = plan.program.voucher_valid_until
+    if until is None or not plan.vouchers:
+        return None
+    measured = issuance_rate_last_run()
+    rate = measured or float(settings.VOUCHERS_ISSUANCE_RATE_PER_SECOND)
+    source = "measured on the last finished run" if measured else "the configured estimate"
+    finish = now + dt.timedelta(seconds=plan.vouchers / rate)
+    if finish <= until:
+        return None
+    return (
+        f"At {rate:,.0f} vouchers a second ({source}), {plan.vouchers:,} vouchers take until "
+        f"about {_when(finish)}, after the validity window ends at {_when(until)}. The run "
+        "stops when the window ends; extend the window or issue fewer vouchers."
+    )

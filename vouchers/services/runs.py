@@ -13,7 +13,7 @@ from audit.services import audit_record
 from compensation.models import AwardLine, Program
 from vouchers.errors import IssuanceRefused
 from vouchers.models import BatchProfileLine, VoucherBatch
-from vouchers.services.planning import BatchPlan, batch_plan
+from vouchers.services.planning import BatchPlan, batch_plan, voucher_window_refusal
 
 
 def voucher_batch_start(
@@ -29,10 +29,13 @@ def voucher_batch_start(
 ) -> VoucherBatch:
     """Record an issuance run the operator confirmed by typing the program's name, with the
     eligible profiles decided now, and start workers after commit. Refused (IssuanceRefused,
-    nothing written) on a wrong confirmation, nothing to issue, or a cost above the
-    remaining budget."""
+    nothing written) on a wrong confirmation, a validity window that has ended (the vouchers
+    would be born expired), nothing to issue, or a cost above the remaining budget."""
     if confirm_name.strip() != program.name:
         raise IssuanceRefused("Type the program's name exactly to confirm the run.")
+    program.refresh_from_db(fields=["voucher_valid_until"])
+    if refusal := voucher_window_refusal(program):
+        raise IssuanceRefused(refusal)
     plan = batch_plan(program=program, award_lines=award_lines, segments=segments)
     if not plan.vouchers:
         raise IssuanceRefused("Nobody is eligible for these award lines under the policy.")
@@ -105,7 +108,10 @@ def voucher_batch_resume(
     *, batch: VoucherBatch, actor=None, actor_label: str = "", ip_address: str | None = None
 ) -> VoucherBatch:
     """Put a failed run back to running (after, say, the budget was raised) and wake
-    workers; a running run is only woken. Chunks already done are never redone."""
+    workers; a running run is only woken. Chunks already done are never redone. Refused
+    once the program's validity window has ended."""
+    if refusal := voucher_window_refusal(Program.objects.get(pk=batch.program_id)):
+        raise IssuanceRefused(refusal)
     with transaction.atomic(durable=True):
         resumed = VoucherBatch.objects.filter(
             pk=batch.pk, status__in=[VoucherBatch.Status.FAILED, VoucherBatch.Status.RUNNING]
