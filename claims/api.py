@@ -1,43 +1,20 @@
 """The claims REST API: a claimant's own claims (their claimant session), and the staff queue
 (a staff session that passed the second factor). Another person's claim answers 404, like a
-claim that does not exist. Errors are problem+json bodies with a stable `code`."""
+claim that does not exist. Errors are problem+json bodies with a stable `code`
+(config.problems, DRF's exception handler)."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.pagination import CursorPagination
-from rest_framework.response import Response
 
 from claims.models import Claim
 from claims.selectors import claim_of, claims_of, queue_filter, queue_for
 from claims.serializers import ClaimantClaimSerializer, QueueClaimSerializer
 from compensation.claimant_session import claimant_get
-
-
-def _problem(exc: Exception, status: int, code: str) -> Response:
-    detail = getattr(exc, "detail", None) or str(exc) or code
-    return Response(
-        {"type": f"about:blank#{code}", "title": str(detail), "status": status, "code": code},
-        status=status,
-        content_type="application/problem+json",
-    )
-
-
-class ProblemMixin:
-    def handle_exception(self, exc):
-        if isinstance(exc, Http404 | NotFound):
-            return _problem(NotFound("Not found."), 404, "not_found")
-        if isinstance(exc, NotAuthenticated):
-            return _problem(exc, 401, "not_authenticated")
-        if isinstance(exc, PermissionDenied):
-            return _problem(exc, 403, "forbidden")
-        if isinstance(exc, APIException):
-            return _problem(exc, exc.status_code, exc.default_code)
-        return super().handle_exception(exc)
 
 
 class IsClaimant(permissions.BasePermission):
@@ -50,6 +27,8 @@ class IsClaimant(permissions.BasePermission):
 
 
 class IsVerifiedStaff(permissions.BasePermission):
+    code = "forbidden"  # the problem code of a refusal
+
     def has_permission(self, request, view) -> bool:
         user = request.user
         if not (user and user.is_authenticated and user.is_staff and user.is_verified()):
@@ -62,7 +41,7 @@ class _Cursor(CursorPagination):
     ordering = "-submitted_at"
 
 
-class ClaimantClaimList(ProblemMixin, generics.ListAPIView):
+class ClaimantClaimList(generics.ListAPIView):
     """The signed-in claimant's own claims."""
 
     authentication_classes: list = []
@@ -77,7 +56,7 @@ class ClaimantClaimList(ProblemMixin, generics.ListAPIView):
         return {**super().get_serializer_context(), "language": self.request.LANGUAGE_CODE}
 
 
-class ClaimantClaimDetail(ProblemMixin, generics.RetrieveAPIView):
+class ClaimantClaimDetail(generics.RetrieveAPIView):
     authentication_classes: list = []
     permission_classes = [IsClaimant]
     serializer_class = ClaimantClaimSerializer
@@ -108,7 +87,7 @@ class QueueCursor(CursorPagination):
         return (field, "id" if not field.startswith("-") else "-id")
 
 
-class StaffQueue(ProblemMixin, generics.ListAPIView):
+class StaffQueue(generics.ListAPIView):
     """The review queue, with the admin's filters and sorting (age, risk)."""
 
     authentication_classes = [SessionAuthentication]
@@ -133,7 +112,7 @@ class StaffQueue(ProblemMixin, generics.ListAPIView):
         )
 
 
-class StaffClaimDetail(ProblemMixin, generics.RetrieveAPIView):
+class StaffClaimDetail(generics.RetrieveAPIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [IsVerifiedStaff]
     serializer_class = QueueClaimSerializer

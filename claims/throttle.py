@@ -1,14 +1,14 @@
-"""Rate limits as atomic Redis counters (Django's cache on REDIS_URL): `add` creates the
-window's counter with its expiry, `incr` is one atomic INCR, so concurrent requests on any
-number of web processes count exactly."""
+"""The claims throttles (settings.CLAIMS_THROTTLES): each a fixed window from its first hit,
+counted in Redis by config.ratelimit. Redis unreachable raises RateLimitUnavailable: nothing
+is filed or sent unthrottled."""
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 
 from django.conf import settings
-from django.core.cache import cache
+
+from config.ratelimit import Rate, rate_hit
 
 
 def network_of(ip: str | None) -> str:
@@ -28,14 +28,4 @@ def throttle_hit(name: str, subject: str | bytes) -> bool:
     """Count one attempt by `subject` under the limit `name` (settings.CLAIMS_THROTTLES);
     True while within the limit, False once it is exceeded."""
     limit, window = settings.CLAIMS_THROTTLES[name]
-    if isinstance(subject, bytes):
-        subject = subject.hex()
-    digest = hashlib.sha256(subject.encode()).hexdigest()[:32]  # no address in Redis keys
-    key = f"claims:throttle:{name}:{digest}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: start a new window
-        cache.add(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+    return rate_hit(Rate(f"claims.{name}", limit, window), subject)

@@ -1,13 +1,10 @@
-class CompensationError(Exception):
+from config.errors import DomainError
+
+
+class CompensationError(DomainError):
     """A domain error of the compensation app, with a message fit for the person who acted."""
 
     code = "compensation_error"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class BudgetExceeded(CompensationError):

@@ -1,19 +1,6 @@
-from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 
-
-def _problem(status: int, code: str, title: str) -> JsonResponse:
-    return JsonResponse(
-        {
-            "type": f"about:blank#{code}",
-            "title": title,
-            "status": status,
-            "code": code,
-            "detail": title,
-        },
-        status=status,
-        content_type="application/problem+json",
-    )
+from config.problems import problem_response
 
 
 class ApiMethodNotAllowedMiddleware:
@@ -30,7 +17,9 @@ class ApiMethodNotAllowedMiddleware:
         try:
             match = resolve(request.path_info)
         except Resolver404:
-            return _problem(404, "not_found", "There is no such API address.")
+            return problem_response(
+                status=404, code="not_found", title="There is no such API address."
+            )
         view_class = getattr(match.func, "cls", None)
         if view_class is not None:
             allowed = [
@@ -42,9 +31,10 @@ class ApiMethodNotAllowedMiddleware:
                 allowed.append("HEAD")
             allowed.append("OPTIONS")
             if request.method not in allowed:
-                response = _problem(
-                    405, "method_not_allowed", f"{request.method} is not allowed here."
+                return problem_response(
+                    status=405,
+                    code="method_not_allowed",
+                    title=f"{request.method} is not allowed here.",
+                    headers={"Allow": ", ".join(sorted(set(allowed)))},
                 )
-                response["Allow"] = ", ".join(sorted(set(allowed)))
-                return response
         return self.get_response(request)

@@ -1,7 +1,8 @@
 """Schema post-processing that makes the documented API match what every endpoint can answer,
 so generated clients and schemathesis see the whole contract."""
 
-_PROBLEM = {"$ref": "#/components/schemas/ErrorProblem"}
+from config.problems import PROBLEM_REF, PROBLEM_SCHEMA
+
 _COMMON = {
     "401": "Not signed in, or the credentials are not valid.",
     "403": "Signed in, but not allowed to do this.",
@@ -11,7 +12,7 @@ _COMMON = {
 def _problem(description: str) -> dict:
     return {
         "description": description,
-        "content": {"application/problem+json": {"schema": _PROBLEM}},
+        "content": {"application/problem+json": {"schema": PROBLEM_REF}},
     }
 
 
@@ -19,20 +20,7 @@ def document_error_responses(result, generator, request, public):
     """Every operation requires a session or a service key and may answer 401/403 with a
     problem body; one with a path parameter may answer 404; one with a body, 400."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas.setdefault(
-        "ErrorProblem",
-        {
-            "type": "object",
-            "properties": {
-                "type": {"type": "string"},
-                "title": {"type": "string"},
-                "status": {"type": "integer"},
-                "code": {"type": "string"},
-                "detail": {"type": "string"},
-            },
-            "required": ["title", "status", "code"],
-        },
-    )
+    schemas["Problem"] = PROBLEM_SCHEMA
     for name, component in schemas.items():
         # DRF refuses NUL characters in text and trims it before checking it is not blank:
         # say both in the schema of every request body.

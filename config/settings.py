@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies get their own components (with minLength for required text).
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every API error is a problem JSON body (RFC 9457) of one shape.
+    "EXCEPTION_HANDLER": "config.problems.api_exception_handler",
     # Swagger UI from the installed sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -367,7 +369,7 @@ CLAIMS_SLA_DUE_SOON_HOURS = env.int("CLAIMS_SLA_DUE_SOON_HOURS", default=24)
 CLAIMS_SIGNIN_CODE_DIGITS = env.int("CLAIMS_SIGNIN_CODE_DIGITS", default=6)
 CLAIMS_SIGNIN_CODE_TTL_SECONDS = env.int("CLAIMS_SIGNIN_CODE_TTL_SECONDS", default=600)
 CLAIMS_SIGNIN_MAX_ATTEMPTS = env.int("CLAIMS_SIGNIN_MAX_ATTEMPTS", default=5)
-# Atomic Redis counters: (limit, window seconds).
+# (limit, window seconds), fixed windows from the first hit (config.ratelimit).
 CLAIMS_THROTTLES = {
     "signin_address": (env.int("CLAIMS_SIGNIN_PER_ADDRESS_HOUR", default=5), 3600),
     "signin_network": (env.int("CLAIMS_SIGNIN_PER_NETWORK_HOUR", default=30), 3600),

@@ -1,14 +1,11 @@
-class VoucherError(Exception):
+from config.errors import DomainError
+
+
+class VoucherError(DomainError):
     """A domain error of the vouchers app, with a message fit for the person who acted and a
     stable code for the API."""
 
     code = "voucher_error"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class CodeMalformed(VoucherError):
@@ -20,22 +17,30 @@ class VoucherUnusable(VoucherError):
     told only this; the real reason is in `reason` for the staff log."""
 
     code = "voucher_unusable"
+    status = 404
+    title = "No usable voucher has this code"
+    MESSAGE = "This voucher code cannot be used."
 
     def __init__(self, reason: str):
-        super().__init__("This voucher code cannot be used.")
+        super().__init__(self.MESSAGE)
         self.reason = reason
+        self.voucher_id: int | None = None
 
 
 class IdempotencyMismatch(VoucherError):
     code = "idempotency_key_reused"
-
-
-class RedemptionNotFound(VoucherError):
-    code = "redemption_not_found"
+    status = 409
+    title = "Idempotency-Key reused"
 
 
 class Throttled(VoucherError):
     code = "too_many_failed_attempts"
+    status = 429
+    title = "Too many failed attempts"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, for the Retry-After header
 
 
 class IssuanceRefused(VoucherError):

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compensation.models import Program
+from config.ratelimit import RateLimitUnavailable
 from notifications.channels import (
     OutgoingMessage,
     PermanentSendError,
@@ -29,7 +30,7 @@ from notifications.channels import (
 )
 from notifications.kinds import VERIFY_PATH
 from notifications.models import Campaign, NoticeTemplate
-from notifications.ratelimit import RateLimiterUnavailable, rate_acquire
+from notifications.ratelimit import rate_acquire
 from notifications.references import reference_display
 from notifications.rendering import render, template_compile, variables_used
 from notifications.services.enqueue import notices_dispatch_kick
@@ -255,7 +256,7 @@ def _send_chunk(channel: str, claimed: list[_Claimed], results: ChunkResults) ->
                     if len(results) >= flush_every:
                         results_write(results)
                 position += allowed
-    except RateLimiterUnavailable:
+    except RateLimitUnavailable:
         logger.warning("rate limiter unavailable; %s notices go back to pending", channel)
         _give_back(to_send[position:], results, "rate limiter unavailable", uncount=1)
     except TransientSendError as exc:  # the connection could not be opened at all

@@ -5,8 +5,9 @@ from collections import Counter
 
 import pytest
 
+from config.ratelimit import RateLimitUnavailable
 from notifications.models import Notice
-from notifications.ratelimit import RateLimiterUnavailable, rate_acquire
+from notifications.ratelimit import rate_acquire
 from notifications.services import notices_dispatch
 from tests.notifications.factories import NoticeFactory
 from tests.notifications.smtp import free_port
@@ -25,11 +26,20 @@ def test_the_rate_holds_across_concurrent_workers(settings, own_keys):
     lock = threading.Lock()
 
     def worker() -> None:
+        # The limiter counts a grant in the second its clock last read: bucket by that
+        # reading, not by the test's own clock after the call (a grant made at 0.999 would
+        # land in the next second and overfill it).
+        seen = threading.local()
+
+        def clock() -> float:
+            seen.now = time.time()
+            return seen.now
+
         left = 30
         while left:
-            granted = rate_acquire(channel="email", wanted=min(left, 15))
+            granted = rate_acquire(channel="email", wanted=min(left, 15), clock=clock)
             with lock:
-                granted_per_second[int(time.time())] += granted
+                granted_per_second[int(seen.now)] += granted
             left -= granted
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
@@ -51,7 +61,7 @@ def test_without_redis_nothing_is_sent_and_the_chunk_waits_uncounted(settings, s
     settings.NOTIFICATIONS_RATE_PER_SECOND = {"email": 100, "sms": 0}
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens
     notice = NoticeFactory()
-    with pytest.raises(RateLimiterUnavailable):
+    with pytest.raises(RateLimitUnavailable):
         rate_acquire(channel="email", wanted=1)
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     notices_dispatch(channel="email")

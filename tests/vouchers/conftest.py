@@ -95,5 +95,5 @@ def _clean_throttle(settings):
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(match="*:vouchers:failed:*"):
+    for key in client.scan_iter(match="ratelimit:*:vouchers.failed_*"):
         client.delete(key)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import BasePermission
 
 from vouchers.models import ServiceKey
 from vouchers.services.keys import service_key_authenticate
+
+
+class ServiceKeyNeeded(AuthenticationFailed):
+    """No service key, or one that is unknown or revoked: 401 with WWW-Authenticate."""
+
+    default_code = "unauthenticated"
+    title = "Service key needed"
 
 
 class ServicePrincipal:
@@ -34,7 +41,7 @@ class ServiceKeyAuthentication(BaseAuthentication):
             return None
         key = service_key_authenticate(raw.strip())
         if key is None:
-            raise AuthenticationFailed("The service key is unknown or revoked.")
+            raise ServiceKeyNeeded("The service key is unknown or revoked.")
         return ServicePrincipal(key), key
 
     def authenticate_header(self, request) -> str:
@@ -43,7 +50,9 @@ class ServiceKeyAuthentication(BaseAuthentication):
 
 class HasServiceKey(BasePermission):
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.auth, ServiceKey)
+        if not isinstance(request.auth, ServiceKey):
+            raise ServiceKeyNeeded(NotAuthenticated.default_detail)
+        return True
 
 
 class ServiceKeyScheme(OpenApiAuthenticationExtension):

@@ -38,13 +38,3 @@ class RedemptionResponse(serializers.Serializer):
 
 class ReverseRequest(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-
-class Problem(serializers.Serializer):
-    """RFC 9457 problem details with a stable `code`."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    detail = serializers.CharField()

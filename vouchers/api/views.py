@@ -1,5 +1,6 @@
 """The redemption API for integrating services. Thin: authenticate, validate, one service
-call, answer. Every error is a problem JSON body with a stable `code`."""
+call, answer. Every error is a problem JSON body with a stable `code` (config.problems, DRF's
+exception handler); a stored answer is replayed as it was first given."""
 
 from __future__ import annotations
 
@@ -8,20 +9,14 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.problems import PROBLEM_CONTENT_TYPE, PROBLEM_REF, problem_body
 from vouchers.api import serializers as s
 from vouchers.api.auth import HasServiceKey, ServiceKeyAuthentication
-from vouchers.errors import IdempotencyMismatch, Throttled, VoucherError, VoucherUnusable
-from vouchers.services import redemption, throttle
+from vouchers.errors import Throttled
+from vouchers.services import redemption
 from vouchers.services.redemption import UNUSABLE_BODY, UNUSABLE_STATUS
 
-PROBLEM = "application/problem+json"
 EXAMPLE_CODE = "ABCD-EFGH-JKLM-NPQR-S"
-
-
-def problem(status: int, code: str, title: str, detail: str, **headers) -> Response:
-    body = {"type": f"urn:problem:{code}", "title": title, "status": status, "code": code}
-    body["detail"] = detail
-    return Response(body, status=status, content_type=PROBLEM, headers=headers or None)
 
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -40,13 +35,12 @@ UNUSABLE_EXAMPLE = OpenApiExample(
 )
 THROTTLED_EXAMPLE = OpenApiExample(
     "Too many failed attempts",
-    value={
-        "type": "urn:problem:too_many_failed_attempts",
-        "title": "Too many failed attempts",
-        "status": 429,
-        "code": "too_many_failed_attempts",
-        "detail": "Too many failed attempts for this customer; try again later.",
-    },
+    value=problem_body(
+        status=Throttled.status,
+        code=Throttled.code,
+        title=Throttled.title,
+        detail="Too many failed attempts for this customer; try again later.",
+    ),
     status_codes=["429"],
     response_only=True,
 )
@@ -55,46 +49,15 @@ THROTTLED_EXAMPLE = OpenApiExample(
 class VoucherAPIView(APIView):
     authentication_classes = [ServiceKeyAuthentication]
     permission_classes = [HasServiceKey]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, VoucherUnusable):
-            return Response(UNUSABLE_BODY, status=UNUSABLE_STATUS, content_type=PROBLEM)
-        if isinstance(exc, Throttled):
-            retry = str(throttle.limits()["window"])
-            return problem(
-                429, exc.code, "Too many failed attempts", exc.message, **{"Retry-After": retry}
-            )
-        if isinstance(exc, IdempotencyMismatch):
-            return problem(409, exc.code, "Idempotency-Key reused", exc.message)
-        if isinstance(exc, VoucherError):
-            return problem(400, exc.code, "Request refused", exc.message)
-        if isinstance(exc, throttle.ThrottleUnavailable):
-            return problem(503, "unavailable", "Try again shortly", "Try again shortly.")
-        if isinstance(exc, exceptions.ValidationError):
-            return problem(400, "invalid_request", "Invalid request", _flatten(exc.detail))
-        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            response = problem(401, "unauthenticated", "Service key needed", str(exc.detail))
-            response["WWW-Authenticate"] = 'ServiceKey realm="vouchers"'
-            return response
-        if isinstance(exc, exceptions.APIException):
-            return problem(exc.status_code, exc.default_code, "Request refused", str(exc.detail))
-        return super().handle_exception(exc)
+    problem_title = "Request refused"  # for errors that bring no title of their own
 
     @staticmethod
     def answer(result: redemption.Answer) -> Response:
-        content_type = PROBLEM if result.status >= 400 else "application/json"
+        content_type = PROBLEM_CONTENT_TYPE if result.status >= 400 else "application/json"
         response = Response(result.body, status=result.status, content_type=content_type)
         if result.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
-
-
-def _flatten(detail) -> str:
-    if isinstance(detail, dict):
-        return "; ".join(f"{field}: {_flatten(value)}" for field, value in detail.items())
-    if isinstance(detail, list):
-        return " ".join(_flatten(item) for item in detail)
-    return str(detail)
 
 
 def _idempotency_key(request) -> str | None:
@@ -109,7 +72,12 @@ class ValidateView(VoucherAPIView):
         operation_id="voucher_validate",
         summary="Check a code for a cart (nothing is spent)",
         request=s.ValidateRequest,
-        responses={200: s.ValidateResponse, UNUSABLE_STATUS: s.Problem, 429: s.Problem},
+        responses={
+            200: s.ValidateResponse,
+            UNUSABLE_STATUS: PROBLEM_REF,
+            429: PROBLEM_REF,
+            503: PROBLEM_REF,
+        },
         examples=[
             OpenApiExample("A code", value={"code": EXAMPLE_CODE, "customer_ref": "cust-81723"}),
             OpenApiExample(
@@ -144,9 +112,10 @@ class RedeemView(VoucherAPIView):
         request=s.RedeemRequest,
         responses={
             201: s.RedemptionResponse,
-            409: s.Problem,
-            UNUSABLE_STATUS: s.Problem,
-            429: s.Problem,
+            409: PROBLEM_REF,
+            UNUSABLE_STATUS: PROBLEM_REF,
+            429: PROBLEM_REF,
+            503: PROBLEM_REF,
         },
         examples=[
             OpenApiExample(
@@ -194,7 +163,7 @@ class ReverseView(VoucherAPIView):
         summary="Reverse a redemption on refund (the voucher is usable again)",
         parameters=[IDEMPOTENCY_HEADER],
         request=s.ReverseRequest,
-        responses={200: s.RedemptionResponse, 404: s.Problem},
+        responses={200: s.RedemptionResponse, 404: PROBLEM_REF},
         examples=[OpenApiExample("Refund", value={"reason": "order cancelled"})],
     )
     def post(self, request, redemption_id):

@@ -21,6 +21,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from config.problems import problem_body, problem_of
+from config.ratelimit import RateLimitUnavailable
 from vouchers.errors import CodeMalformed, IdempotencyMismatch, Throttled, VoucherUnusable
 from vouchers.models import IdempotencyRecord, Redemption, ServiceKey, Voucher
 from vouchers.services import throttle
@@ -30,21 +32,15 @@ logger = logging.getLogger("vouchers.redemption")
 
 # One answer for wrong, unknown, used, frozen, void, other-service and out-of-window codes:
 # there is no usable voucher with this code (404), whatever the reason, which only staff see.
-UNUSABLE_STATUS = 404
-UNUSABLE_BODY = {
-    "type": "urn:problem:voucher_unusable",
-    "title": "No usable voucher has this code",
-    "status": UNUSABLE_STATUS,
-    "code": "voucher_unusable",
-    "detail": "This voucher code cannot be used.",
-}
-NOT_FOUND_BODY = {
-    "type": "urn:problem:redemption_not_found",
-    "title": "Redemption not found",
-    "status": 404,
-    "code": "redemption_not_found",
-    "detail": "No live or reversed redemption with this id belongs to your service.",
-}
+# The bodies are kept as idempotent answers and replayed: the API's one problem shape.
+UNUSABLE_STATUS = VoucherUnusable.status
+UNUSABLE_BODY = problem_of(VoucherUnusable("-"))
+NOT_FOUND_BODY = problem_body(
+    status=404,
+    code="redemption_not_found",
+    title="Redemption not found",
+    detail="No live or reversed redemption with this id belongs to your service.",
+)
 
 # The conditional update and the live redemption in one statement (one round trip): the row
 # is spent and its redemption written together, or neither.
@@ -217,7 +213,7 @@ def voucher_redeem(
     )
     try:
         throttle.attempts_check(service_key_id=service_key.pk, customer_ref=customer_ref)
-    except (Throttled, throttle.ThrottleUnavailable):
+    except (Throttled, RateLimitUnavailable):
         # A retry of an answered request is not a new attempt: it gets its first answer
         # (also while Redis is down; a new attempt then fails closed).
         earlier = _earlier_answer(service_key, idempotency_key) if idempotency_key else None
