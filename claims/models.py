@@ -185,8 +185,9 @@ class ClaimEvent(models.Model):
 
 
 class ClaimDocument(models.Model):
-    """An uploaded file. Stored under a server-made random name below MEDIA_ROOT (outside the
-    web root) and served only through a view that checks the owner or a staff permission.
+    """An uploaded file. Stored under a server-made random name in the claim documents storage
+    (claims/storage.py; never the web root) and served only through a view that checks the
+    owner or a staff permission.
     Before the claim is submitted it belongs to a draft (draft_key) of the uploader."""
 
     class Purpose(models.TextChoices):

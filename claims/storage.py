@@ -1,22 +1,28 @@
 """Uploaded documents: type from the content, a size limit, a server-made name, SHA-256.
 
-Files live under MEDIA_ROOT/claims/ (outside the web root; nothing serves that folder) and
-leave only through the document view, which checks who is asking."""
+Files go through Django's Storage API, to the STORAGES["claim_documents"] backend: by default
+a FileSystemStorage, the files below MEDIA_ROOT/claims/ (outside the web root; nothing serves
+that folder); an object store (django-storages) by settings alone, so that any web process
+serves what another one stored. A file leaves only through the document view, which checks who is
+asking; the storage itself is never given a public URL."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import filetype
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.utils.translation import gettext_lazy as _
 
 from claims.errors import ClaimError
 
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+STORAGE_ALIAS = "claim_documents"
 
 
 @dataclass(frozen=True)
@@ -27,12 +33,14 @@ class StoredFile:
     sha256: str
 
 
-def _root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "claims"
+def _storage() -> Storage:
+    return storages[STORAGE_ALIAS]
 
 
-def document_path(storage_name: str) -> Path:
-    return _root() / storage_name[:2] / storage_name
+def _key(storage_name: str) -> str:
+    # Below claims/ (the default backend's root is MEDIA_ROOT), fanned out by the first two
+    # characters so that no folder holds millions of files.
+    return f"claims/{storage_name[:2]}/{storage_name}"
 
 
 def document_store(upload) -> StoredFile:
@@ -53,16 +61,33 @@ def document_store(upload) -> StoredFile:
             _("This file is not a PDF, JPEG or PNG. Please upload one of those."),
             code="file_type_refused",
         )
-    storage_name = f"{secrets.token_hex(16)}.{ALLOWED_TYPES[content_type]}"
-    path = document_path(storage_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
     upload.seek(0)
-    with path.open("xb") as handle:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-            handle.write(chunk)
-    path.chmod(0o600)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    storage_name = f"{secrets.token_hex(16)}.{ALLOWED_TYPES[content_type]}"
+    saved = _storage().save(_key(storage_name), upload)
+    if saved != _key(storage_name):
+        # 128 random bits never collide; a backend that renamed the file would strand it.
+        _storage().delete(saved)
+        raise RuntimeError("the document storage did not keep the name it was given")
     return StoredFile(storage_name, content_type, size, digest.hexdigest())
+
+
+def document_open(storage_name: str) -> File | None:
+    """The stored file, open for reading, or None when it is gone."""
+    storage = _storage()
+    key = _key(storage_name)
+    if not storage.exists(key):
+        return None
+    return storage.open(key, "rb")
+
+
+def documents_delete(storage_names: Iterable[str]) -> None:
+    """Delete stored files; a file already gone is skipped."""
+    storage = _storage()
+    for storage_name in storage_names:
+        storage.delete(_key(storage_name))

@@ -232,6 +232,13 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Claim documents (claims/storage.py), below MEDIA_ROOT/claims/. Several web machines need
+    # one store they all reach: point BACKEND and OPTIONS at an object store (django-storages,
+    # private bucket, no public URLs): the code reads and writes only through this entry.
+    "claim_documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600},
+    },
 }
 # Uploads live outside the web root and are only served through views that check ownership.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media")))

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from claims.models import ClaimDocument
-from claims.storage import document_path
+from claims.storage import documents_delete
 
 DRAFT_DAYS = 2
 
@@ -33,10 +33,5 @@ def claims_drafts_purge(*, older_than_days: int = DRAFT_DAYS) -> int:
             actor_label="job:claims.drafts_purge",
             after={"deleted": deleted},
         )
-        transaction.on_commit(lambda: _unlink(names))
+        transaction.on_commit(lambda: documents_delete(names))
     return deleted
-
-
-def _unlink(names: list[str]) -> None:
-    for name in names:
-        document_path(name).unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from claims.forms import ClaimDetailsForm, document_label, from_minor
 from claims.models import ClaimDocument
 from claims.selectors import claim_types_for
 from claims.services import claim_document_add, claim_submit
-from claims.storage import document_path
+from claims.storage import documents_delete
 from claims.views.common import claimant_required, form_error
 from claims.views.signin import CONTACT_EMAIL
 
@@ -78,8 +78,7 @@ def details(request, program, type_code: str):
                         )
         except ClaimError as exc:
             # The rows rolled back; the files written before the refused one go too.
-            for document in stored:
-                document_path(document.storage_name).unlink(missing_ok=True)
+            documents_delete(document.storage_name for document in stored)
             form_error(form, exc)
         else:
             drafts = request.session.get(_DRAFTS, {})

@@ -14,7 +14,7 @@ from claims.presenters import claim_outlook, claim_reasons
 from claims.selectors import claim_documents, claim_of, claim_public_events, claims_of
 from claims.services import claim_appeal, claim_feedback, claim_info_respond
 from claims.services.claimant import appeal_deadline
-from claims.storage import document_path
+from claims.storage import document_open
 from claims.views.common import claimant_required, form_error
 from compensation.claimant_session import claimant_get
 
@@ -159,13 +159,13 @@ def document(request, slug: str, reference: str, document_id: int):
         if claimant is None or not claims_of(claimant).filter(pk=claim.pk).exists():
             raise Http404
     doc = get_object_or_404(ClaimDocument, pk=document_id, claim=claim)
-    path = document_path(doc.storage_name)
-    if not path.exists():
+    stored = document_open(doc.storage_name)
+    if stored is None:
         raise Http404
     inline = staff and request.GET.get("inline") == "1"
     extension = doc.storage_name.rsplit(".", 1)[-1]
     response = FileResponse(
-        path.open("rb"),
+        stored,
         as_attachment=not inline,
         filename=f"{claim.reference}-{doc.pk}.{extension}",
         content_type=doc.content_type,

@@ -5,7 +5,7 @@ from django.urls import reverse
 from claims.errors import ClaimError
 from claims.models import ClaimDocument
 from claims.services import claim_document_add
-from claims.storage import document_path
+from claims.storage import document_open
 from compensation.claimant_session import Claimant
 from compensation.hashing import email_hash
 from tests.claims.conftest import PNG, claimant_session
@@ -27,13 +27,17 @@ def test_a_file_that_lies_about_its_type_is_refused_and_nothing_is_stored(claima
     assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
 
 
-def test_a_png_named_pdf_is_stored_as_what_it_is(claimant):
+def test_a_png_named_pdf_is_stored_as_what_it_is(claimant, settings):
     upload = SimpleUploadedFile("receipt.pdf", PNG, content_type="application/pdf")
     doc = claim_document_add(claimant=claimant, draft_key="d", kind="receipt", upload=upload)
     assert doc.content_type == "image/png" and doc.storage_name.endswith(".png")
     assert "receipt" not in doc.storage_name
     assert len(doc.sha256) == 64
-    assert document_path(doc.storage_name).read_bytes() == PNG
+    with document_open(doc.storage_name) as stored:
+        assert stored.read() == PNG
+    # On disk below MEDIA_ROOT/claims/ by default, readable by the owner only.
+    (path,) = (settings.MEDIA_ROOT / "claims").rglob(doc.storage_name)
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_file_over_the_limit_is_refused(claimant, settings):

@@ -71,7 +71,7 @@ def test_uploads_of_drafts_never_submitted_are_purged_with_their_files(
     from claims.models import ClaimDocument
     from claims.services import claim_document_add
     from claims.services.drafts import claims_drafts_purge
-    from claims.storage import document_path
+    from claims.storage import document_open
     from tests.claims.conftest import pdf
 
     old = claim_document_add(claimant=claimant, draft_key="old", kind="receipt", upload=pdf())
@@ -79,8 +79,9 @@ def test_uploads_of_drafts_never_submitted_are_purged_with_their_files(
     ClaimDocument.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
     with django_capture_on_commit_callbacks(execute=True):
         assert claims_drafts_purge() == 1
-    assert not document_path(old.storage_name).exists()
-    assert document_path(fresh.storage_name).exists()
+    assert document_open(old.storage_name) is None
+    with document_open(fresh.storage_name) as stored:
+        assert stored.read()
     assert claims_drafts_purge() == 0
 
 
