@@ -19,15 +19,31 @@ class Claimant:
 
 
 def claimant_sign_in(request, *, person: AffectedPerson | None, email_hash: bytes | None) -> None:
-    """Start a claimant session (rotating the session key against fixation)."""
-    request.session.cycle_key()
-    request.session[_PERSON_KEY] = person.pk if person else None
-    request.session[_EMAIL_HASH_KEY] = email_hash.hex() if email_hash else None
+    """Start a claimant session under a new session key (against fixation). When someone else
+    was signed in on this browser, nothing of their session is kept (drafts included)."""
+    person_id = person.pk if person else None
+    digest = email_hash.hex() if email_hash else None
+    signed_in = (request.session.get(_PERSON_KEY), request.session.get(_EMAIL_HASH_KEY))
+    if signed_in != (None, None) and signed_in != (person_id, digest):
+        request.session.flush()
+    else:
+        request.session.cycle_key()
+    request.session[_PERSON_KEY] = person_id
+    request.session[_EMAIL_HASH_KEY] = digest
 
 
 def claimant_sign_out(request) -> None:
-    request.session.pop(_PERSON_KEY, None)
-    request.session.pop(_EMAIL_HASH_KEY, None)
+    """End the session: its row is deleted and everything in it (drafts, contact address)
+    goes, so the next person on a shared browser starts from nothing."""
+    request.session.flush()
+
+
+def claimant_owner(claimant: Claimant) -> list[int | str | None]:
+    """What binds session data (a draft) to the claimant who made it; JSON-safe."""
+    return [
+        claimant.person.pk if claimant.person else None,
+        claimant.email_hash.hex() if claimant.email_hash else None,
+    ]
 
 
 def claimant_get(request) -> Claimant | None:

@@ -19,8 +19,20 @@ from claims.services import claim_document_add, claim_submit
 from claims.storage import documents_delete
 from claims.views.common import claimant_required, form_error
 from claims.views.signin import CONTACT_EMAIL
+from compensation.claimant_session import claimant_owner
 
 _DRAFTS = "claims_drafts"
+
+
+def _drafts(request) -> dict:
+    """This claimant's drafts in the session; a draft made by another identity (a shared
+    browser) is never shown or submitted."""
+    owner = claimant_owner(request.claimant)
+    return {
+        key: draft
+        for key, draft in request.session.get(_DRAFTS, {}).items()
+        if draft.get("owner") == owner
+    }
 
 
 def _claim_type(request, program, code: str):
@@ -81,10 +93,11 @@ def details(request, program, type_code: str):
             documents_delete(document.storage_name for document in stored)
             form_error(form, exc)
         else:
-            drafts = request.session.get(_DRAFTS, {})
+            drafts = _drafts(request)
             drafts = dict(list(drafts.items())[-4:])  # a few drafts at most per session
             hours = form.cleaned_data.get("hours")
             drafts[draft_key] = {
+                "owner": claimant_owner(request.claimant),
                 "program": program.pk,
                 "type": claim_type.code,
                 "amount_minor": form.amount_minor(),
@@ -112,7 +125,7 @@ def details(request, program, type_code: str):
 @require_http_methods(["GET", "POST"])
 def review(request, program, type_code: str, draft_key: str):
     claim_type = _claim_type(request, program, type_code)
-    draft = request.session.get(_DRAFTS, {}).get(draft_key)
+    draft = _drafts(request).get(draft_key)
     if draft is None or draft["type"] != type_code:
         # Already submitted from this draft (a retried submit): show that claim.
         from claims.models import Claim
@@ -145,7 +158,7 @@ def review(request, program, type_code: str, draft_key: str):
         except ClaimError as exc:
             error = exc.message
         else:
-            drafts = request.session.get(_DRAFTS, {})
+            drafts = _drafts(request)
             drafts.pop(draft_key, None)
             request.session[_DRAFTS] = drafts
             return redirect("claims:status", program.slug, claim.reference)

@@ -83,5 +83,4 @@ def signin_code(request, slug: str):
 @require_POST
 def signout(request):
     claimant_sign_out(request)
-    request.session.pop(CONTACT_EMAIL, None)
     return redirect("claims:home")
