@@ -81,9 +81,9 @@ def main() -> None:
         cursor.execute("DROP TABLE bench_raw_population")
     raw_rate = rows / raw_seconds
 
-    program = ProgramFactory(slug=f"bench-{int(time.time())}", budget_minor=10**15)
+    program = ProgramFactory.create(slug=f"bench-{int(time.time())}", budget_minor=10**15)
     for position, line in enumerate(data.AWARD_LINES):
-        AwardLineFactory(program=program, kind="voucher", **{**line, "position": position})
+        AwardLineFactory.create(program=program, kind="voucher", **{**line, "position": position})
     started = time.perf_counter()
     created = population_import_create(
         program=program,
@@ -146,6 +146,7 @@ def main() -> None:
         f"(inserted {done.rows_inserted:,}, rejected {done.rows_rejected:,})"
     )
     print(f"ratio import/raw:        {import_rate / raw_rate:.2f}  (target 0.5 or better)")
+    assert done.started_at and done.staged_at and done.finished_at  # a finished import
     load = (done.staged_at - done.started_at).total_seconds()
     merge = (done.finished_at - done.staged_at).total_seconds()
     print(f"  of which: load into staging + repeats {load:.1f}s, checks + merge {merge:.1f}s")

@@ -20,7 +20,7 @@ def staff_client(client):
     """A factory: staff_client(role) -> a test client signed in with two factors."""
 
     def make(role: str | None = None, **user_fields):
-        user = UserFactory(role=role, **user_fields)
+        user = UserFactory.create(role=role, **user_fields)
         otp_login(client, user)
         client.user = user
         return client

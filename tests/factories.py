@@ -1,14 +1,23 @@
 import datetime as dt
+from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import User
-from compensation.models import AffectedPerson, AwardLine, ClaimType, Incident, Program
+from claims.models import CannedResponse, Claim
+from compensation.models import (
+    AffectedPerson,
+    AwardLine,
+    ClaimType,
+    Incident,
+    PolicyVersion,
+    Program,
+)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -18,14 +27,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation
-    def role(obj, create, extracted, **kwargs):
+    def role(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
         if create and extracted:
             obj.groups.add(Group.objects.get(name=extracted))
         if create:
             obj.save()
 
 
-class IncidentFactory(factory.django.DjangoModelFactory):
+class IncidentFactory(factory.django.DjangoModelFactory[Incident]):
     class Meta:
         model = Incident
 
@@ -37,7 +46,7 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     estimated_affected = 1000
 
 
-class ProgramFactory(factory.django.DjangoModelFactory):
+class ProgramFactory(factory.django.DjangoModelFactory[Program]):
     class Meta:
         model = Program
 
@@ -51,7 +60,7 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     claim_closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=90))
 
 
-class AwardLineFactory(factory.django.DjangoModelFactory):
+class AwardLineFactory(factory.django.DjangoModelFactory[AwardLine]):
     class Meta:
         model = AwardLine
 
@@ -62,7 +71,7 @@ class AwardLineFactory(factory.django.DjangoModelFactory):
     amount_minor = 5_000
 
 
-class ClaimTypeFactory(factory.django.DjangoModelFactory):
+class ClaimTypeFactory(factory.django.DjangoModelFactory[ClaimType]):
     class Meta:
         model = ClaimType
 
@@ -74,7 +83,7 @@ class ClaimTypeFactory(factory.django.DjangoModelFactory):
     cap_per_claim_minor = 500_000
 
 
-class AffectedPersonFactory(factory.django.DjangoModelFactory):
+class AffectedPersonFactory(factory.django.DjangoModelFactory[AffectedPerson]):
     class Meta:
         model = AffectedPerson
 
@@ -91,10 +100,9 @@ class AffectedPersonFactory(factory.django.DjangoModelFactory):
 # --- Claims -----------------------------------------------------------------------------------
 
 
-def published_policy(program, rules: dict | None = None):
+def published_policy(program: Program, rules: dict[str, Any] | None = None) -> PolicyVersion:
     """A published policy version with complete rules (DEFAULT_RULES merged with `rules`)."""
     from compensation.engine import rules_validate
-    from compensation.models import PolicyVersion
 
     return PolicyVersion.objects.create(
         program=program,
@@ -105,9 +113,9 @@ def published_policy(program, rules: dict | None = None):
     )
 
 
-class ClaimFactory(factory.django.DjangoModelFactory):
+class ClaimFactory(factory.django.DjangoModelFactory[Claim]):
     class Meta:
-        model = "claims.Claim"
+        model = Claim
 
     program = factory.SubFactory(ProgramFactory)
     claim_type = factory.SubFactory(ClaimTypeFactory, program=factory.SelfAttribute("..program"))
@@ -125,9 +133,9 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     due_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=3))
 
 
-class CannedResponseFactory(factory.django.DjangoModelFactory):
+class CannedResponseFactory(factory.django.DjangoModelFactory[CannedResponse]):
     class Meta:
-        model = "claims.CannedResponse"
+        model = CannedResponse
 
     code = factory.Sequence(lambda n: f"canned-{n}")
     language = "en"

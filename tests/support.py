@@ -42,7 +42,7 @@ def test_database_url() -> str:
     return urllib.parse.urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
-test_database_url.__test__ = False  # a helper, not a test
+setattr(test_database_url, "__test__", False)  # a helper, not a test
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,4 +76,4 @@ def celery_worker_start(queue: str) -> subprocess.Popen:
     )
 
 
-celery_worker_start.__test__ = False
+setattr(celery_worker_start, "__test__", False)

@@ -46,12 +46,12 @@ def _endpoints():
 
 @pytest.fixture
 def world():
-    program = ProgramFactory()
-    claim_type = ClaimTypeFactory(program=program)
-    mine = ClaimantPersonFactory(program=program, email="mine@example.com")
-    theirs = ClaimantPersonFactory(program=program, email="theirs@example.com")
-    my_claim = ClaimFactory(program=program, claim_type=claim_type, person=mine)
-    their_claim = ClaimFactory(
+    program = ProgramFactory.create()
+    claim_type = ClaimTypeFactory.create(program=program)
+    mine = ClaimantPersonFactory.create(program=program, email="mine@example.com")
+    theirs = ClaimantPersonFactory.create(program=program, email="theirs@example.com")
+    my_claim = ClaimFactory.create(program=program, claim_type=claim_type, person=mine)
+    their_claim = ClaimFactory.create(
         program=program, claim_type=claim_type, person=theirs, statement="THEIR-PRIVATE-STATEMENT"
     )
     _, raw_key = service_key_create(name="walk", service_scope="eats", actor_label="test")
@@ -63,14 +63,16 @@ def _client(caller: str, world) -> tuple[Client, dict]:
     if caller == "claimant":
         session = client.session
         session["claimant_person_id"] = world["mine"].pk
-        session["claimant_email_hash"] = email_hash("mine@example.com").hex()
+        digest = email_hash("mine@example.com")
+        assert digest is not None
+        session["claimant_email_hash"] = digest.hex()
         session.save()
     elif caller == "service_key":
         headers["HTTP_AUTHORIZATION"] = f"ServiceKey {world['key']}"
     elif caller == "password_only_staff":
-        client.force_login(UserFactory(is_superuser=True))
+        client.force_login(UserFactory.create(is_superuser=True))
     elif caller == "verified_staff":
-        otp_login(client, UserFactory(is_superuser=True))
+        otp_login(client, UserFactory.create(is_superuser=True))
     return client, headers
 
 

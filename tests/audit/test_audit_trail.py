@@ -46,7 +46,7 @@ def test_personal_data_is_redacted_from_snapshots():
     from audit.services import audit_snapshot
     from tests.factories import AffectedPersonFactory
 
-    person = AffectedPersonFactory(email="someone@example.com")
+    person = AffectedPersonFactory.create(email="someone@example.com")
     snapshot = audit_snapshot(person)
     assert snapshot["email"] == "[redacted]"
     assert snapshot["external_id"] == person.external_id

@@ -12,9 +12,9 @@ QUEUE = reverse("admin:claims_claim_changelist")
 
 
 def _many_claims(program, count=30):
-    types = [ClaimTypeFactory(program=program) for _ in range(3)]
+    types = [ClaimTypeFactory.create(program=program) for _ in range(3)]
     for i in range(count):
-        ClaimFactory(
+        ClaimFactory.create(
             program=program,
             claim_type=types[i % 3],
             signals=[{"code": "network_burst", "count": 6}] if i % 4 == 0 else [],
@@ -41,6 +41,7 @@ def test_queue_filters_overdue_high_risk_and_mine(staff_client, program):
     client = staff_client("Support agent")
     _many_claims(program, 20)
     mine = Claim.objects.filter(risk="low").first()
+    assert mine is not None
     Claim.objects.filter(pk=mine.pk).update(assigned_to=client.user)
     overdue = client.get(QUEUE + "?sla=overdue")
     assert overdue.context["cl"].result_count == 4
@@ -52,7 +53,7 @@ def test_queue_filters_overdue_high_risk_and_mine(staff_client, program):
 
 def test_bulk_assign_gives_the_selected_claims_to_a_colleague(staff_client, program):
     client = staff_client("Support agent")
-    colleague = UserFactory(role="Support agent")
+    colleague = UserFactory.create(role="Support agent")
     _many_claims(program, 5)
     ids = list(Claim.objects.values_list("pk", flat=True)[:3])
     response = client.post(
@@ -112,8 +113,8 @@ def test_auditor_reads_the_case_but_cannot_decide(staff_client, program, documen
 
 def test_expert_sees_only_referred_claims_in_the_admin(staff_client, program, documented):
     client = staff_client("Outside expert")
-    other = ClaimFactory(program=program, claim_type=documented)
-    referred = ClaimFactory(
+    other = ClaimFactory.create(program=program, claim_type=documented)
+    referred = ClaimFactory.create(
         program=program, claim_type=documented, status="referred", referred_to=client.user
     )
     listing = client.get(QUEUE)

@@ -12,7 +12,7 @@ def test_claimant_lists_only_their_own_claims_with_reasons_in_their_language(
     client, program, documented, claimant, person
 ):
     claim, _ = file_claim(program=program, claim_type=documented, claimant=claimant)
-    ClaimFactory(program=program, claim_type=documented)
+    ClaimFactory.create(program=program, claim_type=documented)
     claimant_session(client, person=person, email=person.email)
     response = client.get(reverse("claims-api:my-claims"), HTTP_ACCEPT_LANGUAGE="ko")
     assert response.status_code == 200
@@ -30,16 +30,16 @@ def test_without_a_claimant_session_the_api_answers_a_problem(client):
 
 
 def test_someone_elses_claim_is_404_in_the_api(client, program, documented):
-    claim = ClaimFactory(program=program, claim_type=documented)
-    other = ClaimantPersonFactory(program=program)
+    claim = ClaimFactory.create(program=program, claim_type=documented)
+    other = ClaimantPersonFactory.create(program=program)
     claimant_session(client, person=other, email=other.email)
     response = client.get(reverse("claims-api:my-claim", args=[claim.reference]))
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 
 def test_staff_queue_needs_the_second_factor_and_filters(staff_client, client, program, documented):
-    ClaimFactory(program=program, claim_type=documented, risk="high")
-    ClaimFactory(program=program, claim_type=documented, risk="low")
+    ClaimFactory.create(program=program, claim_type=documented, risk="high")
+    ClaimFactory.create(program=program, claim_type=documented, risk="low")
     assert client.get(reverse("claims-api:queue")).status_code == 401
     agent = staff_client("Support agent")
     response = agent.get(reverse("claims-api:queue") + "?risk=high&ordering=-risk")

@@ -61,7 +61,7 @@ def test_second_claim_of_a_type_is_refused_and_the_database_backs_it(program, do
     assert Claim.objects.count() == 1
     claim = Claim.objects.get()
     with pytest.raises(IntegrityError):
-        ClaimFactory(
+        ClaimFactory.create(
             program=program,
             claim_type=documented,
             person=claim.person,
@@ -105,7 +105,7 @@ def test_reused_document_and_shared_payout_are_signals_that_send_to_review(
 ):
     from tests.claims.conftest import PDF
 
-    other = ClaimantPersonFactory(program=program, email="other@example.com")
+    other = ClaimantPersonFactory.create(program=program, email="other@example.com")
     other_claimant = Claimant(person=other, email_hash=email_hash(other.email))
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -145,7 +145,7 @@ def test_many_claims_from_one_network_carry_the_burst_signal(program, documented
     settings.CLAIMS_NETWORK_SIGNAL_COUNT = 3
     claims = []
     for i in range(3):
-        person = ClaimantPersonFactory(program=program)
+        person = ClaimantPersonFactory.create(program=program)
         who = Claimant(person=person, email_hash=email_hash(person.email))
         claim, _ = file_claim(
             program=program,
@@ -164,10 +164,10 @@ def test_many_claims_from_one_network_carry_the_burst_signal(program, documented
 def test_a_burst_of_submissions_from_one_network_is_throttled(program, documented, settings):
     settings.CLAIMS_THROTTLES = {**settings.CLAIMS_THROTTLES, "submit_network": (2, 3600)}
     for i in range(2):
-        person = ClaimantPersonFactory(program=program)
+        person = ClaimantPersonFactory.create(program=program)
         who = Claimant(person=person, email_hash=email_hash(person.email))
         file_claim(program=program, claim_type=documented, claimant=who, key=f"t{i}")
-    person = ClaimantPersonFactory(program=program)
+    person = ClaimantPersonFactory.create(program=program)
     who = Claimant(person=person, email_hash=email_hash(person.email))
     with pytest.raises(ClaimError) as exc:
         file_claim(program=program, claim_type=documented, claimant=who, key="t9")

@@ -36,12 +36,12 @@ def queued_claim(program, documented, claimant):
 
 @pytest.fixture
 def agent(db):
-    return UserFactory(role="Support agent")
+    return UserFactory.create(role="Support agent")
 
 
 @pytest.fixture
 def senior(db):
-    return UserFactory(role="Senior reviewer")
+    return UserFactory.create(role="Senior reviewer")
 
 
 def test_agent_approves_within_the_line_and_the_award_and_notice_follow(queued_claim, agent):
@@ -72,7 +72,7 @@ def test_high_amount_needs_a_second_approver_who_is_not_the_first(
     with pytest.raises(ClaimError) as not_senior:
         claim_approve(claim=claim, amount_minor=350_000, actor=agent)
     assert not_senior.value.code == "forbidden"
-    other_senior = UserFactory(role="Senior reviewer")
+    other_senior = UserFactory.create(role="Senior reviewer")
     claim = claim_approve(claim=claim, amount_minor=350_000, actor=other_senior)
     assert claim.status == Claim.Status.APPROVED
     assert Award.objects.get().amount_minor == 350_000
@@ -95,7 +95,7 @@ def test_denial_then_one_appeal_decided_by_another_senior_reviewer(
         claim_approve(claim=claim, amount_minor=50_000, actor=senior)
     assert by_first.value.code == "same_reviewer"
     claim = claim_approve(
-        claim=claim, amount_minor=50_000, actor=UserFactory(role="Senior reviewer")
+        claim=claim, amount_minor=50_000, actor=UserFactory.create(role="Senior reviewer")
     )
     assert claim.status == Claim.Status.APPROVED
     assert Notice.objects.filter(kind="appeal_outcome", person=claim.person).count() == 1
@@ -120,7 +120,8 @@ def test_request_for_information_opens_one_thing_to_fix_and_the_answer_returns_t
     claim = claim_request_info(
         claim=queued_claim, message="Please send the receipt.", document_kind="receipt", actor=agent
     )
-    assert claim.status == Claim.Status.INFO_REQUESTED and claim.info_due_at > timezone.now()
+    assert claim.status == Claim.Status.INFO_REQUESTED
+    assert claim.info_due_at is not None and claim.info_due_at > timezone.now()
     notice = Notice.objects.get(kind="info_requested")
     answer_path = f"/programs/{claim.program.slug}/claims/{claim.reference}/answer/"
     assert notice.context["claim_url"].endswith(answer_path)
@@ -147,8 +148,8 @@ def test_referral_goes_to_an_expert_who_sees_only_that_claim(
     from claims.selectors import queue_for
     from tests.factories import ClaimFactory
 
-    expert = UserFactory(role="Outside expert")
-    ClaimFactory(program=program, claim_type=documented)
+    expert = UserFactory.create(role="Outside expert")
+    ClaimFactory.create(program=program, claim_type=documented)
     claim = claim_refer(claim=queued_claim, expert=expert, actor=agent, note="Is this real?")
     assert claim.status == Claim.Status.REFERRED
     assert list(queue_for(expert)) == [claim]

@@ -1,5 +1,6 @@
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,7 @@ def rules(**sections):
 
 
 def claim(**overrides) -> ClaimFacts:
-    base = dict(
+    base: dict[str, Any] = dict(
         claim_type=DOCUMENTED,
         currency="KRW",
         submitted_at=NOW,

@@ -14,15 +14,15 @@ COUPANG = {"proactive": {"award_lines": ["store", "eats", "travel", "rlux"]}}
 
 @pytest.fixture
 def program():
-    program = ProgramFactory(budget_minor=1_000_000)
+    program = ProgramFactory.create(budget_minor=1_000_000)
     for position, (code, amount) in enumerate(
         [("store", 5_000), ("eats", 5_000), ("travel", 20_000), ("rlux", 20_000)]
     ):
-        AwardLineFactory(
+        AwardLineFactory.create(
             program=program, code=code, service_scope=code, amount_minor=amount, position=position
         )
     for i in range(12):
-        AffectedPersonFactory(
+        AffectedPersonFactory.create(
             program=program,
             account_status="closed" if i < 2 else "active",
             region="busan" if i % 2 else "seoul",

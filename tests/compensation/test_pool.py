@@ -49,16 +49,17 @@ def test_projected_factor_is_shown_rounded_down():
 
 @pytest.mark.django_db
 def test_settling_a_pool_records_final_amounts_with_their_arithmetic_once():
-    program = ProgramFactory(
+    program = ProgramFactory.create(
         allocation=Program.Allocation.PRO_RATA, claim_pool_minor=60_000, budget_minor=100_000
     )
-    claim_type = ClaimTypeFactory(program=program)
+    claim_type = ClaimTypeFactory.create(program=program)
     entitlements = [Entitlement(f"C-{i}", claim_type.pk, None, 40_000) for i in range(3)]
     factor = pool_settle(program=program, entitlements=entitlements, actor_label="test")
     assert factor == Fraction(1, 2)
     awards = Award.objects.filter(program=program)
     assert sorted(awards.values_list("amount_minor", flat=True)) == [20_000, 20_000, 20_000]
-    assert awards.first().explanation["pro_rata"]["factor"] == "0.500000"
+    first = awards.first()
+    assert first is not None and first.explanation["pro_rata"]["factor"] == "0.500000"
     program.refresh_from_db()
     assert program.status == Program.Status.SETTLED and program.committed_minor == 60_000
     with pytest.raises(CompensationError, match="already been settled"):

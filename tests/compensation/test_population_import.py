@@ -18,7 +18,7 @@ GOOD = (
 
 @pytest.fixture
 def program():
-    return ProgramFactory()
+    return ProgramFactory.create()
 
 
 def run(program, tmp_path, text: str | bytes, name="people.csv") -> PopulationImport:
@@ -35,6 +35,7 @@ def test_a_clean_file_is_imported_with_keyed_hashes(program, tmp_path):
     assert done.status == PopulationImport.Status.DONE
     assert (done.rows_read, done.rows_inserted, done.rows_rejected) == (3, 3, 0)
     minji = AffectedPerson.objects.get(program=program, external_id="A1")
+    assert minji.email_hash is not None and minji.phone_hash is not None
     assert bytes(minji.email_hash) == hashing.email_hash("minji@example.com")
     assert bytes(minji.phone_hash) == hashing.phone_hash("+82 10 1234 5678")
     assert AffectedPerson.objects.get(external_id="A3").data_categories == ["email", "name"]

@@ -21,9 +21,9 @@ _INSERT = (
 
 
 def _proactive_award() -> Award:
-    person = AffectedPersonFactory()
+    person = AffectedPersonFactory.create()
     lines = [
-        AwardLineFactory(program=person.program, **{**line, "position": position})
+        AwardLineFactory.create(program=person.program, **{**line, "position": position})
         for position, line in enumerate(data.AWARD_LINES)
     ]
     line = lines[0]
@@ -44,7 +44,7 @@ def _proactive_award() -> Award:
 
 @pytest.mark.django_db
 def test_a_person_naming_a_program_that_does_not_exist_is_refused():
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     # One statement, one good row and one bad: the whole statement is refused.
     with (
         pytest.raises(IntegrityError, match="names no row"),
@@ -63,10 +63,10 @@ def test_a_person_naming_a_program_that_does_not_exist_is_refused():
 
 @pytest.mark.django_db
 def test_a_person_cannot_be_moved_to_a_program_that_does_not_exist():
-    person = AffectedPersonFactory()
+    person = AffectedPersonFactory.create()
     with pytest.raises(IntegrityError, match="names no row"), transaction.atomic():
         AffectedPerson.objects.filter(pk=person.pk).update(program_id=person.program_id + 1000)
-    other = ProgramFactory()
+    other = ProgramFactory.create()
     AffectedPerson.objects.filter(pk=person.pk).update(program=other)  # an existing one: fine
 
 
@@ -120,14 +120,14 @@ def test_rows_an_award_names_cannot_be_deleted():
 
 @pytest.mark.django_db
 def test_a_program_with_people_cannot_be_deleted_even_in_raw_sql():
-    person = AffectedPersonFactory()
+    person = AffectedPersonFactory.create()
     with (
         pytest.raises(IntegrityError, match="cannot be deleted"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM compensation_program WHERE id = %s", [person.program_id])
-    empty = ProgramFactory()
+    empty = ProgramFactory.create()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM compensation_program WHERE id = %s", [empty.pk])
     assert not Program.objects.filter(pk=empty.pk).exists()
@@ -137,7 +137,7 @@ def test_a_program_with_people_cannot_be_deleted_even_in_raw_sql():
 def test_a_delete_racing_an_uncommitted_import_waits_for_it_and_is_refused():
     """The insert locks its program FOR KEY SHARE, as a foreign key does: a concurrent delete
     waits for the insert to commit, then sees its people and is refused."""
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     inserted = threading.Event()
     outcome: list = []
 

@@ -50,9 +50,9 @@ def test_a_real_worker_runs_a_population_import_against_postgresql(worker, tmp_p
         "A2,Lee,a2@example.com,,en,busan,member,email\n"
     )
     population_import = PopulationImport.objects.create(
-        program=ProgramFactory(), source_path=str(csv_path), original_name="people.csv"
+        program=ProgramFactory.create(), source_path=str(csv_path), original_name="people.csv"
     )
-    population_import_run_task.apply_async(args=[population_import.pk], queue=worker)
+    population_import_run_task.apply_async(args=(population_import.pk,), queue=worker)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         population_import.refresh_from_db()

@@ -5,7 +5,7 @@ import email.policy
 import logging
 
 import pytest
-from django.core.mail import EmailMessage, send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 
 from notifications.models import Notice
 from notifications.services import notices_dispatch
@@ -54,7 +54,7 @@ def test_two_messages_in_the_same_instant_get_two_files(mail_dir):
     messages = [
         EmailMessage("Same", f"body {n}", "from@example.com", ["a@example.com"]) for n in range(3)
     ]
-    assert EmailMessage().get_connection().send_messages(messages) == 3
+    assert get_connection().send_messages(messages) == 3
     bodies = sorted(_body(p) for p in mail_dir.glob("*.eml"))
     assert bodies == ["body 0", "body 1", "body 2"]
 
@@ -62,7 +62,7 @@ def test_two_messages_in_the_same_instant_get_two_files(mail_dir):
 @pytest.mark.django_db
 def test_a_notification_sent_through_the_email_channel_lands_in_the_folder(mail_dir, settings):
     settings.NOTIFICATIONS_SITE_URL = "https://compensation.example.com"
-    notice = NoticeFactory(language="ko")
+    notice = NoticeFactory.create(language="ko")
     notices_dispatch(channel="email")
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENT

@@ -25,7 +25,9 @@ def sign_in(page, base_url: str, program, email: str, check=None) -> None:
     if check:
         check(page)
     assert len(mail.outbox) == sent + 1
-    code = re.search(r"\b(\d{6,8})\b", mail.outbox[-1].body).group(1)
+    found = re.search(r"\b(\d{6,8})\b", str(mail.outbox[-1].body))
+    assert found is not None
+    code = found.group(1)
     page.fill("#id_code", code)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/claim/$"))

@@ -22,7 +22,7 @@ def test_every_claimant_page_is_accessible_in_each_language(
 ):
     base = live_server.url
     slug = e2e_program.slug
-    person = ClaimantPersonFactory(program=e2e_program, language=language)
+    person = ClaimantPersonFactory.create(program=e2e_program, language=language)
     context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
     language_cookie(context, base, language)
     page = context.new_page()
@@ -58,7 +58,7 @@ def test_every_claimant_page_is_accessible_in_each_language(
     check_a11y(page)
 
     claim = Claim.objects.get(reference=reference)
-    agent = UserFactory(role="Support agent")
+    agent = UserFactory.create(role="Support agent")
     claim_request_info(
         claim=claim, message="Please send the taxi receipt.", actor=agent, document_kind="receipt"
     )

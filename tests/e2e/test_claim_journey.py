@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_claimant_files_reviewer_approves_claimant_sees_the_decision(
     browser, live_server, e2e_program, receipt, check_a11y
 ):
-    person = ClaimantPersonFactory(program=e2e_program, email="jiwoo@example.com", language="en")
+    person = ClaimantPersonFactory.create(
+        program=e2e_program, email="jiwoo@example.com", language="en"
+    )
     context = browser.new_context()
     language_cookie(context, live_server.url, "en")
     page = context.new_page()
@@ -38,7 +40,7 @@ def test_claimant_files_reviewer_approves_claimant_sees_the_decision(
     check_a11y(page)
 
     # The reviewer: password and a one-time backup code.
-    reviewer = UserFactory(role="Senior reviewer", email="reviewer@example.com")
+    reviewer = UserFactory.create(role="Senior reviewer", email="reviewer@example.com")
     device = StaticDevice.objects.create(user=reviewer, name="backup")
     device.token_set.create(token="k7m2q9x4")
     staff = browser.new_context().new_page()

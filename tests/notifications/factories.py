@@ -5,7 +5,7 @@ from notifications.models import Campaign, Notice
 from tests.factories import ProgramFactory
 
 
-class NoticeFactory(factory.django.DjangoModelFactory):
+class NoticeFactory(factory.django.DjangoModelFactory[Notice]):
     class Meta:
         model = Notice
 
@@ -19,7 +19,7 @@ class NoticeFactory(factory.django.DjangoModelFactory):
     program = factory.SubFactory(ProgramFactory)
 
 
-class CampaignFactory(factory.django.DjangoModelFactory):
+class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     class Meta:
         model = Campaign
 

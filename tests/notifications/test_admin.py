@@ -50,11 +50,12 @@ def test_a_good_template_edit_is_saved_and_audited(staff_client):
     assert response.status_code == 302
     assert NoticeTemplate.objects.get(pk=template.pk).body == body
     event = AuditEvent.objects.get(action="noticetemplate.change")
+    assert event.before is not None
     assert event.actor == client.user and event.before["body"] == template.body
 
 
 def test_an_operator_creates_and_schedules_a_campaign_through_the_services(staff_client, queued):
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, 5)
     client = staff_client(PROGRAM_OPERATOR)
     now = timezone.localtime()
@@ -88,7 +89,7 @@ def test_a_campaign_without_its_template_values_is_refused(staff_client):
         reverse("admin:notifications_campaign_add"),
         {
             "name": "x",
-            "program": ProgramFactory().pk,
+            "program": ProgramFactory.create().pk,
             "kind": "voucher_issued",
             "channel": "email",
             "audience": "population",
@@ -101,8 +102,8 @@ def test_a_campaign_without_its_template_values_is_refused(staff_client):
 
 @pytest.mark.parametrize("role", [SUPPORT_AGENT, SENIOR_REVIEWER, AUDITOR, PROGRAM_OPERATOR])
 def test_staff_find_a_notice_by_the_reference_printed_in_it(staff_client, role):
-    notice = NoticeFactory(status=Notice.Status.SENT, sent_at=timezone.now(), attempts=1)
-    NoticeFactory()
+    notice = NoticeFactory.create(status=Notice.Status.SENT, sent_at=timezone.now(), attempts=1)
+    NoticeFactory.create()
     client = staff_client(role)
     url = reverse("admin:notifications_notice_changelist")
     page = client.get(url, {"q": notice.reference_display.lower()}).content.decode()
@@ -133,7 +134,7 @@ def test_an_agent_cannot_see_campaigns_or_retry_notices(staff_client):
 
 
 def test_an_operator_retries_failed_notices_from_the_list(staff_client, queued):
-    failed = NoticeFactory(status=Notice.Status.FAILED, attempts=8, last_error="550")
+    failed = NoticeFactory.create(status=Notice.Status.FAILED, attempts=8, last_error="550")
     client = staff_client(PROGRAM_OPERATOR)
     response = client.post(
         reverse("admin:notifications_notice_changelist"),

@@ -35,7 +35,7 @@ def _building(program, *, audience="population", params=None, channel="email") -
         audience=audience,
         audience_params=params or {},
         context=VOUCHERS,
-        actor=UserFactory(),
+        actor=UserFactory.create(),
     )
     Campaign.objects.filter(pk=campaign.pk).update(
         status=Campaign.Status.BUILDING, scheduled_for=timezone.now()
@@ -44,10 +44,10 @@ def _building(program, *, audience="population", params=None, channel="email") -
 
 
 def test_a_population_campaign_gives_each_person_with_an_address_one_notice_in_their_language():
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, 30)
-    AffectedPersonFactory(program=program, email="")  # nobody to write to
-    population_make(ProgramFactory(), 5)  # another program's people
+    AffectedPersonFactory.create(program=program, email="")  # nobody to write to
+    population_make(ProgramFactory.create(), 5)  # another program's people
     campaign = _building(program)
     assert campaign_build(campaign_id=campaign.pk) is True
     campaign.refresh_from_db()
@@ -55,6 +55,7 @@ def test_a_population_campaign_gives_each_person_with_an_address_one_notice_in_t
     notices = Notice.objects.filter(campaign=campaign).select_related("person")
     assert notices.count() == 30
     for notice in notices:
+        assert notice.person is not None
         assert notice.language == notice.person.language
         assert notice.to_address == notice.person.email
         assert notice.priority == Notice.Priority.BULK and notice.status == Notice.Status.PENDING
@@ -64,7 +65,7 @@ def test_a_population_campaign_gives_each_person_with_an_address_one_notice_in_t
 
 
 def test_a_segment_campaign_reaches_only_that_segment():
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, 10, segment="member")
     population_make(program, 4, segment="seller", start=10)
     campaign = _building(program, audience="segment", params={"segment": "seller"})
@@ -76,7 +77,7 @@ def test_a_segment_campaign_reaches_only_that_segment():
 
 
 def test_an_sms_campaign_goes_to_phone_numbers():
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, 3)
     campaign = _building(program, channel="sms")
     campaign_build(campaign_id=campaign.pk)
@@ -84,7 +85,7 @@ def test_an_sms_campaign_goes_to_phone_numbers():
 
 
 def _build_queries(size: int) -> int:
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, size)
     campaign = _building(program)
     with CaptureQueriesContext(connection) as queries:
@@ -100,7 +101,7 @@ def test_building_is_set_based_the_queries_do_not_grow_with_the_population(setti
 
 def test_building_goes_range_by_range_and_a_rerun_adds_nothing(settings):
     settings.NOTIFICATIONS_BUILD_CHUNK = 7
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, 40)
     campaign = _building(program)
     assert campaign_build(campaign_id=campaign.pk) is True
@@ -118,7 +119,7 @@ def test_building_goes_range_by_range_and_a_rerun_adds_nothing(settings):
 
 def test_a_build_out_of_time_stops_and_resumes_at_its_cursor(settings):
     settings.NOTIFICATIONS_BUILD_CHUNK = 5
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, 20)
     campaign = _building(program)
     assert campaign_build(campaign_id=campaign.pk, time_budget_seconds=1e-9) is False
@@ -129,14 +130,14 @@ def test_a_build_out_of_time_stops_and_resumes_at_its_cursor(settings):
 def test_a_scheduled_campaign_starts_when_due_and_queues_its_build(queued):
     campaign = campaign_create(
         name="Later",
-        program=ProgramFactory(),
+        program=ProgramFactory.create(),
         kind="voucher_issued",
         channel="email",
         audience="population",
         context=VOUCHERS,
-        actor=UserFactory(),
+        actor=UserFactory.create(),
     )
-    user = UserFactory()
+    user = UserFactory.create()
     campaign_schedule(
         campaign=campaign, scheduled_for=timezone.now() + dt.timedelta(hours=1), actor=user
     )
@@ -150,9 +151,9 @@ def test_a_scheduled_campaign_starts_when_due_and_queues_its_build(queued):
 
 
 def test_a_campaign_runs_to_done_and_counts_its_progress(smtp_server):
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, 12)
-    AffectedPersonFactory(program=program, email="gone@bad.example")
+    AffectedPersonFactory.create(program=program, email="gone@bad.example")
     campaign = _building(program)
     campaign_build(campaign_id=campaign.pk)
     while notices_dispatch(channel="email", chunk_size=5):
@@ -165,18 +166,18 @@ def test_a_campaign_runs_to_done_and_counts_its_progress(smtp_server):
 
 
 def test_a_cancelled_campaign_sends_nothing_more(smtp_server):
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, 6)
     campaign = _building(program)
     campaign_build(campaign_id=campaign.pk)
-    campaign_cancel(campaign=campaign, actor=UserFactory())
+    campaign_cancel(campaign=campaign, actor=UserFactory.create())
     notices_dispatch(channel="email")
     assert smtp_server.total == 0
     assert set(Notice.objects.values_list("status", "last_error")) == {
         ("failed", "campaign cancelled")
     }
     with pytest.raises(NotificationError):
-        campaign_cancel(campaign=campaign, actor=UserFactory())
+        campaign_cancel(campaign=campaign, actor=UserFactory.create())
 
 
 @pytest.mark.parametrize(
@@ -190,12 +191,12 @@ def test_a_cancelled_campaign_sends_nothing_more(smtp_server):
 def test_a_bad_campaign_is_refused_and_nothing_is_written(fields, code):
     values = {
         "name": "x",
-        "program": ProgramFactory(),
+        "program": ProgramFactory.create(),
         "kind": "voucher_issued",
         "channel": "email",
         "audience": "population",
         "context": VOUCHERS,
-        "actor": UserFactory(),
+        "actor": UserFactory.create(),
         **fields,
     }
     with pytest.raises(NotificationError) as error:

@@ -104,7 +104,7 @@ def test_a_bad_phone_number_is_permanent_without_calling_the_provider(provider):
 
 @pytest.mark.django_db
 def test_sms_notices_go_through_the_provider_and_are_marked_sent(provider):
-    notice = NoticeFactory(channel="sms", to_address="010-9999-0000", language="ko")
+    notice = NoticeFactory.create(channel="sms", to_address="010-9999-0000", language="ko")
     notices_dispatch(channel="sms")
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENT and notice.provider_message_id == "prov-1"

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _stuck(minutes_ago: int, **fields) -> Notice:
-    return NoticeFactory(
+    return NoticeFactory.create(
         status=Notice.Status.SENDING,
         claimed_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
         attempts=fields.pop("attempts", 1),
@@ -39,7 +39,7 @@ def test_a_notice_stuck_in_sending_past_the_timeout_goes_back_to_pending(setting
 
 def test_a_stuck_notice_with_no_attempts_left_fails_and_counts_for_its_campaign(settings):
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 3
-    campaign = CampaignFactory(
+    campaign = CampaignFactory.create(
         status=Campaign.Status.SENDING, scheduled_for=timezone.now(), notices_created=1
     )
     stuck = _stuck(minutes_ago=60, attempts=3, campaign=campaign)
@@ -51,8 +51,8 @@ def test_a_stuck_notice_with_no_attempts_left_fails_and_counts_for_its_campaign(
 
 
 def test_nothing_due_means_nothing_queued(queued):
-    NoticeFactory(next_attempt_at=timezone.now() + dt.timedelta(minutes=5))
-    NoticeFactory(status=Notice.Status.SENT, sent_at=timezone.now(), attempts=1)
+    NoticeFactory.create(next_attempt_at=timezone.now() + dt.timedelta(minutes=5))
+    NoticeFactory.create(status=Notice.Status.SENT, sent_at=timezone.now(), attempts=1)
     assert notices_redispatch()["kicked"] == 0
     assert queued == []
     assert not AuditEvent.objects.filter(action="notice.redispatch").exists()
@@ -61,16 +61,16 @@ def test_nothing_due_means_nothing_queued(queued):
 def test_staff_retry_moves_only_failed_notices_and_is_audited(
     queued, django_capture_on_commit_callbacks
 ):
-    campaign = CampaignFactory(
+    campaign = CampaignFactory.create(
         status=Campaign.Status.DONE,
         scheduled_for=timezone.now(),
         notices_created=2,
         sent_count=1,
         failed_count=1,
     )
-    failed = NoticeFactory(status=Notice.Status.FAILED, attempts=8, campaign=campaign)
-    sent = NoticeFactory(status=Notice.Status.SENT, sent_at=timezone.now(), attempts=1)
-    user = UserFactory()
+    failed = NoticeFactory.create(status=Notice.Status.FAILED, attempts=8, campaign=campaign)
+    sent = NoticeFactory.create(status=Notice.Status.SENT, sent_at=timezone.now(), attempts=1)
+    user = UserFactory.create()
     with django_capture_on_commit_callbacks(execute=True):
         moved = notices_retry(notice_ids=[failed.pk, sent.pk], actor=user)
     assert moved == 1

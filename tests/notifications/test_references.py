@@ -32,7 +32,7 @@ def test_references_made_in_postgresql_have_the_same_form_and_do_not_repeat():
     [("sent", 1, True), ("sending", 1, True), ("failed", 3, True), ("pending", 0, False)],
 )
 def test_a_notice_is_genuine_once_it_may_have_been_sent(status, attempts, genuine):
-    notice = NoticeFactory(
+    notice = NoticeFactory.create(
         status=status,
         attempts=attempts,
         claimed_at="2026-01-01T00:00Z",
@@ -43,7 +43,7 @@ def test_a_notice_is_genuine_once_it_may_have_been_sent(status, attempts, genuin
 
 @pytest.mark.django_db
 def test_an_unknown_or_malformed_reference_is_not_genuine():
-    NoticeFactory(status=Notice.Status.SENT, sent_at="2026-01-01T00:00Z", attempts=1)
+    NoticeFactory.create(status=Notice.Status.SENT, sent_at="2026-01-01T00:00Z", attempts=1)
     assert notice_is_genuine("0000-0000-0000-0000") is False
     assert notice_is_genuine("'; drop table --") is False
     assert notice_is_genuine("") is False

@@ -21,7 +21,7 @@ def _due(**fields):
 
 
 def test_dispatch_sends_each_notice_once_in_its_language_and_marks_it_sent(smtp_server):
-    notices = [NoticeFactory(language=language) for language in ("ko", "en", "zh-hans")]
+    notices = [NoticeFactory.create(language=language) for language in ("ko", "en", "zh-hans")]
     assert notices_dispatch(channel="email") == 3
     assert list(Notice.objects.values_list("status", "last_error")) == [("sent", "")] * 3
     assert smtp_server.total == 3 and smtp_server.duplicates() == 0
@@ -41,7 +41,7 @@ def test_dispatch_sends_each_notice_once_in_its_language_and_marks_it_sent(smtp_
 
 
 def test_a_refused_address_fails_at_once_and_is_not_tried_again(smtp_server):
-    notice = NoticeFactory(to_address="nobody@bad.example")
+    notice = NoticeFactory.create(to_address="nobody@bad.example")
     notices_dispatch(channel="email")
     notice.refresh_from_db()
     assert notice.status == Notice.Status.FAILED and notice.attempts == 1
@@ -50,7 +50,7 @@ def test_a_refused_address_fails_at_once_and_is_not_tried_again(smtp_server):
 
 
 def test_a_malformed_address_fails_without_reaching_the_server(smtp_server):
-    notice = NoticeFactory(to_address="not an address")
+    notice = NoticeFactory.create(to_address="not an address")
     notices_dispatch(channel="email")
     notice.refresh_from_db()
     assert notice.status == Notice.Status.FAILED and "valid email" in notice.last_error
@@ -58,7 +58,7 @@ def test_a_malformed_address_fails_without_reaching_the_server(smtp_server):
 
 def test_a_deferred_address_is_retried_with_backoff_then_given_up(smtp_server, settings):
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 3
-    notice = NoticeFactory(to_address="someone@busy.example")
+    notice = NoticeFactory.create(to_address="someone@busy.example")
     for attempt in (1, 2):
         before = timezone.now()
         notices_dispatch(channel="email")
@@ -104,15 +104,16 @@ def test_a_full_chunk_queues_the_next_dispatch_before_sending(smtp_server, queue
 
 def test_a_decision_goes_before_a_campaign_backlog(smtp_server):
     NoticeFactory.create_batch(5, priority=Notice.Priority.BULK)
-    decision = NoticeFactory(priority=Notice.Priority.TRANSACTIONAL)
+    decision = NoticeFactory.create(priority=Notice.Priority.TRANSACTIONAL)
     notices_dispatch(channel="email", chunk_size=1)
     decision.refresh_from_db()
     assert decision.status == Notice.Status.SENT
 
 
 def test_a_late_result_never_overwrites_a_row_that_was_claimed_again(smtp_server):
-    notice = NoticeFactory()
+    notice = NoticeFactory.create()
     claimed, first_claim = _claim("email", 10)
+    assert first_claim is not None
     Notice.objects.filter(pk=notice.pk).update(claimed_at=first_claim + dt.timedelta(seconds=1))
     results = ChunkResults(claimed_at=first_claim)
     results.sent[notice.pk] = "late"
@@ -123,7 +124,7 @@ def test_a_late_result_never_overwrites_a_row_that_was_claimed_again(smtp_server
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_claiming_at_the_same_time_never_take_the_same_notice():
-    NoticeFactory.create_batch(400, program=ProgramFactory())
+    NoticeFactory.create_batch(400, program=ProgramFactory.create())
     barrier = threading.Barrier(4)
     taken: list[list[int]] = []
 
@@ -152,7 +153,7 @@ def test_workers_claiming_at_the_same_time_never_take_the_same_notice():
 
 def test_other_email_backends_get_a_django_email_message(settings, mailoutbox):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    notice = NoticeFactory(language="ko")
+    notice = NoticeFactory.create(language="ko")
     notices_dispatch(channel="email")
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENT
@@ -165,14 +166,14 @@ def test_retries_stay_above_the_claim_floor_and_a_late_commit_below_it_is_found(
     smtp_server, settings
 ):
     settings.NOTIFICATIONS_REDISPATCH_EVERY = 30
-    program = ProgramFactory()
-    deferred = NoticeFactory(program=program, to_address="x@busy.example")
+    program = ProgramFactory.create()
+    deferred = NoticeFactory.create(program=program, to_address="x@busy.example")
     NoticeFactory.create_batch(4, program=program)
     assert notices_dispatch(channel="email", chunk_size=2) == 2  # full: the floor moves up
     assert notices_dispatch(channel="email", chunk_size=2) == 2
     Notice.objects.filter(pk=deferred.pk).update(to_address="x@example.com")
     _due(pk=deferred.pk)  # its retry falls due: later than the floor
-    late = NoticeFactory(program=program)
+    late = NoticeFactory.create(program=program)
     # A transaction that wrote its notice long ago and committed only now: below the floor.
     Notice.objects.filter(pk=late.pk).update(next_attempt_at=timezone.now() - dt.timedelta(hours=1))
     notices_dispatch(channel="email", chunk_size=10)

@@ -23,14 +23,14 @@ pytestmark = pytest.mark.django_db
 def program(no_dispatch):  # noqa: F811
     from tests.factories import AwardLineFactory, ProgramFactory
 
-    program = ProgramFactory(
+    program = ProgramFactory.create(
         name="Dashboard demo",
         budget_minor=10_000_000_000,
         voucher_valid_from=timezone.now() - dt.timedelta(days=1),
         voucher_valid_until=timezone.now() + dt.timedelta(days=90),
     )
     for position, (code, amount) in enumerate(LINES):
-        AwardLineFactory(
+        AwardLineFactory.create(
             program=program, code=code, service_scope=code, amount_minor=amount, position=position
         )
     policy_publish_for(program, account_statuses=["active"])
@@ -40,11 +40,11 @@ def program(no_dispatch):  # noqa: F811
 
 
 def _claims(program, n: int):
-    claim_type = ClaimTypeFactory(program=program)
+    claim_type = ClaimTypeFactory.create(program=program)
     now = timezone.now()
     for i in range(n):
         decided = i % 2 == 0
-        ClaimFactory(
+        ClaimFactory.create(
             program=program,
             claim_type=claim_type,
             status="approved" if decided else "submitted",

@@ -29,8 +29,14 @@ def test_an_operator_sees_the_dry_run_then_starts_the_run_by_typing_the_name(
     staff_client, coupang, django_capture_on_commit_callbacks, monkeypatch
 ):
     people_make(coupang, 30)
-    woken = []
-    monkeypatch.setattr("vouchers.tasks.voucher_batch_run_task.delay", woken.append)
+    woken: list[int] = []
+
+    def record(task_name: str, kwargs: dict, **options) -> bool:
+        assert task_name == "vouchers.batch_run"
+        woken.append(kwargs["batch_id"])
+        return True
+
+    monkeypatch.setattr("config.queueing.task_send", record)
     client = staff_client(PROGRAM_OPERATOR)
     url = reverse("admin:vouchers_voucherbatch_start")
     assert client.get(url).status_code == 200

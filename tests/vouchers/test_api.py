@@ -59,6 +59,7 @@ def test_wrong_used_frozen_unknown_and_other_service_codes_get_the_same_answer(
 ):
     used, frozen, store = _eats(issued, 0), _eats(issued, 1), None
     store = Voucher.objects.filter(program=issued, service_scope="store").first()
+    assert store is not None
     _post(client, eats_key, "redeem", {"code": code_of(used), "order_reference": "E-1"})
     vouchers_freeze(
         program=issued,
@@ -228,7 +229,7 @@ def test_another_service_cannot_reverse_a_redemption(client, issued, eats_key):
     code = code_of(_eats(issued))
     redeemed = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-1"})
     store_key, raw = service_key_create(name="Store", service_scope="store", actor_label="t")
-    store_key.raw = raw
+    setattr(store_key, "raw", raw)
     url = reverse("vouchers_api:reverse", args=[redeemed.json()["redemption_id"]])
     response = _post(client, store_key, url, {})
     assert response.status_code == 404

@@ -118,18 +118,18 @@ def test_a_committed_freeze_wins_over_redeems_waiting_on_the_same_vouchers(
         return real_audit(**kwargs)
 
     monkeypatch.setattr(freeze_module, "audit_record", audit_after_pause)
-    freezer = threading.Thread(
-        target=lambda: (
-            vouchers_freeze(
-                program=issued,
-                method="selection",
-                reason="compromised",
-                voucher_ids=[v.pk for v in vouchers],
-                actor_label="test",
-            ),
-            connection.close(),
+
+    def freeze() -> None:
+        vouchers_freeze(
+            program=issued,
+            method="selection",
+            reason="compromised",
+            voucher_ids=[v.pk for v in vouchers],
+            actor_label="test",
         )
-    )
+        connection.close()
+
+    freezer = threading.Thread(target=freeze)
     freezer.start()
     assert updated.wait(10)
     results: list = [None] * len(codes)

@@ -40,9 +40,11 @@ def test_freezing_a_run_freezes_all_its_usable_vouchers_and_a_frozen_one_cannot_
     freeze = _freeze(issued, "run", batch=issued.batch)
     assert freeze.vouchers_frozen == 40
     voucher = Voucher.objects.filter(service_scope="eats").first()
+    assert voucher is not None
     answer = voucher_redeem(service_key=eats_key, code=code_of(voucher), order_reference="1")
     assert answer.status == 404
     event = AuditEvent.objects.get(action="voucher.freeze")
+    assert event.after is not None
     assert event.after["frozen"] == 40 and event.after["reason"] == "compromised"
 
 
@@ -84,6 +86,7 @@ def test_unfreezing_makes_the_vouchers_usable_again_once(issued, eats_key):
     voucher_freeze_lift(freeze=freeze, actor_label="t")
     assert AuditEvent.objects.filter(action="voucher.unfreeze").count() == 1
     voucher = Voucher.objects.filter(service_scope="eats").first()
+    assert voucher is not None
     assert (
         voucher_redeem(service_key=eats_key, code=code_of(voucher), order_reference="1").status
         == 201
@@ -103,6 +106,7 @@ def test_a_refund_of_a_voucher_redeemed_before_a_freeze_leaves_it_frozen(issued,
     from vouchers.services.redemption import redemption_reverse
 
     voucher = Voucher.objects.filter(service_scope="eats").first()
+    assert voucher is not None
     answer = voucher_redeem(service_key=eats_key, code=code_of(voucher), order_reference="1")
     _freeze(issued, "run", batch=issued.batch)
     redemption_reverse(service_key=eats_key, redemption_id=answer.body["redemption_id"])
@@ -141,6 +145,7 @@ def test_a_voucher_cannot_name_a_missing_award_run_or_freeze_and_those_cannot_go
     from django.db import IntegrityError, connection, transaction
 
     voucher = Voucher.objects.filter(batch=issued.batch).first()
+    assert voucher is not None
     for column in ("award_id", "batch_id", "freeze_id"):
         with (
             pytest.raises(IntegrityError, match="names no row"),

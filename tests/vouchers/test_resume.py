@@ -148,7 +148,7 @@ def test_a_real_celery_worker_killed_mid_run_and_a_redispatch_finish_the_run(cou
     queue = f"test-vouchers-{uuid.uuid4().hex[:8]}"
     first = _celery_worker(queue)
     try:
-        voucher_batch_run_task.apply_async(args=[batch.pk], queue=queue)
+        voucher_batch_run_task.apply_async(args=(batch.pk,), queue=queue)
         _wait_for_chunks(batch, 10, timeout=90)
     finally:
         first.send_signal(signal.SIGKILL)
@@ -158,7 +158,7 @@ def test_a_real_celery_worker_killed_mid_run_and_a_redispatch_finish_the_run(cou
     second = _celery_worker(queue)
     try:
         # What the admin's "resume" button or beat's sweep sends: only a wake-up.
-        voucher_batch_run_task.apply_async(args=[batch.pk], queue=queue)
+        voucher_batch_run_task.apply_async(args=(batch.pk,), queue=queue)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             batch.refresh_from_db()
