@@ -20,7 +20,7 @@ from notifications.services import notice_enqueue
 
 
 def _address(claim: Claim) -> str:
-    if claim.person_id and claim.person.email:
+    if claim.person is not None and claim.person.email:
         return claim.person.email
     return claim.contact_email
 

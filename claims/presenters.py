@@ -17,7 +17,7 @@ _SHOWN_NOTES = {"amount", "cap_per_claim", "cap_per_person", "hours_cap", "offse
 
 def claim_outlook(claim: Claim) -> str:
     """One plain sentence: where the claim is and what happens next."""
-    return {
+    sentences: dict[str, str] = {
         S.SUBMITTED: _("We have your claim. A member of our team will review it."),
         S.IN_REVIEW: _("A member of our team is reviewing your claim."),
         S.INFO_REQUESTED: _("We need one more thing from you before we can decide."),
@@ -28,7 +28,8 @@ def claim_outlook(claim: Claim) -> str:
         S.APPEALED: _(
             "A senior reviewer who did not make the first decision is looking at your appeal."
         ),
-    }[claim.status]
+    }
+    return sentences[claim.status]
 
 
 def claim_reasons(claim: Claim, language: str) -> list[str]:

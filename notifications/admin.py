@@ -5,8 +5,11 @@ and retries through the services, which write their own audit rows."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
@@ -33,8 +36,9 @@ class NoticeTemplateForm(forms.ModelForm):
         model = NoticeTemplate
         fields = ["kind", "channel", "language", "subject", "body"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind") or self.instance.kind
         channel = data.get("channel") or self.instance.channel
         if channel == "email" and not (data.get("subject") or "").strip():
@@ -84,7 +88,7 @@ class CampaignForm(forms.ModelForm):
     segment = forms.CharField(required=False, help_text="For the 'segment' audience.")
     scheduled_for = forms.SplitDateTimeField(
         required=False,
-        widget=admin.widgets.AdminSplitDateTime,
+        widget=AdminSplitDateTime,
         help_text="Leave empty to keep the campaign as a draft.",
     )
 
@@ -95,12 +99,13 @@ class CampaignForm(forms.ModelForm):
             "context": 'Values the templates print, e.g. {"voucher_total": "50,000 KRW"}.'
         }
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         audience = data.get("audience")
         params = {"segment": data.get("segment", "").strip()} if audience == "segment" else {}
         try:
-            audience_get(audience).params_check(params)
+            audience_get(audience or "").params_check(params)
         except NotificationError as exc:
             self.add_error("segment", exc.message)
         data["audience_params"] = params
@@ -282,7 +287,7 @@ class NoticeAdmin(admin.ModelAdmin):
     search_help_text = "A notice reference, as printed in the message (dashes optional)."
     show_full_result_count = False
     actions = ["retry"]
-    fields = [
+    fields = (
         "reference_display",
         "kind",
         "channel",
@@ -300,7 +305,7 @@ class NoticeAdmin(admin.ModelAdmin):
         "context",
         "created_at",
         "sent_at",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request):

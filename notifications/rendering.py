@@ -7,6 +7,8 @@ a notice template cannot include or extend a site template.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import Node, Template, TextNode, VariableNode
 from django.template.defaulttags import CommentNode, ForNode, IfNode
@@ -32,7 +34,8 @@ def _lookup_root(filter_expression) -> str | None:
 def _condition_names(condition) -> set[str]:
     if condition is None:
         return set()
-    names = {_lookup_root(getattr(condition, "value", None))} - {None}
+    root = _lookup_root(getattr(condition, "value", None))
+    names = {root} if root is not None else set()
     for part in (getattr(condition, "first", None), getattr(condition, "second", None)):
         names |= _condition_names(part)
     return names
@@ -40,17 +43,21 @@ def _condition_names(condition) -> set[str]:
 
 def variables_used(template: Template) -> set[str]:
     """Names the template reads from its context (loop variables excluded)."""
+    roots: set[str | None] = set()
     names: set[str] = set()
     loop_names: set[str] = {"forloop"}
-    for node in template.nodelist.get_nodes_by_type(VariableNode):
-        names.add(_lookup_root(node.filter_expression))
-    for node in template.nodelist.get_nodes_by_type(IfNode):
-        for condition, _ in node.conditions_nodelists:
+    nodelist = template.nodelist
+    # get_nodes_by_type returns nodes of the type asked for (the stubs say only `Node`).
+    for variable in cast(list[VariableNode], nodelist.get_nodes_by_type(VariableNode)):
+        roots.add(_lookup_root(variable.filter_expression))
+    for if_node in cast(list[IfNode], nodelist.get_nodes_by_type(IfNode)):
+        for condition, _ in if_node.conditions_nodelists:
             names |= _condition_names(condition)
-    for node in template.nodelist.get_nodes_by_type(ForNode):
-        names.add(_lookup_root(node.sequence))
-        loop_names.update(node.loopvars)
-    return names - loop_names - {None}
+    for for_node in cast(list[ForNode], nodelist.get_nodes_by_type(ForNode)):
+        roots.add(_lookup_root(for_node.sequence))
+        loop_names.update(for_node.loopvars)
+    names.update(root for root in roots if root is not None)
+    return names - loop_names
 
 
 def template_problems(*, kind: str, subject: str, body: str) -> list[str]:

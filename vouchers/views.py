@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,13 +16,16 @@ from vouchers.models import Voucher
 from vouchers.selectors import wallet_vouchers
 from vouchers.services.codes import code_derive, code_display
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 SERVICES = {
     "store": _("Online store"),
     "eats": _("Food delivery (Eats)"),
     "travel": _("Travel"),
     "rlux": _("R.LUX fashion and beauty"),
 }
-STATES = {
+STATES: dict[str, StrOrPromise] = {
     Voucher.State.ISSUED: _("Ready to use"),
     Voucher.State.REDEEMED: _("Used"),
     Voucher.State.FROZEN: _("On hold: contact support"),

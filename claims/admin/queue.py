@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -28,7 +30,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: self.CAP].count()
+        # The admin changelist always pages a QuerySet (the stubs allow any sequence).
+        claims = cast(QuerySet[Claim], self.object_list)
+        return claims.order_by()[: self.CAP].count()
 
 
 class SlaFilter(admin.SimpleListFilter):
@@ -61,7 +65,14 @@ class AssignForm(ActionForm):
     )
 
 
-class QueueMixin:
+if TYPE_CHECKING:
+    # Checked as what it is mixed into; at run time a plain mixin.
+    _QueueBase = admin.ModelAdmin[Claim]
+else:
+    _QueueBase = object
+
+
+class QueueMixin(_QueueBase):
     list_display = [
         "reference",
         "status",

@@ -23,7 +23,7 @@ def sla_due(status: str, *, now: dt.datetime | None = None) -> dt.datetime | Non
     return (now or timezone.now()) + dt.timedelta(hours=hours)
 
 
-def identity_filter(claim_or_person, email_hash: bytes | None) -> Q:
+def identity_filter(claim_or_person, email_hash: bytes | memoryview | None) -> Q:
     """Claims by the same identity: the same affected person, or the same verified email."""
     person_id = getattr(claim_or_person, "pk", claim_or_person)
     condition = Q(claimant_email_hash=email_hash) if email_hash else Q(pk__in=[])

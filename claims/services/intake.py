@@ -81,6 +81,9 @@ def claim_submit(
         return existing, False
     if claim_type.program_id != program.pk or program.status != Program.Status.OPEN:
         raise ClaimError(_("This program is not taking claims."), code="program_closed")
+    # Every claims sign-in verifies an email (claims.views.signin); only a person's session
+    # without one would lack it, and no path writes such a session.
+    assert claimant.email_hash is not None
     network = network_of(ip_address)
     if not throttle_hit("submit_network", network) or not throttle_hit(
         "submit_identity", claimant.email_hash

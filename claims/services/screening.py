@@ -165,5 +165,6 @@ def claim_amount_limit(claim: Claim) -> int:
     offset, minus what was already granted), from today's facts, not the intake screening."""
     from compensation.engine import claim_decide, rules_validate
 
-    rules = claim.policy.rules if claim.policy_id else rules_validate({})
+    policy = claim.policy  # no query when there is none
+    rules = policy.rules if policy is not None else rules_validate({})
     return claim_decide(claim_facts(claim, program=claim.program), rules).entitled_minor

@@ -115,7 +115,7 @@ def claim_decide(facts: ClaimFacts, rules: dict) -> ClaimDecision:
     on_list = facts.person is not None
     if claim_type.requires_affected_record:
         results.append(RuleResult("on_affected_list", on_list, "deny"))
-    if on_list:
+    if facts.person is not None:
         results.extend(_person_rules(facts.person, eligibility))
     if eligibility["claim_window"]:
         opens, closes = facts.claim_opens_at, facts.claim_closes_at

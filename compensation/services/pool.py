@@ -3,10 +3,11 @@ by the same factor. Integer arithmetic only; the final amounts add up to the poo
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,10 +17,12 @@ from compensation.errors import BudgetExceeded, CompensationError
 from compensation.models import Award, Program
 from compensation.services.ledger import program_budget_reserve
 
+Key = TypeVar("Key", bound=Hashable)
+
 
 def pro_rata_allocate(
-    entitlements: list[tuple[Hashable, int]], pool_minor: int
-) -> tuple[Fraction, dict[Hashable, int]]:
+    entitlements: Sequence[tuple[Key, int]], pool_minor: int
+) -> tuple[Fraction, dict[Key, int]]:
     """Scale entitlements to fit the pool: each gets floor(amount x pool / total), and the
     minor units left over go one each to the largest fractional remainders (ties: the order
     given, so earlier claims first). Returns the exact factor and the final amounts."""
@@ -27,7 +30,7 @@ def pro_rata_allocate(
     if total <= pool_minor:
         return Fraction(1), dict(entitlements)
     factor = Fraction(pool_minor, total)
-    finals: dict[Hashable, int] = {}
+    finals: dict[Key, int] = {}
     remainders = []
     for position, (key, amount) in enumerate(entitlements):
         exact = amount * factor
@@ -68,6 +71,8 @@ def pool_settle(
         locked = Program.objects.select_for_update().get(pk=program.pk)
         if locked.pool_factor is not None:
             raise CompensationError("This pool has already been settled.")
+        if locked.claim_pool_minor is None:  # the pool was removed since the check above
+            raise CompensationError("This program has no pro-rata pool to settle.")
         factor, finals = pro_rata_allocate(
             [(e.claim_reference, e.amount_minor) for e in entitlements], locked.claim_pool_minor
         )

@@ -91,7 +91,6 @@ def message_bytes(
 class EmailChannel(ChannelBackend):
     def __init__(self) -> None:
         self.connection = get_connection(fail_silently=False)
-        self.direct = isinstance(self.connection, SmtpBackend)
         self.from_header = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
         self.domain = email.utils.parseaddr(self.from_header)[1].rpartition("@")[2]
         self._subjects: dict[str, str] = {}
@@ -111,8 +110,8 @@ class EmailChannel(ChannelBackend):
         address_check(message.to_address)
         message_id = message_id_for(message, self.domain)
         try:
-            if self.direct and message.to_address.isascii():
-                self._send_direct(message, message_id)
+            if isinstance(self.connection, SmtpBackend) and message.to_address.isascii():
+                self._send_direct(self.connection, message, message_id)
             else:
                 self._send_django(message, message_id)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -132,16 +131,18 @@ class EmailChannel(ChannelBackend):
             ) from exc
         return message_id
 
-    def _send_direct(self, message: OutgoingMessage, message_id: str) -> None:
-        if self.connection.connection is None:
+    def _send_direct(self, backend: SmtpBackend, message: OutgoingMessage, message_id: str) -> None:
+        if backend.connection is None:
             self.open()  # kept open for the rest of the chunk
+        smtp = backend.connection
+        assert smtp is not None  # open() connected (fail_silently=False) or raised
         subject = self._subjects.get(message.subject)
         if subject is None:
             subject = self._subjects[message.subject] = _subject_header(message.subject)
         payload = message_bytes(
             message, from_header=self.from_header, message_id=message_id, subject_header=subject
         )
-        self.connection.connection.sendmail(self.from_header, [message.to_address], payload)
+        smtp.sendmail(self.from_header, [message.to_address], payload)
 
     def _send_django(self, message: OutgoingMessage, message_id: str) -> None:
         EmailMessage(

@@ -64,6 +64,8 @@ class HttpSms(ChannelBackend):
         _phone_check(message.to_address)
         if self.connection is None:
             self.open()
+        connection = self.connection
+        assert connection is not None  # open() sets it
         payload = json.dumps(
             {"to": message.to_address, "text": message.body, "reference": message.reference}
         ).encode()
@@ -73,8 +75,8 @@ class HttpSms(ChannelBackend):
             "Idempotency-Key": message.idempotency_key,
         }
         try:
-            self.connection.request("POST", self.path, body=payload, headers=headers)
-            response = self.connection.getresponse()
+            connection.request("POST", self.path, body=payload, headers=headers)
+            response = connection.getresponse()
             raw = response.read()
         except (OSError, http.client.HTTPException) as exc:
             self.close()

@@ -33,7 +33,7 @@ WITH hit AS (
 SELECT count(*) FILTER (WHERE state = 'frozen'), count(*) FROM hit
 """
 
-_CONDITIONS = {
+_CONDITIONS: dict[str, str] = {
     VoucherFreeze.Method.RUN: "v.batch_id = %(batch)s",
     VoucherFreeze.Method.PEOPLE: (
         "v.person_id IN (SELECT id FROM compensation_affectedperson "
