@@ -4,7 +4,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv
 
-.PHONY: run test smoke fuzz lint fmt
+.PHONY: run test smoke fuzz lint fmt messages
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -33,6 +33,14 @@ fuzz: $(VENV)/.synced
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+## messages: after changing texts, update locale/<language>/LC_MESSAGES/django.po from the code
+## and templates, translate the new entries, and run it again to compile the .mo files (committed)
+# The settings need these two; neither command connects to them.
+MESSAGES_ENV := DEBUG=1 DATABASE_URL=postgres://localhost/unused REDIS_URL=redis://localhost/0
+messages: $(VENV)/.synced
+	$(MESSAGES_ENV) $(VENV)/bin/python manage.py makemessages -l ko -l zh_Hans --no-obsolete --ignore=tests
+	$(MESSAGES_ENV) $(VENV)/bin/python manage.py compilemessages --ignore='.*'
 
 fmt: $(VENV)/.synced
 	$(VENV)/bin/ruff format .
