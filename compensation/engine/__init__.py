@@ -1,9 +1,9 @@
 """The policy engine: pure functions, facts in, a decision out, every rule's result kept.
 
 Nothing here touches the database or the clock, and decisions read no settings; callers
-gather facts (selectors) and record decisions (services). Only the reasons' texts come from
-the project's translations (gettext), when a result is shown. That keeps every decision reproducible from its inputs and
-the policy version that made it.
+gather facts (selectors) and record decisions (services). That keeps every decision
+reproducible from its inputs and the policy version that made it. Only the reasons' texts
+come from the project's translations (gettext), when a result is shown.
 """
 
 from compensation.engine.decide import claim_decide, person_decide
