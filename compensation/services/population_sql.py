@@ -26,6 +26,15 @@ def trimmed(column: str) -> str:
     return f"btrim(coalesce({column}, ''), {_WS})"
 
 
+def nfkc(column: str) -> str:
+    """NFKC as compensation.hashing applies it to emails and phones. An ASCII value (nearly
+    every row) is its own NFKC form, so normalize() runs only on the others."""
+    return (
+        f"CASE WHEN octet_length({column}) = length({column}) THEN {column} "
+        f"ELSE normalize({column}, NFKC) END"
+    )
+
+
 def _phone_digits(column: str) -> str:
     """A phone that passed its check holds only digits and ' ().-+': dropping those five
     characters (replace() is cheaper than translate() or a regular expression) leaves the
@@ -52,12 +61,14 @@ def categories_map_sql(table: str) -> str:
     """
 
 
-# A chunk's staging rows, trimmed once. Rows whose data_categories spelling is not in the map
-# cannot exist: the map was built from the whole staging table.
+# A chunk's staging rows, trimmed once; email and phone NFKC-normalized first, so the checks,
+# the contact details kept and the hashes all read what compensation.hashing reads. Rows whose
+# data_categories spelling is not in the map cannot exist: the map was built from the whole
+# staging table.
 _CHUNK_ROWS = f"""SELECT s.line,
     {trimmed("s.external_id")} AS external_id, {trimmed("s.name")} AS name,
-    {trimmed("s.email")} AS email, {trimmed("s.phone")} AS phone,
-    {_phone_digits(trimmed("s.phone"))} AS phone_digits,
+    {trimmed(nfkc("s.email"))} AS email, {trimmed(nfkc("s.phone"))} AS phone,
+    {_phone_digits(trimmed(nfkc("s.phone")))} AS phone_digits,
     lower({trimmed("s.language")}) AS language, {trimmed("s.region")} AS region,
     {trimmed("s.segment")} AS segment, lower({trimmed("s.account_status")}) AS account_status,
     m.categories, m.unknown_category
@@ -123,7 +134,9 @@ _LANGUAGE = (
     + " ".join(f"WHEN '{alias}' THEN '{target}'" for alias, target in LANGUAGE_ALIASES.items())
     + " ELSE v.language END"
 )
-_EMAIL_HMAC = _hmac("'email:' || lower(v.email)")
+# COLLATE "C": lower() lowers ASCII letters only, whatever the database's collation (as
+# compensation.hashing.email_normalize does).
+_EMAIL_HMAC = _hmac("""'email:' || lower(v.email COLLATE "C")""")
 _PHONE_HMAC = _hmac("'phone:' || " + _PHONE_NORMAL)
 
 # Column of compensation_affectedperson -> its value computed from a checked row of the chunk.
