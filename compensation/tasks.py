@@ -1,17 +1,16 @@
 from celery import shared_task
 
-from compensation.services.population_import import population_import_run
+from compensation.services.policy import DRY_RUN_TASK, dry_run_execute
+from compensation.services.population_import import IMPORT_TASK, population_import_run
 
 
-@shared_task(name="compensation.population_import_run", acks_late=True)
+@shared_task(name=IMPORT_TASK, acks_late=True)
 def population_import_run_task(import_id: int) -> None:
     """Run or resume one population import. Idempotent: the database holds its progress."""
     population_import_run(import_id=import_id)
 
 
-@shared_task(name="compensation.dry_run_execute", acks_late=True)
+@shared_task(name=DRY_RUN_TASK, acks_late=True)
 def dry_run_execute_task(dry_run_id: int) -> None:
     """Run one policy dry run. Idempotent: a finished dry run is left as it is."""
-    from compensation.services.policy import dry_run_execute
-
     dry_run_execute(dry_run_id=dry_run_id)

@@ -10,17 +10,18 @@ from notifications.services import (
     notices_dispatch,
     notices_redispatch,
 )
-from notifications.services.campaigns import campaign_build_enqueue
+from notifications.services.campaigns import BUILD_TASK, campaign_build_enqueue
+from notifications.services.enqueue import DISPATCH_TASK
 
 
-@shared_task(name="notifications.dispatch", acks_late=True, ignore_result=True)
+@shared_task(name=DISPATCH_TASK, acks_late=True, ignore_result=True)
 def notices_dispatch_task(channel: str) -> int:
     """Send one chunk of the channel's due notices (the outbox decides which)."""
     return notices_dispatch(channel=channel)
 
 
 @shared_task(
-    name="notifications.campaign_build",
+    name=BUILD_TASK,
     acks_late=True,
     ignore_result=True,
     autoretry_for=(OperationalError,),

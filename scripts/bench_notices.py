@@ -71,9 +71,10 @@ def main() -> int:
     from django.utils import timezone
 
     from compensation.models import Incident, Program
+    from config import queueing
     from config.celery import ping
     from notifications.models import Campaign, Notice
-    from notifications.services import campaign_build, notices_dispatch_kick, queueing
+    from notifications.services import campaign_build, notices_dispatch_kick
     from tests.notifications.smtp import SmtpServer
 
     queue = f"bench-{uuid.uuid4().hex[:8]}"

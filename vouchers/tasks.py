@@ -4,28 +4,31 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from vouchers.services.issuance import voucher_batch_execute
+from vouchers.services.runs import (
+    BATCH_RUN_TASK,
+    voucher_batch_dispatch,
+    voucher_batches_redispatch,
+)
 
-@shared_task(bind=True, name="vouchers.batch_run", acks_late=True, max_retries=6)
+
+@shared_task(bind=True, name=BATCH_RUN_TASK, acks_late=True, max_retries=6)
 def voucher_batch_run_task(self, batch_id: int) -> None:
     """Work a run's pending chunks for a few minutes, then hand over to a fresh task if any
     are left. Idempotent: chunks are claimed in the database, done ones are never redone."""
-    from vouchers.services.issuance import voucher_batch_execute
-
     try:
         more = voucher_batch_execute(batch_id=batch_id)
     except (OperationalError, InterfaceError) as exc:  # the database blinked: retry later
         countdown = min(5 * 2**self.request.retries, settings.CELERY_RETRY_BACKOFF_MAX)
         raise self.retry(exc=exc, countdown=countdown) from exc
-    if more:
+    if more:  # carry on where this task was queued (a test's private queue, a split worker)
         queue = (self.request.delivery_info or {}).get("routing_key")
-        voucher_batch_run_task.apply_async(args=[batch_id], queue=queue)
+        voucher_batch_dispatch(batch_id=batch_id, workers=1, queue=queue)
 
 
 @shared_task(name="vouchers.redispatch", acks_late=True)
 def vouchers_redispatch_task() -> list[int]:
     """Wake runs whose workers went quiet (killed, or their message lost)."""
-    from vouchers.services.runs import voucher_batches_redispatch
-
     return voucher_batches_redispatch()
 
 

@@ -13,8 +13,10 @@ from compensation import selectors
 from compensation.engine import person_decide, reason_text, rules_validate
 from compensation.errors import PolicyInvalid
 from compensation.models import DryRun, PolicyVersion, Program
+from config import queueing
 
 SAMPLE_SIZE = 12
+DRY_RUN_TASK = "compensation.dry_run_execute"
 
 
 def policy_rules_check(*, program: Program, rules: object) -> dict:
@@ -65,9 +67,9 @@ def policy_draft_create(
 def dry_run_request(
     *, policy: PolicyVersion, actor=None, actor_label: str = "", ip_address: str | None = None
 ) -> DryRun:
-    """Record a dry run and start it on a worker after commit."""
-    from compensation.tasks import dry_run_execute_task
-
+    """Record a dry run and start it on a worker after commit. Nothing re-sends a lost start,
+    so a broker that cannot be reached raises TaskNotQueued after the commit (the dry run
+    stays pending; request another)."""
     with transaction.atomic():
         dry_run = DryRun.objects.create(
             policy=policy,
@@ -82,7 +84,7 @@ def dry_run_request(
             ip_address=ip_address,
             after={"policy": policy.pk},
         )
-        transaction.on_commit(lambda: dry_run_execute_task.delay(dry_run.pk))
+        queueing.task_send_on_commit(DRY_RUN_TASK, {"dry_run_id": dry_run.pk}, required=True)
     return dry_run
 
 

@@ -29,6 +29,7 @@ from compensation.models import PopulationImport, PopulationReject
 from compensation.services import population_sql
 from compensation.services import population_staging as staging
 from compensation.services.population_rows import header_parse
+from config import queueing
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ MERGE_CHUNK_LINES = 100_000
 # reads settings.POPULATION_IMPORT_WORKERS.
 MERGE_WORKERS: int | None = None
 _LOCK_NAMESPACE = 7301  # advisory lock class for population imports
+IMPORT_TASK = "compensation.population_import_run"
 
 csv.field_size_limit(1_000_000)
 
@@ -357,12 +359,13 @@ def population_import_create(
 ) -> PopulationImport:
     """Check an uploaded file's header, store it under a server-made name, record the import
     and start it in the background after commit. Raises ImportRefused and writes nothing if
-    the file is not a UTF-8 CSV with the expected header.
+    the file is not a UTF-8 CSV with the expected header. Nothing re-sends a lost start, so a
+    broker that cannot be reached raises TaskNotQueued after the commit (the import stays
+    pending, as it would with no worker running).
 
     `source` is a binary file object (an upload) or, with copy_to_store=False, a Path to a
     file already on the server (the management command)."""
     from compensation.errors import ImportRefused
-    from compensation.tasks import population_import_run_task
 
     if isinstance(source, Path):
         with source.open("rb") as handle:
@@ -403,5 +406,7 @@ def population_import_create(
             ip_address=ip_address,
             after={"program": program.pk, "file": original_name, "bytes": size},
         )
-        transaction.on_commit(lambda: population_import_run_task.delay(population_import.pk))
+        queueing.task_send_on_commit(
+            IMPORT_TASK, {"import_id": population_import.pk}, required=True
+        )
     return population_import

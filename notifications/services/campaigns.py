@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from audit.services import audit_record, audit_snapshot
 from compensation.models import AffectedPerson, Program
+from config import queueing
 from notifications.audiences import audience_get
 from notifications.errors import NotificationError
 from notifications.kinds import KINDS, Channel
 from notifications.models import Campaign
-from notifications.services import queueing
 from notifications.services.enqueue import dispatch_after_commit
 
 BUILD_TASK = "notifications.campaign_build"
@@ -174,7 +174,11 @@ def campaigns_start_due() -> int:
 
 
 def campaign_build_enqueue(*, campaign_id: int) -> bool:
-    return queueing.task_send(BUILD_TASK, campaign_id=campaign_id)
+    """Ask a worker to build (more of) a campaign. Best effort: the periodic re-dispatch
+    restarts a build whose cursor stopped moving."""
+    return queueing.task_send(
+        BUILD_TASK, {"campaign_id": campaign_id}, queue=settings.NOTIFICATIONS_QUEUE
+    )
 
 
 def campaign_build(*, campaign_id: int, time_budget_seconds: float | None = None) -> bool:

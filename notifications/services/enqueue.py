@@ -2,39 +2,61 @@
 
 from __future__ import annotations
 
+import threading
+
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from compensation.models import AffectedPerson, Program
 from compensation.models.choices import Language
+from config import queueing
 from notifications.errors import NotificationError
 from notifications.kinds import KINDS, Channel
 from notifications.models import Notice
-from notifications.services import queueing
 
 DISPATCH_TASK = "notifications.dispatch"
 
 
 def notices_dispatch_kick(*, channel: str) -> bool:
-    """Ask a worker to send what is pending on `channel`, now. Best effort (see queueing)."""
-    return queueing.task_send(DISPATCH_TASK, channel=channel)
+    """Ask a worker to send what is pending on `channel`, now. Best effort: the outbox is the
+    truth, and the periodic re-dispatch (notifications.redispatch) sends what a lost kick
+    left behind."""
+    return queueing.task_send(
+        DISPATCH_TASK, {"channel": channel}, queue=settings.NOTIFICATIONS_QUEUE
+    )
 
 
-class _Kick:
-    """An on-commit callback that knows its channel, so a transaction that creates 10,000
-    notices queues one dispatch per channel, not 10,000."""
+class _Kicks:
+    """The dispatches asked for by one transaction, sent once per channel after it commits,
+    so a transaction that creates 10,000 notices queues one dispatch per channel, not 10,000.
 
-    def __init__(self, channel: str):
-        self.channel = channel
+    Every call registers its own on-commit callback, so a savepoint that rolls back takes
+    only its own callbacks with it; the callbacks share this object and the first to run for
+    a channel sends the kick, the others see it sent. Once one has run, the object belongs to
+    a commit that happened and the next transaction starts a new one. A transaction that
+    rolled back never ran one: the next transaction may share its object, harmlessly."""
 
-    def __call__(self) -> None:
-        notices_dispatch_kick(channel=self.channel)
+    def __init__(self) -> None:
+        self.running = False
+        self.sent: set[str] = set()
+
+    def kick(self, channel: str) -> None:
+        self.running = True
+        if channel not in self.sent:
+            self.sent.add(channel)
+            notices_dispatch_kick(channel=channel)
+
+
+_pending = threading.local()  # a connection, and so its transaction, belongs to one thread
 
 
 def dispatch_after_commit(channel: str) -> None:
-    for _savepoints, callback, _robust in connection.run_on_commit:
-        if isinstance(callback, _Kick) and callback.channel == channel:
-            return
-    transaction.on_commit(_Kick(channel))
+    """Queue one dispatch of `channel` when the current transaction commits, however many
+    notices it creates on that channel."""
+    kicks = getattr(_pending, "kicks", None)
+    if kicks is None or kicks.running:
+        kicks = _pending.kicks = _Kicks()
+    transaction.on_commit(lambda: kicks.kick(channel))
 
 
 def _context_check(kind: str, context: dict) -> None:

@@ -26,7 +26,7 @@ def _isolated(settings, tmp_path, monkeypatch):
     outbox (the database), the dispatch hint is dropped."""
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
-    monkeypatch.setattr("notifications.services.queueing.task_send", lambda *a, **k: True)
+    monkeypatch.setattr("config.queueing.task_send", lambda *a, **k: True)
     yield
     cache.clear()
 

@@ -37,11 +37,22 @@ def on_commit_now(django_capture_on_commit_callbacks):
 
 
 def test_operator_uploads_a_population_and_downloads_the_reject_report(
-    staff_client, program, settings, tmp_path, on_commit_now, monkeypatch
+@pytest.fixture
+def queued(monkeypatch):
+    """What would have been put on the broker: (task name, kwargs)."""
+    calls: list[tuple[str, dict]] = []
+
+    def record(task_name: str, kwargs: dict, **options) -> bool:
+        calls.append((task_name, kwargs))
+        return True
+
+    monkeypatch.setattr("config.queueing.task_send", record)
+    return calls
+
+
+    staff_client, program, settings, tmp_path, on_commit_now, queued
 ):
     settings.IMPORT_ROOT = tmp_path
-    queued = []
-    monkeypatch.setattr("compensation.tasks.population_import_run_task.delay", queued.append)
     client = staff_client(PROGRAM_OPERATOR)
     with on_commit_now(execute=True):
         response = client.post(
@@ -53,7 +64,7 @@ def test_operator_uploads_a_population_and_downloads_the_reject_report(
         )
     assert response.status_code == 302
     population_import = PopulationImport.objects.get()
-    assert queued == [population_import.pk]
+    assert queued == [("compensation.population_import_run", {"import_id": population_import.pk})]
     assert population_import.source_path.startswith(str(tmp_path))
     assert "people.csv" not in population_import.source_path  # a server-made name
     population_import_run(import_id=population_import.pk)
@@ -105,7 +116,7 @@ def test_support_agent_cannot_upload_a_population(staff_client, program):
 
 
 def test_operator_drafts_dry_runs_and_publishes_a_policy(
-    staff_client, program, on_commit_now, monkeypatch
+    staff_client, program, on_commit_now, queued
 ):
     client = staff_client(PROGRAM_OPERATOR)
     bad = client.post(
@@ -133,11 +144,11 @@ def test_operator_drafts_dry_runs_and_publishes_a_policy(
     policy = PolicyVersion.objects.get()
     assert policy.created_by == client.user and policy.number == 1
 
-    queued = []
-    monkeypatch.setattr("compensation.tasks.dry_run_execute_task.delay", queued.append)
     with on_commit_now(execute=True):
         client.post(reverse("admin:compensation_policyversion_dry_run", args=[policy.pk]))
-    dry_run_execute(dry_run_id=queued[0])
+    [(task_name, kwargs)] = queued
+    assert task_name == "compensation.dry_run_execute"
+    dry_run_execute(**kwargs)
     page = client.get(reverse("admin:compensation_policyversion_change", args=[policy.pk]))
     assert "within the budget" in page.text
 

@@ -68,7 +68,7 @@ def _e2e_isolated(settings, tmp_path, monkeypatch):
     # the test database cannot be dropped at the end of the run.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     cache.clear()
-    monkeypatch.setattr("notifications.services.queueing.task_send", lambda *a, **k: True)
+    monkeypatch.setattr("config.queueing.task_send", lambda *a, **k: True)
     yield
     cache.clear()
 

@@ -15,11 +15,11 @@ def queued(request, monkeypatch, settings):
     calls: list[tuple[str, dict]] = []
     if request.node.get_closest_marker("slow") is None:
 
-        def record(task_name: str, **kwargs) -> bool:
+        def record(task_name: str, kwargs: dict, **options) -> bool:
             calls.append((task_name, kwargs))
             return True
 
-        monkeypatch.setattr("notifications.services.queueing.task_send", record)
+        monkeypatch.setattr("config.queueing.task_send", record)
     return calls
 
 

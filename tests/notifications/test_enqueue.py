@@ -118,3 +118,31 @@ def test_concurrent_events_with_one_dedupe_key_create_one_notice():
         thread.join(30)
     assert len(ids) == 4 and len(set(ids)) == 1
     assert Notice.objects.filter(dedupe_key="claim:7:decision").count() == 1
+
+
+def test_a_rolled_back_savepoint_keeps_the_dispatch_of_the_notices_that_stay(
+    queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _enqueue(to_address="first@example.com")
+            raise RuntimeError("this part of the event failed")
+        _enqueue(to_address="second@example.com")
+    assert list(Notice.objects.values_list("to_address", flat=True)) == ["second@example.com"]
+    assert queued == [("notifications.dispatch", {"channel": "email"})]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_committed_transaction_queues_its_own_dispatch_and_a_rolled_back_one_none(queued):
+    with transaction.atomic():
+        _enqueue(to_address="first@example.com")
+    assert queued == [("notifications.dispatch", {"channel": "email"})]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _enqueue(to_address="rolled-back@example.com")
+        raise RuntimeError("the event failed")
+    assert len(queued) == 1
+    with transaction.atomic():
+        _enqueue(to_address="second@example.com")
+        _enqueue(to_address="third@example.com")
+    assert queued == [("notifications.dispatch", {"channel": "email"})] * 2
+    assert Notice.objects.count() == 3

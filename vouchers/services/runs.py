@@ -11,9 +11,12 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from compensation.models import AwardLine, Program
+from config import queueing
 from vouchers.errors import IssuanceRefused
 from vouchers.models import BatchProfileLine, VoucherBatch
 from vouchers.services.planning import BatchPlan, batch_plan, voucher_window_refusal
+
+BATCH_RUN_TASK = "vouchers.batch_run"
 
 
 def voucher_batch_start(
@@ -94,14 +97,17 @@ def _profiles_write(batch: VoucherBatch, plan: BatchPlan) -> None:
     )
 
 
-def voucher_batch_dispatch(*, batch_id: int, workers: int | None = None) -> None:
-    """Wake `workers` Celery workers for a run. Harmless to call any number of times."""
+def voucher_batch_dispatch(
+    *, batch_id: int, workers: int | None = None, queue: str | None = None
+) -> None:
+    """Wake `workers` Celery workers for a run (on `queue`; None: the default queue).
+    Harmless to call any number of times. Best effort: the chunk table holds what is left,
+    and beat's sweep (voucher_batches_redispatch) wakes a run no worker has touched."""
     from django.conf import settings
 
-    from vouchers.tasks import voucher_batch_run_task
-
     for _ in range(workers or settings.VOUCHERS_ISSUANCE_WORKERS):
-        voucher_batch_run_task.delay(batch_id)
+        if not queueing.task_send(BATCH_RUN_TASK, {"batch_id": batch_id}, queue=queue):
+            break  # the broker is down: the next attempt would only wait as long again
 
 
 def voucher_batch_resume(
