@@ -36,7 +36,6 @@ def on_commit_now(django_capture_on_commit_callbacks):
     return django_capture_on_commit_callbacks
 
 
-def test_operator_uploads_a_population_and_downloads_the_reject_report(
 @pytest.fixture
 def queued(monkeypatch):
     """What would have been put on the broker: (task name, kwargs)."""
@@ -50,6 +49,7 @@ def queued(monkeypatch):
     return calls
 
 
+def test_operator_uploads_a_population_and_downloads_the_reject_report(
     staff_client, program, settings, tmp_path, on_commit_now, queued
 ):
     settings.IMPORT_ROOT = tmp_path
