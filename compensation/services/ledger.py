@@ -4,12 +4,41 @@ check and the increment are one statement (and a CHECK constraint backs it)."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+import datetime as dt
+import json
+
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from psycopg import sql
 
 from audit.services import audit_record
 from compensation.errors import AlreadyAwarded, BudgetExceeded
 from compensation.models import Award, Program
+
+# The unique constraints that make a second grant of the same thing fail (models/ledger.py).
+ONCE_CONSTRAINTS = frozenset({"award_proactive_once", "award_claim_once"})
+
+# The profile lines come from the caller (a query of account_status, region, segment,
+# data_categories, award_line_id): the ledger does not know where a run keeps its plan.
+_PROACTIVE_AWARDS_INSERT = sql.SQL("""
+INSERT INTO compensation_award
+    (public_id, program_id, person_id, source, award_line_id, unit, claim_reference, kind,
+     amount_minor, currency, status, policy_id, explanation, created_at, updated_at)
+SELECT uuid_v7(), p.program_id, p.id, 'proactive', l.id, u.unit, '', l.kind,
+       l.amount_minor, %(currency)s, 'granted', %(policy)s, %(explanation)s::jsonb,
+       %(now)s, %(now)s
+FROM compensation_affectedperson p
+JOIN {profile_lines} bp
+  ON bp.account_status = p.account_status
+ AND bp.region = p.region AND bp.segment = p.segment AND bp.data_categories = p.data_categories
+JOIN compensation_awardline l ON l.id = bp.award_line_id
+CROSS JOIN LATERAL generate_series(1, l.count) AS u(unit)
+WHERE p.program_id = %(program)s AND p.id BETWEEN %(lo)s AND %(hi)s
+ORDER BY p.id, l.position, l.id, u.unit
+ON CONFLICT (program_id, person_id, award_line_id, unit) WHERE source = 'proactive'
+DO NOTHING
+RETURNING id, person_id, award_line_id, amount_minor
+""")
 
 
 def program_budget_reserve(*, program_id: int, amount_minor: int) -> bool:
@@ -32,6 +61,43 @@ def program_budget_release(*, program_id: int, amount_minor: int) -> None:
     Program.objects.filter(pk=program_id).update(
         committed_minor=F("committed_minor") - amount_minor
     )
+
+
+def awards_proactive_insert(
+    *,
+    program: Program,
+    policy_id: int | None,
+    explanation: dict,
+    now: dt.datetime,
+    person_id_from: int,
+    person_id_to: int,
+    profile_lines: sql.Composable,
+) -> list[tuple[int, int, int, int]]:
+    """Grant, in one set-based statement, every person of `program` with an id in
+    [person_id_from, person_id_to] the award lines their profile gets in `profile_lines` (a
+    parenthesised query of account_status, region, segment, data_categories, award_line_id),
+    one award per unit of each line. Returns (award id, person id, award line id,
+    amount_minor) of the awards inserted now.
+
+    Guarantees: nobody gets a line's unit twice (award_proactive_once; ON CONFLICT DO
+    NOTHING), so re-running a range adds nothing and returns nothing for it. Runs in the
+    caller's transaction, which must reserve the returned total with program_budget_reserve
+    and write the audit row for its run: awards and reservation commit or roll back together."""
+    statement = _PROACTIVE_AWARDS_INSERT.format(profile_lines=profile_lines)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement,
+            {
+                "currency": program.currency,
+                "policy": policy_id,
+                "explanation": json.dumps(explanation),
+                "now": now,
+                "program": program.pk,
+                "lo": person_id_from,
+                "hi": person_id_to,
+            },
+        )
+        return cursor.fetchall()
 
 
 def award_grant(
@@ -78,7 +144,10 @@ def award_grant(
                 )
         except IntegrityError as exc:
             # The reservation above is in the same transaction: leaving by an exception
-            # rolls it back with everything else.
+            # rolls it back with everything else. Only a second grant of the same thing is
+            # "already awarded"; any other refusal (an incomplete award) is a bug to see.
+            if _violated_constraint(exc) not in ONCE_CONSTRAINTS:
+                raise
             raise AlreadyAwarded("This has already been awarded.") from exc
         audit_record(
             action="award.grant",
@@ -93,6 +162,11 @@ def award_grant(
             },
         )
     return award
+
+
+def _violated_constraint(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
 
 
 def award_reverse(*, award: Award, reason: str, actor=None, actor_label: str = "") -> Award:

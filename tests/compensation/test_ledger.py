@@ -134,3 +134,23 @@ def test_award_ids_are_time_ordered_in_python_and_in_postgresql():
         a, b = cursor.fetchone()
     assert a.version == 7 and a != b
     assert abs((a.int >> 80) - (first.int >> 80)) < 60_000  # same clock, within a minute
+
+
+@pytest.mark.django_db
+def test_an_incomplete_award_is_an_integrity_error_not_already_awarded_and_nothing_changes():
+    from django.db import IntegrityError
+
+    program = ProgramFactory.create(budget_minor=100_000)
+    with pytest.raises(IntegrityError) as error:
+        # A proactive award needs a person and an award line (award_source_complete).
+        award_grant(
+            program=program,
+            kind="voucher",
+            amount_minor=5_000,
+            source="proactive",
+            actor_label="test",
+        )
+    assert "award_source_complete" in str(error.value)
+    program.refresh_from_db()
+    assert program.committed_minor == 0
+    assert not Award.objects.exists()

@@ -9,17 +9,17 @@ of them, a re-dispatch, or the periodic sweep after a killed worker, finish a ru
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from psycopg import sql
 
 from audit.services import audit_record
 from compensation.models import AwardLine
-from compensation.services.ledger import program_budget_reserve
+from compensation.services.ledger import awards_proactive_insert, program_budget_reserve
 from vouchers.errors import BudgetExhausted
 from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
 from vouchers.services.codes import CodeMaker
@@ -27,25 +27,11 @@ from vouchers.services.planning import voucher_window_refusal
 
 logger = logging.getLogger(__name__)
 
-_AWARDS_INSERT = """
-INSERT INTO compensation_award
-    (public_id, program_id, person_id, source, award_line_id, unit, claim_reference, kind,
-     amount_minor, currency, status, policy_id, explanation, created_at, updated_at)
-SELECT uuid_v7(), p.program_id, p.id, 'proactive', l.id, u.unit, '', l.kind,
-       l.amount_minor, %(currency)s, 'granted', %(policy)s, %(explanation)s::jsonb,
-       %(now)s, %(now)s
-FROM compensation_affectedperson p
-JOIN vouchers_batchprofileline bp
-  ON bp.batch_id = %(batch)s AND bp.account_status = p.account_status
- AND bp.region = p.region AND bp.segment = p.segment AND bp.data_categories = p.data_categories
-JOIN compensation_awardline l ON l.id = bp.award_line_id
-CROSS JOIN LATERAL generate_series(1, l.count) AS u(unit)
-WHERE p.program_id = %(program)s AND p.id BETWEEN %(lo)s AND %(hi)s
-ORDER BY p.id, l.position, l.id, u.unit
-ON CONFLICT (program_id, person_id, award_line_id, unit) WHERE source = 'proactive'
-DO NOTHING
-RETURNING id, person_id, award_line_id, amount_minor
-"""
+# The run's plan, in the shape compensation's ledger joins people to.
+_PROFILE_LINES = sql.SQL(
+    "(SELECT account_status, region, segment, data_categories, award_line_id "
+    "FROM vouchers_batchprofileline WHERE batch_id = {batch})"
+)
 
 _CHUNKS_CREATE = """
 INSERT INTO vouchers_issuancechunk
@@ -197,20 +183,15 @@ def _chunk_do(batch: VoucherBatch, maker: CodeMaker, claimed: list) -> bool:
         chunk_id, number, lo, hi = row
         claimed.append((chunk_id, number))
         now = timezone.now()
-        cursor.execute(
-            _AWARDS_INSERT,
-            {
-                "currency": program.currency,
-                "policy": batch.policy_id,
-                "explanation": json.dumps({"voucher_batch": batch.pk}),
-                "now": now,
-                "batch": batch.pk,
-                "program": program.pk,
-                "lo": lo,
-                "hi": hi,
-            },
+        awards = awards_proactive_insert(
+            program=program,
+            policy_id=batch.policy_id,
+            explanation={"voucher_batch": batch.pk},
+            now=now,
+            person_id_from=lo,
+            person_id_to=hi,
+            profile_lines=_PROFILE_LINES.format(batch=sql.Literal(batch.pk)),
         )
-        awards = cursor.fetchall()
         total = sum(amount for *_rest, amount in awards)
         _vouchers_copy(cursor, batch, awards, lines, maker, now)
         # The reservation comes last on purpose: it locks the program's row until commit,
