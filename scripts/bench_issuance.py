@@ -260,7 +260,8 @@ def main() -> None:
     if args.skip_raw:
         return
     rows_per_copy = args.chunk_size * len(LINES)
-    voucher_columns = [*issuance.VOUCHER_COPY_COLUMNS]
+    voucher_columns = [column for column, _ in issuance.VOUCHER_COPY_FIELDS]
+    voucher_types = [type_ for _, type_ in issuance.VOUCHER_COPY_FIELDS]
     # The baseline gets the machine the run had: as many connections as issuing workers.
     # One connection is printed too when that differs (on two cores it is slower, so a
     # ratio against it flatters the run).
@@ -269,7 +270,7 @@ def main() -> None:
         shape = _identical_table("vouchers_voucher", RAW_VOUCHER)
         copied, raw_seconds = raw_copy(
             "vouchers_voucher", RAW_VOUCHER, "batch_id = %s", [batch_id],
-            voucher_columns, issuance.VOUCHER_COPY_TYPES, rows_per_copy, connections,
+            voucher_columns, voucher_types, rows_per_copy, connections,
         )  # fmt: skip
         raw_rates[connections] = copied / raw_seconds
         print(f"raw binary COPY of the identical voucher rows ({shape}), {connections} "
