@@ -113,8 +113,10 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
             actor=request.user,
             ip_address=client_ip(request),
         )
+        # The admin goes on with `obj` (the redirect, the message): make it the row the
+        # service wrote.
         obj.pk = created.pk
-        obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
+        obj.refresh_from_db()
 
     def log_addition(self, request, obj, message):
         pass  # the service wrote the audit row

@@ -112,8 +112,10 @@ class PopulationImportAdmin(ReadOnlyAdmin):
         except ImportRefused as exc:  # raced past the form's check: say so, write nothing
             messages.error(request, exc.message)
             raise PermissionDenied(exc.message) from exc
+        # The admin goes on with `obj` (the redirect, the message): make it the row the
+        # service wrote.
         obj.pk = created.pk
-        obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
+        obj.refresh_from_db()
 
     def log_addition(self, request, obj, message):
         pass  # the service wrote the audit row

@@ -4,6 +4,7 @@ policy, dry-run it, publish it, see the forecast."""
 import json
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -143,6 +144,8 @@ def test_operator_drafts_dry_runs_and_publishes_a_policy(
     assert response.status_code == 302
     policy = PolicyVersion.objects.get()
     assert policy.created_by == client.user and policy.number == 1
+    # The admin's own message names the version the service numbered.
+    assert f"{program} policy v1" in " ".join(map(str, get_messages(response.wsgi_request)))
 
     with on_commit_now(execute=True):
         client.post(reverse("admin:compensation_policyversion_dry_run", args=[policy.pk]))
