@@ -93,18 +93,20 @@ def _floor(channel: str, priority: int) -> tuple[dt.datetime, int]:
     return _floors.get((channel, priority), _NO_FLOOR)
 
 
-def _floor_move(channel: str, rows: list[tuple], size: int) -> None:
+def _floor_move(channel: str, claimed: list[_Claimed], size: int) -> None:
     """After a full chunk, look from its first row next time (rows before it are taken)."""
-    if len(rows) < size:
+    if len(claimed) < size:
         return  # a short chunk: keep looking from where we did
     for priority in (0, 1):
-        keys = [(row[11], row[0]) for row in rows if row[10] == priority]
+        keys = [(n.next_attempt_at, n.id) for n in claimed if n.priority == priority]
         if keys:
             _floors[(channel, priority)] = min(keys)
 
 
 @dataclass
 class _Claimed:
+    """One row of _CLAIM_SQL's RETURNING, by column name."""
+
     id: int
     reference: str
     kind: str
@@ -114,6 +116,9 @@ class _Claimed:
     program_id: int | None
     campaign_id: int | None
     attempts: int
+    claimed_at: dt.datetime
+    priority: int
+    next_attempt_at: dt.datetime
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -129,15 +134,15 @@ def _claim(channel: str, size: int) -> tuple[list[_Claimed], dt.datetime | None]
     params |= {"at_1": at_1, "id_1": id_1}
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
-        rows = cursor.fetchall()
-    _floor_move(channel, rows, size)
-    if not rows:
+        columns = [column.name for column in cursor.description]
+        claimed = [_Claimed(**dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
+    _floor_move(channel, claimed, size)
+    if not claimed:
         return [], None
-    claimed = [_Claimed(*row[:9]) for row in rows]
     for notice in claimed:  # Django leaves jsonb undecoded on raw cursors
         if isinstance(notice.context, str):
             notice.context = json.loads(notice.context)
-    return claimed, rows[0][9]
+    return claimed, claimed[0].claimed_at  # one statement: one claim time for every row
 
 
 class _Renderer:
