@@ -32,7 +32,7 @@ def eml_bytes(message) -> bytes:
         value = parsed[name]
         if value is not None:
             del parsed[name]
-            parsed[name] = str(value)  # decoded; written back raw under SMTPUTF8
+            parsed[name] = str(value).strip()  # decoded; written back raw under SMTPUTF8
     return parsed.as_bytes(policy=email.policy.SMTPUTF8)
 
 

@@ -50,6 +50,13 @@ def test_each_message_is_one_eml_file_with_a_readable_utf8_subject(mail_dir, cap
     assert not any("123456" in line or "654321" in line for line in lines)
 
 
+def test_a_subject_django_folds_into_encoded_words_is_one_plain_line(mail_dir):
+    subject = "보상 신청 C-Q9T34GB8CZQ666ZT이(가) 접수되었습니다"  # Django folds this one
+    send_mail(subject, "본문", "from@example.com", ["a@example.com"])
+    [path] = mail_dir.glob("*.eml")
+    assert f"\r\nSubject: {subject}\r\n".encode() in path.read_bytes()
+
+
 def test_two_messages_in_the_same_instant_get_two_files(mail_dir):
     messages = [
         EmailMessage("Same", f"body {n}", "from@example.com", ["a@example.com"]) for n in range(3)
@@ -68,7 +75,9 @@ def test_a_notification_sent_through_the_email_channel_lands_in_the_folder(mail_
     assert notice.status == Notice.Status.SENT
     [path] = mail_dir.glob("*.eml")
     message = _read(path)
-    assert "결정" in message["Subject"] and "결정".encode() in path.read_bytes()
+    raw = path.read_bytes()
+    assert "결정" in message["Subject"] and f"Subject: {message['Subject']}".encode() in raw
+    assert b"=?utf-8?" not in raw.lower()
     assert message["X-Notice-Reference"] == notice.reference
     assert notice.reference_display in _body(path)
 
