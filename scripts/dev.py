@@ -146,13 +146,30 @@ def _stop(processes: list[subprocess.Popen]) -> None:
         _signal_group(proc, signal.SIGKILL)  # leftovers of a process that has exited
 
 
+LOGS = LOCAL / "logs"
+MAIL = LOCAL / "mail"
+
+
+def _log(name: str):
+    """A fresh log file for this run (the terminal keeps only what a person needs)."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    return (LOGS / name).open("w")
+
+
 def _serve(env: dict, port: int) -> list[subprocess.Popen]:
     # Own sessions: a terminal's Ctrl-C reaches dev.py alone, which stops the web server and
     # the worker (letting it finish its task) before Redis and PostgreSQL.
+    with _log("web.log") as web_log, _log("worker.log") as worker_log:
+        return _serve_logged(env, port, web_log, worker_log)
+
+
+def _serve_logged(env: dict, port: int, web_log, worker_log) -> list[subprocess.Popen]:
     web = subprocess.Popen(
         [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
         env=env,
+        stdout=web_log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     worker = subprocess.Popen(
@@ -173,19 +190,82 @@ def _serve(env: dict, port: int) -> list[subprocess.Popen]:
         ],
         cwd=ROOT,
         env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     return [web, worker]
 
 
+def _wait_for_site(port: int, processes: list[subprocess.Popen], timeout: float = 60.0) -> None:
+    """Until the site answers /healthz with 200 (the port alone opens before Django is ready)."""
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/healthz"
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            raise SystemExit(f"The web server or the worker stopped: see {_shown(LOGS)}/.")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            if response.status == 200:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer after {timeout:.0f}s: see {_shown(LOGS)}/web.log.")
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def _mail_new(seen: set[str]) -> list[Path]:
+    """Emails written to .local/mail/ since the last look."""
+    if not MAIL.is_dir():
+        return []
+    fresh = [path for path in sorted(MAIL.glob("*.eml")) if path.name not in seen]
+    seen.update(path.name for path in fresh)
+    return fresh
+
+
+def _mail_settle(seen: set[str], quiet: float = 1.5, timeout: float = 30.0) -> None:
+    """Wait until the worker is up and has sent what the seed queued (no new email for
+    `quiet` seconds), so the sign-in block is not followed by a burst of mail lines."""
+    deadline = time.monotonic() + timeout
+    worker_log = LOGS / "worker.log"
+    while time.monotonic() < deadline and " ready." not in worker_log.read_text(errors="replace"):
+        time.sleep(0.25)  # celery logs "celery@host ready." once it takes tasks
+    last = time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - last < quiet:
+        if _mail_new(seen):
+            last = time.monotonic()
+        time.sleep(0.25)
+
+
+def _mail_announce(seen: set[str]) -> None:
+    """One line per new email (its subject, never its body: it may hold a sign-in code), so
+    a person waiting for a code sees where it is; a burst is one line."""
+    import email
+    import email.policy
+
+    fresh = _mail_new(seen)
+    if len(fresh) > 3:
+        print(f"mail: {len(fresh)} new emails in {_shown(MAIL)}/", flush=True)
+        return
+    for path in fresh:
+        with path.open("rb") as handle:
+            headers = email.message_from_binary_file(handle, policy=email.policy.default)
+        print(f"mail: {headers['Subject']} -> {_shown(path)}", flush=True)
+
+
 def cmd_run(smoke: bool = False) -> int:
     with services(debug=True) as env:
         manage(env, "migrate", "--no-input", "-v", "0")
-        manage(env, "demo_seed")
+        manage(env, "demo_seed", "--no-signin")
         port = 8000
         processes = _serve(env, port)
+        print(
+            f"Logs: web server {_shown(LOGS)}/web.log, Celery worker {_shown(LOGS)}/worker.log; "
+            f"emails sent in development: {_shown(MAIL)}/ (one .eml file each)."
+        )
         try:
-            _wait_for_port(port, 60)
+            _wait_for_site(port, processes)
             if smoke:
                 for path in ("/", "/admin/login/", "/healthz"):
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:  # noqa: S310
@@ -199,10 +279,19 @@ def cmd_run(smoke: bool = False) -> int:
                     "print('smoke: celery worker ->', ping.delay().get(timeout=60))",
                 ]
                 subprocess.run(env_ping, cwd=ROOT, env=env, check=True)
+                manage(env, "demo_signin")  # the block `make run` ends with, checked here
                 return 0
-            print(f"\nServing http://127.0.0.1:{port}/ with a Celery worker. Ctrl-C stops both.\n")
+            seen: set[str] = set()
+            _mail_settle(seen)  # older mail, and the notices the seed queued, are not news
+            rule = "=" * 78
+            print(f"\n{rule}\nThe demo is running at http://127.0.0.1:{port}/ (Ctrl-C stops it).\n")
+            sys.stdout.flush()
+            manage(env, "demo_signin")
+            print(rule, flush=True)
             while all(p.poll() is None for p in processes):
+                _mail_announce(seen)
                 time.sleep(0.5)
+            print(f"The web server or the worker stopped: see {_shown(LOGS)}/.")
             return 1
         except KeyboardInterrupt:
             print("\nStopping the web server, the worker and the embedded services...")
@@ -278,6 +367,10 @@ def cmd_test(args: list[str]) -> int:
 
 
 def _interrupt(signum, frame):
+    # Once: the stop that follows is orderly and bounded (see _stop), and a second signal
+    # (make passes a Ctrl-C or a kill on to its child too) must not cut it short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

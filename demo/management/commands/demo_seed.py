@@ -1,16 +1,14 @@
-"""Load the demo program once, and (every time) make sure the demo operator can sign in."""
-
-import secrets
+"""Load the demo program once, dated relative to today, with its vouchers issued through the
+real issuance path; every time, make sure the demo staff can sign in and the dashboard's
+figures are fresh."""
 
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.utils import timezone
 
-from accounts.models import User
-from accounts.roles import OUTSIDE_EXPERT, PROGRAM_OPERATOR, SENIOR_REVIEWER, SUPPORT_AGENT
+from accounts.roles import OUTSIDE_EXPERT, SENIOR_REVIEWER, SUPPORT_AGENT
 from compensation.models import AwardLine, ClaimType, DryRun, Incident, Program
 from compensation.services.policy import dry_run_execute, policy_draft_create, policy_publish
 from compensation.services.population_import import (
@@ -19,18 +17,25 @@ from compensation.services.population_import import (
 )
 from demo import data
 from demo.claims_seed import claims_seed
+from demo.signin import staff_ensure
+from oversight.services import snapshot_refresh
+from vouchers.errors import IssuanceRefused
+from vouchers.services.issuance import voucher_batch_execute
+from vouchers.services.runs import voucher_batch_start
 
 DEMO_PEOPLE = 3000
-STAFF = [
-    ("operator@demo.local", PROGRAM_OPERATOR),
-    ("reviewer@demo.local", SENIOR_REVIEWER),
-    ("agent@demo.local", SUPPORT_AGENT),
-    ("expert@demo.local", OUTSIDE_EXPERT),
-]
+ACTOR = "job:demo_seed"
 
 
 class Command(BaseCommand):
-    help = "Load the demo program (idempotent) and print how the demo staff sign in."
+    help = "Load the demo program (idempotent) and print how the demo staff and a claimant sign in."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-signin",
+            action="store_true",
+            help="Do not print the sign-in block (`make run` prints it once the site answers).",
+        )
 
     def handle(self, *args, **options):
         program = Program.objects.filter(slug=data.PROGRAM["slug"]).first()
@@ -42,14 +47,24 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo program loaded: {program.name}")
         else:
             self.stdout.write(f"Demo program already loaded: {program.name}")
-        self._staff_ensure()
+        staff_ensure()
+        if not program.voucher_batches.exists():
+            self._vouchers_issue(program)
+        else:
+            self.stdout.write("Vouchers: already issued by an earlier run; none issued again.")
         if first_load or not program.claims.exists():
             self._claims_create(program)
+        snapshot_refresh(program=program)  # the dashboard has figures from the first page
+        if not options["no_signin"]:
+            call_command("demo_signin", stdout=self.stdout)
 
     @transaction.atomic
     def _program_create(self) -> Program:
-        incident = Incident.objects.create(**data.INCIDENT)
-        program = Program.objects.create(incident=incident, **data.PROGRAM)
+        today = timezone.localdate()
+        incident = Incident.objects.create(**data.INCIDENT, **data.incident_dates(today))
+        program = Program.objects.create(
+            incident=incident, **data.PROGRAM, **data.program_dates(today)
+        )
         for line in data.AWARD_LINES:
             AwardLine.objects.create(program=program, kind="voucher", **line)
         for claim_type in data.CLAIM_TYPES:
@@ -63,7 +78,7 @@ class Command(BaseCommand):
                 program=program,
                 source=handle,
                 original_name=path.name,
-                actor_label="job:demo_seed",
+                actor_label=ACTOR,
             )
         # Run here rather than wait for the worker: the demo must be complete on first page.
         done = population_import_run(import_id=population_import.pk)
@@ -77,16 +92,43 @@ class Command(BaseCommand):
             program=program,
             rules=data.POLICY_RULES,
             notes=data.POLICY_NOTES,
-            actor_label="job:demo_seed",
+            actor_label=ACTOR,
         )
         dry_run = DryRun.objects.create(policy=policy, budget_minor=program.budget_minor)
         dry_run_execute(dry_run_id=dry_run.pk)
-        policy_publish(policy=policy, actor_label="job:demo_seed")
+        policy_publish(policy=policy, actor_label=ACTOR)
         self.stdout.write(f"Policy v{policy.number} published after a dry run.")
+
+    def _vouchers_issue(self, program: Program) -> None:
+        """Start the run an operator would start in the admin, and work it here rather than
+        wait for the worker (like the population import): the wallets are full on the first
+        page. A worker woken by the run later finds nothing left to do."""
+        try:
+            batch = voucher_batch_start(
+                program=program,
+                award_lines=list(program.award_lines.filter(kind="voucher")),
+                confirm_name=program.name,
+                actor_label=ACTOR,
+            )
+        except IssuanceRefused as exc:
+            self.stdout.write(
+                f"Vouchers not issued: {exc.message} For a demo dated today, stop `make run`, "
+                "delete .local/pgdata and start it again."
+            )
+            return
+        while voucher_batch_execute(batch_id=batch.pk):
+            pass
+        batch.refresh_from_db()
+        self.stdout.write(
+            f"Vouchers: run {batch.pk} {batch.status}, {batch.vouchers_planned:,} vouchers for "
+            f"{batch.people_planned:,} people, valid "
+            f"{timezone.localdate(program.voucher_valid_from)} to "
+            f"{timezone.localdate(program.voucher_valid_until)}."
+        )
 
     def _claims_create(self, program: Program) -> None:
         """Claims filed and worked through the claims services (see demo/claims_seed.py)."""
-        staff = {role: User.objects.get(email=email) for email, role in STAFF}
+        staff = staff_ensure()
         counts = claims_seed(
             program,
             agent=staff[SUPPORT_AGENT],
@@ -96,30 +138,3 @@ class Command(BaseCommand):
         self.stdout.write(
             "Claims: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         )
-
-    def _staff_ensure(self) -> None:
-        password = _demo_password()
-        self.stdout.write(
-            "\nDemo staff sign-in at http://127.0.0.1:8000/admin/ "
-            "(password, then one of the one-time backup codes):"
-        )
-        for email, role in STAFF:
-            user = User.objects.filter(email=email).first()
-            if user is None:
-                user = User.objects.create_user(email, password, is_staff=True, full_name=role)
-                user.groups.add(Group.objects.get(name=role))
-                TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-            static, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes")
-            while static.token_set.count() < 5:
-                static.token_set.create(token=StaticToken.random_token())
-            tokens = ", ".join(static.token_set.values_list("token", flat=True)[:5])
-            self.stdout.write(f"  {role}: {email} / {password}  backup codes: {tokens}")
-
-
-def _demo_password() -> str:
-    path = settings.BASE_DIR / ".local" / "secrets" / "demo_password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("demo-" + secrets.token_urlsafe(9))
-        path.chmod(0o600)
-    return path.read_text().strip()
