@@ -1,5 +1,10 @@
 """A separate process that creates events the way a web process does: each event is one
-transaction with one notice_enqueue. Run: python -m tests.notifications.producer COUNT TAG."""
+transaction with one notice_enqueue.
+
+Run: python -m tests.notifications.producer COUNT TAG PAUSE [HOLD ...]. After each HOLD events
+it prints "held at HOLD" and waits for a line on stdin, so a test can change the world (stop
+the broker, start it again) at a known point of the producer's progress instead of guessing
+with sleeps."""
 
 import os
 import sys
@@ -16,7 +21,11 @@ def main() -> int:
     from notifications.services import notice_enqueue
 
     count, tag, pause = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+    holds = {int(hold) for hold in sys.argv[4:]}
     for n in range(count):
+        if n in holds:
+            print(f"held at {n}", flush=True)
+            sys.stdin.readline()
         with transaction.atomic():
             notice_enqueue(
                 kind="claim_acknowledged",

@@ -2,8 +2,10 @@
 
 Each test prints what it measured (run with -s to see it); none asserts a wall time."""
 
+import queue
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -144,34 +146,97 @@ def test_notices_created_while_redis_is_down_wait_in_the_outbox_and_go_out_once_
         REDIS_URL=redis.url,
         NOTIFICATIONS_REDISPATCH_EVERY="1",
     )
+    producer = None
     try:
         pool.start("worker", beat=True)
-        producer = subprocess.Popen(
-            [sys.executable, "-m", "tests.notifications.producer", "300", "outage", "0.02"],
-            cwd=ROOT,
-            env={**pool.env, "DATABASE_URL": workers_database_url()},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        _wait(lambda: Notice.objects.count() >= 60, timeout=30, workers=pool, what="events")
+        # The outage follows the producer's progress: it holds after 60 events (Redis is
+        # stopped then) and after 100 (Redis is started again), so 40 events meet a dead broker
+        # however fast or slow the machine is.
+        producer = _Producer(pool, "300", "outage", "0", "60", "100")
+        producer.wait_for("held at 60")
         redis.stop()
         created_before_outage = Notice.objects.count()
-        time.sleep(2.5)
+        producer.go()
+        producer.wait_for("held at 100")
         created_during_outage = Notice.objects.count() - created_before_outage
         waiting = Notice.objects.filter(status=Notice.Status.PENDING).count()
         redis.start()  # empty: whatever was queued is gone; the outbox still knows
-        output, _ = producer.communicate(timeout=60)
+        producer.go()
+        output = producer.finish()
         assert producer.returncode == 0, output
         assert "not queued" in output  # the producer went on while the broker was down
         _wait(_all_sent(300), timeout=60, workers=pool, what="all 300 sent after the outage")
         handler = smtp.handler
         assert handler.total == 300 and handler.duplicates() == 0
         print(
-            f"\nRedis down for 2.5s: {created_during_outage} events created meanwhile, "
+            f"\nRedis down: {created_during_outage} events created meanwhile, "
             f"{waiting} notices waiting in the outbox; all 300 sent once after"
         )
         assert created_during_outage > 0
     finally:
+        if producer is not None:
+            producer.kill()
         pool.stop_all()
         redis.stop()
+
+
+class _Producer:
+    """tests.notifications.producer in a subprocess, its output read by a thread so the test
+    can wait for a line with a timeout and still see everything it printed."""
+
+    def __init__(self, pool: Workers, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.notifications.producer", *args],
+            cwd=ROOT,
+            env={**pool.env, "DATABASE_URL": workers_database_url()},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._new: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+            self._new.put(line.rstrip("\n"))
+        self._new.put(None)
+
+    def wait_for(self, wanted: str | None, timeout: float = 120) -> None:
+        """Until the producer prints the line `wanted` (None: until its output ends). Generous:
+        on a loaded machine Django's start alone takes seconds; a hang ends here or at the
+        suite's timeout, with the producer's output."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._new.get(timeout=left)
+            except queue.Empty:
+                break
+            if line == wanted:
+                return
+            if line is None:
+                break
+        pytest.fail(f"the producer never printed {wanted!r}:\n{''.join(self.lines)}")
+
+    def go(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+
+    def finish(self, timeout: float = 120) -> str:
+        """Wait for the producer to exit; everything it printed."""
+        self.wait_for(None, timeout)
+        self.process.wait(timeout)
+        return "".join(self.lines)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
