@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from tests.factories import ClaimTypeFactory
 
-pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
+# A million claims take longer than the suite's per-test timeout (pyproject.toml).
+pytestmark = [pytest.mark.benchmark, pytest.mark.django_db, pytest.mark.timeout(0)]
 
 CLAIMS = 1_000_000
 
