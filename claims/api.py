@@ -5,33 +5,49 @@ claim that does not exist. Errors are problem+json bodies with a stable `code`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from claims.models import Claim
 from claims.selectors import claim_of, claims_of, queue_filter, queue_for
 from claims.serializers import ClaimantClaimSerializer, QueueClaimSerializer
-from compensation.claimant_session import claimant_get
+from compensation.claimant_session import Claimant, claimant_get
 
 
 class IsClaimant(permissions.BasePermission):
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         claimant = claimant_get(request._request)
         if claimant is None or claimant.email_hash is None:
             raise NotAuthenticated("Sign in with a one-time code first.")
-        request._request.claimant = claimant
+        # Kept on the request for the view, like request.user (the stubs know only those).
+        request._request.claimant = claimant  # type: ignore[attr-defined]
         return True
+
+
+def _claimant(request: Request) -> Claimant:
+    """The claimant IsClaimant found (permissions run before the view)."""
+    claimant: Claimant = request._request.claimant  # type: ignore[attr-defined]
+    return claimant
 
 
 class IsVerifiedStaff(permissions.BasePermission):
     code = "forbidden"  # the problem code of a refusal
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
-        if not (user and user.is_authenticated and user.is_staff and user.is_verified()):
+        staff = bool(user and user.is_authenticated and user.is_staff)
+        # is_verified() is put on request.user by django-otp's OTPMiddleware (untyped).
+        if not (staff and user.is_verified()):  # type: ignore[union-attr]
             raise NotAuthenticated("Sign in to the admin with your second factor first.")
         return user.has_perm("claims.view_claim")
 
@@ -49,10 +65,10 @@ class ClaimantClaimList(generics.ListAPIView):
     serializer_class = ClaimantClaimSerializer
     pagination_class = _Cursor
 
-    def get_queryset(self):
-        return claims_of(self.request._request.claimant)
+    def get_queryset(self) -> QuerySet[Claim]:
+        return claims_of(_claimant(self.request))
 
-    def get_serializer_context(self):
+    def get_serializer_context(self) -> Mapping[str, Any]:
         return {**super().get_serializer_context(), "language": self.request.LANGUAGE_CODE}
 
 
@@ -61,10 +77,10 @@ class ClaimantClaimDetail(generics.RetrieveAPIView):
     permission_classes = [IsClaimant]
     serializer_class = ClaimantClaimSerializer
 
-    def get_object(self):
-        return claim_of(self.request._request.claimant, self.kwargs["reference"])
+    def get_object(self) -> Claim:
+        return claim_of(_claimant(self.request), self.kwargs["reference"])
 
-    def get_serializer_context(self):
+    def get_serializer_context(self) -> Mapping[str, Any]:
         return {**super().get_serializer_context(), "language": self.request.LANGUAGE_CODE}
 
 
@@ -82,7 +98,9 @@ _ORDERING = {"age": "submitted_at", "-age": "-submitted_at", "risk": "score", "-
 class QueueCursor(CursorPagination):
     page_size = 50
 
-    def get_ordering(self, request, queryset, view):
+    def get_ordering(
+        self, request: Request, queryset: QuerySet[Claim], view: APIView
+    ) -> tuple[str, ...]:
         field = _ORDERING.get(request.query_params.get("ordering", "age"), "submitted_at")
         return (field, "id" if not field.startswith("-") else "-id")
 
@@ -96,10 +114,10 @@ class StaffQueue(generics.ListAPIView):
     pagination_class = QueueCursor
 
     @extend_schema(parameters=_QUEUE_PARAMS)
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Claim]:
         params = self.request.query_params
         return queue_filter(
             queue_for(self.request.user),
@@ -118,5 +136,5 @@ class StaffClaimDetail(generics.RetrieveAPIView):
     serializer_class = QueueClaimSerializer
     lookup_field = "reference"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Claim]:
         return queue_for(self.request.user)

@@ -6,6 +6,8 @@ hundreds of millions of rows) come from the program's snapshot (services.snapsho
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import connection
 from django.db.models import Avg, Count
@@ -37,7 +39,7 @@ def claims_per_day(program: Program, days: int = 30) -> list[tuple[str, int]]:
     return [(row["day"].isoformat(), row["n"]) for row in rows]
 
 
-def claims_by_status_and_type(program: Program) -> list[dict]:
+def claims_by_status_and_type(program: Program) -> list[Mapping[str, Any]]:
     return list(
         Claim.objects.filter(program=program)
         .values("status", "claim_type__code")

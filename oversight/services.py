@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from compensation.models import Program
 from config.csv_stream import csv_stream
 from oversight import selectors
@@ -40,7 +41,7 @@ _SNAPSHOT_QUERIES = {
 }
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, Decimal):  # sum() of bigint is numeric: money stays integral
@@ -62,7 +63,7 @@ def snapshot_refresh(*, program: Program) -> ProgramSnapshot:
     """Recompute the figures over the big tables for one program. Safe to run any time;
     the dashboard shows when they were computed."""
     started = time.monotonic()
-    figures: dict[str, list] = {}
+    figures: dict[str, Any] = {}
     with connection.cursor() as cursor:
         for name, sql in _SNAPSHOT_QUERIES.items():
             cursor.execute(sql, [program.pk])
@@ -175,14 +176,16 @@ EXPORTS = {
 }
 
 
-def export_stream(*, program: Program, name: str, actor, ip_address: str | None) -> Iterator[str]:
+def export_stream(
+    *, program: Program, name: str, actor: Actor, ip_address: str | None
+) -> Iterator[str]:
     """Audit the export, then stream it from a server-side cursor: memory stays flat
     however many rows there are."""
     header, sql = EXPORTS[name]
     audit_record(action=f"export.{name}", obj=program, actor=actor, ip_address=ip_address)
     params = [] if name == "audit" else [program.pk]
 
-    def rows():
+    def rows() -> Iterator[tuple[Any, ...]]:
         # A named (server-side) cursor needs a transaction around the whole stream.
         with transaction.atomic(), connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)

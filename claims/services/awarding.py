@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from audit.services import Actor
 from claims.errors import ClaimError
 from claims.models import Claim
 from compensation.errors import AlreadyAwarded, BudgetExceeded
@@ -14,7 +15,7 @@ from compensation.services.ledger import award_grant
 
 
 def claim_award_fields(
-    *, claim: Claim, amount_minor: int, actor=None, actor_label: str = ""
+    *, claim: Claim, amount_minor: int, actor: Actor = None, actor_label: str = ""
 ) -> dict:
     """Grant `amount_minor` for the claim (inside the caller's transaction) and return the
     claim fields that record it. ClaimError and nothing written if the budget cannot pay."""

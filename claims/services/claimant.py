@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,12 @@ def appeal_deadline(claim: Claim) -> dt.datetime | None:
 
 
 def claim_info_respond(
-    *, claim: Claim, claimant: Claimant, answer: str, upload=None, ip_address=None
+    *,
+    claim: Claim,
+    claimant: Claimant,
+    answer: str,
+    upload: UploadedFile | None = None,
+    ip_address: str | None = None,
 ) -> Claim:
     """The claimant's answer to a request for information (text and/or one document), before
     its deadline; the claim goes back to review."""
@@ -60,7 +66,12 @@ def claim_info_respond(
 
 
 def claim_appeal(
-    *, claim: Claim, claimant: Claimant, statement: str, upload=None, ip_address=None
+    *,
+    claim: Claim,
+    claimant: Claimant,
+    statement: str,
+    upload: UploadedFile | None = None,
+    ip_address: str | None = None,
 ) -> Claim:
     """One appeal of a denial, within CLAIMS_APPEAL_DAYS, with a statement and optionally a
     document. It goes to a senior reviewer who did not make the first decision."""
@@ -97,7 +108,9 @@ def claim_appeal(
         )
 
 
-def claim_feedback(*, claim: Claim, rating: int, comment: str = "", ip_address=None) -> bool:
+def claim_feedback(
+    *, claim: Claim, rating: int, comment: str = "", ip_address: str | None = None
+) -> bool:
     """Record the one-question survey once per decided claim. False if already answered."""
     if claim.status not in (S.APPROVED, S.DENIED):
         raise ClaimError(_("Feedback opens once the claim is decided."), code="conflict")

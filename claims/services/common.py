@@ -10,9 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from claims.errors import ClaimError
 from claims.models import Claim, ClaimEvent
+from compensation.models import AffectedPerson
 
 
 def sla_due(status: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -23,7 +24,9 @@ def sla_due(status: str, *, now: dt.datetime | None = None) -> dt.datetime | Non
     return (now or timezone.now()) + dt.timedelta(hours=hours)
 
 
-def identity_filter(claim_or_person, email_hash: bytes | memoryview | None) -> Q:
+def identity_filter(
+    claim_or_person: AffectedPerson | int | None, email_hash: bytes | memoryview | None
+) -> Q:
     """Claims by the same identity: the same affected person, or the same verified email."""
     person_id = getattr(claim_or_person, "pk", claim_or_person)
     condition = Q(claimant_email_hash=email_hash) if email_hash else Q(pk__in=[])
@@ -36,7 +39,7 @@ def claimant_label(claim: Claim) -> str:
     return f"claimant:{claim.reference}"
 
 
-def actor_label_of(actor) -> str:
+def actor_label_of(actor: Actor) -> str:
     return f"user:{actor.pk}" if actor is not None else "job:claims"
 
 
@@ -46,7 +49,7 @@ def claim_transition(
     allowed_from: tuple[str, ...],
     to_status: str,
     kind: str,
-    actor=None,
+    actor: Actor = None,
     actor_label: str = "",
     note: str = "",
     ip_address: str | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,13 @@ from compensation.selectors import policy_published
 
 
 def claim_document_add(
-    *, claimant: Claimant, draft_key: str, kind: str, upload, purpose: str = "claim", claim=None
+    *,
+    claimant: Claimant,
+    draft_key: str,
+    kind: str,
+    upload: UploadedFile,
+    purpose: str = "claim",
+    claim: Claim | None = None,
 ) -> ClaimDocument:
     """Check and store one upload for a draft (or an open claim's answer or appeal).
     ClaimError, nothing stored, if the file is refused or the draft is full."""

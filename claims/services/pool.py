@@ -5,8 +5,9 @@ with the claims' entitlements."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
+from audit.services import Actor
 from claims.models import Claim
 from claims.services.screening import claim_facts, claim_signals
 from compensation.engine import claim_decide
@@ -14,7 +15,7 @@ from compensation.models import Award, PolicyVersion, Program
 from compensation.services.pool import Entitlement, pool_settle
 
 
-def pool_waiting(program: Program):
+def pool_waiting(program: Program) -> QuerySet[Claim]:
     """Approved claims of a pro-rata program whose payment waits for the settlement."""
     return Claim.objects.filter(
         program=program, status=Claim.Status.APPROVED, entitlement_minor__gt=0, award__isnull=True
@@ -35,14 +36,14 @@ def pool_entitlements(program: Program) -> list[Entitlement]:
             claim_reference=c.reference,
             claim_type_id=c.claim_type_id,
             person_id=c.person_id,
-            amount_minor=c.entitlement_minor,
+            amount_minor=c.entitlement_minor or 0,  # never None: the filter wants > 0
             policy_id=c.policy_id,
         )
         for c in pool_waiting(program).order_by("submitted_at", "id")
     ]
 
 
-def claims_pool_settle(*, program: Program, actor=None, actor_label: str = "") -> int:
+def claims_pool_settle(*, program: Program, actor: Actor = None, actor_label: str = "") -> int:
     """Settle the program's pro-rata pool with every waiting entitlement, then point each
     claim at its award (its final, scaled amount). One transaction; once only (pool_settle
     refuses a second settlement). Returns how many claims were paid."""

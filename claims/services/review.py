@@ -5,6 +5,7 @@ audit row and, where the claimant must hear of it, its notice."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +19,9 @@ from claims.models import Claim, ClaimEvent
 from claims.services.awarding import claim_award_fields
 from claims.services.common import claim_transition
 from claims.services.screening import claim_amount_limit
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 S = Claim.Status
 DECIDABLE = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.REFERRED, S.APPEALED)
@@ -33,12 +37,12 @@ DENY_REASONS = {
 }
 
 
-def _require(actor, perm: str) -> None:
+def _require(actor: User | None, perm: str) -> None:
     if actor is None or not actor.has_perm(perm):
         raise ClaimError(_("You are not allowed to do this."), code="forbidden", status=403)
 
 
-def _appeal_check(claim: Claim, actor) -> None:
+def _appeal_check(claim: Claim, actor: User) -> None:
     """An appeal is decided by a senior reviewer who did not make the first decision."""
     if claim.status != S.APPEALED:
         return
@@ -51,7 +55,9 @@ def _appeal_check(claim: Claim, actor) -> None:
         )
 
 
-def claim_assign(*, claims: list[Claim], assignee, actor, ip_address: str | None = None) -> int:
+def claim_assign(
+    *, claims: list[Claim], assignee: User | None, actor: User, ip_address: str | None = None
+) -> int:
     """Give open claims to `assignee` (None: unassign). Returns how many changed."""
     _require(actor, "claims.change_claim")
     ids = [c.pk for c in claims if c.is_open]
@@ -80,7 +86,7 @@ def claim_assign(*, claims: list[Claim], assignee, actor, ip_address: str | None
 
 
 def claim_approve(
-    *, claim: Claim, amount_minor: int, actor, note: str = "", ip_address: str | None = None
+    *, claim: Claim, amount_minor: int, actor: User, note: str = "", ip_address: str | None = None
 ) -> Claim:
     """Approve `amount_minor` (within the claim's limits). Above the second-approver line the
     first approval only proposes the amount; a different person holding
@@ -130,7 +136,14 @@ def claim_approve(
         return _approve_final(claim, amount_minor, actor, note, ip_address, claim.status)
 
 
-def _approve_final(claim, amount_minor, actor, note, ip_address, from_status) -> Claim:
+def _approve_final(
+    claim: Claim,
+    amount_minor: int,
+    actor: User,
+    note: str,
+    ip_address: str | None,
+    from_status: str,
+) -> Claim:
     appeal = from_status == S.APPEALED or bool(claim.appealed_at)
     fields = claim_award_fields(claim=claim, amount_minor=amount_minor, actor=actor)
     fields.update(decided_at=timezone.now(), decided_by=actor, due_at=None)
@@ -151,7 +164,12 @@ def _approve_final(claim, amount_minor, actor, note, ip_address, from_status) ->
 
 
 def claim_deny(
-    *, claim: Claim, reason_codes: list[str], actor, note: str = "", ip_address: str | None = None
+    *,
+    claim: Claim,
+    reason_codes: list[str],
+    actor: User,
+    note: str = "",
+    ip_address: str | None = None,
 ) -> Claim:
     """Deny with one or more reason codes (DENY_REASONS), shown to the claimant in their
     language; the claimant may appeal within CLAIMS_APPEAL_DAYS (once)."""
@@ -198,7 +216,7 @@ def claim_request_info(
     *,
     claim: Claim,
     message: str,
-    actor,
+    actor: User,
     document_kind: str = "",
     days: int | None = None,
     ip_address: str | None = None,
@@ -230,7 +248,9 @@ def claim_request_info(
     return claim
 
 
-def claim_refer(*, claim: Claim, expert, actor, note: str = "", ip_address=None) -> Claim:
+def claim_refer(
+    *, claim: Claim, expert: User, actor: User, note: str = "", ip_address: str | None = None
+) -> Claim:
     """Hand the claim to an outside expert, who sees only the claims referred to them."""
     _require(actor, "claims.change_claim")
     with transaction.atomic(durable=True):
@@ -247,7 +267,7 @@ def claim_refer(*, claim: Claim, expert, actor, note: str = "", ip_address=None)
         )
 
 
-def claim_start_review(*, claim: Claim, actor, ip_address=None) -> Claim:
+def claim_start_review(*, claim: Claim, actor: User, ip_address: str | None = None) -> Claim:
     """Take a submitted (or referred-back) claim into review and assign it to oneself."""
     _require(actor, "claims.change_claim")
     with transaction.atomic(durable=True):
@@ -262,7 +282,9 @@ def claim_start_review(*, claim: Claim, actor, ip_address=None) -> Claim:
         )
 
 
-def claim_note_add(*, claim: Claim, note: str, actor, ip_address=None) -> ClaimEvent:
+def claim_note_add(
+    *, claim: Claim, note: str, actor: User, ip_address: str | None = None
+) -> ClaimEvent:
     """An internal note (staff and the referred expert only; never shown to the claimant)."""
     if actor is None or not (
         actor.has_perm("claims.change_claim") or claim.referred_to_id == actor.pk

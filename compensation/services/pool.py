@@ -12,7 +12,7 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from compensation.errors import BudgetExceeded, CompensationError
 from compensation.models import Award, Program
 from compensation.services.ledger import program_budget_reserve
@@ -61,7 +61,7 @@ class Entitlement:
 
 
 def pool_settle(
-    *, program: Program, entitlements: list[Entitlement], actor=None, actor_label: str = ""
+    *, program: Program, entitlements: list[Entitlement], actor: Actor = None, actor_label: str = ""
 ) -> Fraction:
     """Close a pro-rata pool: record one award per approved claim at its final amount, with
     the factor and the arithmetic in its explanation, inside the budget. Once only."""

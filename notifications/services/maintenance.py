@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from notifications.kinds import Channel
 from notifications.models import Campaign, Notice
 from notifications.services.campaigns import campaign_build_enqueue, campaigns_start_due
@@ -85,7 +86,7 @@ def notices_redispatch() -> dict[str, int]:
     }
 
 
-def notices_retry(*, notice_ids: list[int], actor, ip_address: str | None = None) -> int:
+def notices_retry(*, notice_ids: list[int], actor: Actor, ip_address: str | None = None) -> int:
     """Send failed notices again (staff action): back to pending with a fresh attempt budget.
     Only failed notices move; audited."""
     # Not durable: the admin calls this inside its own transaction.
@@ -112,7 +113,7 @@ def notices_retry(*, notice_ids: list[int], actor, ip_address: str | None = None
                 after={"moved": moved},
             )
         for channel in channels:
-            transaction.on_commit(lambda c=channel: notices_dispatch_kick(channel=c))
+            transaction.on_commit(partial(notices_dispatch_kick, channel=channel))
     return moved
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from vouchers.models import ServiceKey
 from vouchers.services.keys import service_key_authenticate
@@ -35,7 +40,7 @@ class ServicePrincipal:
 class ServiceKeyAuthentication(BaseAuthentication):
     keyword = "servicekey"
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[ServicePrincipal, ServiceKey] | None:
         scheme, _, raw = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != self.keyword:
             return None
@@ -44,12 +49,12 @@ class ServiceKeyAuthentication(BaseAuthentication):
             raise ServiceKeyNeeded("The service key is unknown or revoked.")
         return ServicePrincipal(key), key
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return 'ServiceKey realm="vouchers"'
 
 
 class HasServiceKey(BasePermission):
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if not isinstance(request.auth, ServiceKey):
             raise ServiceKeyNeeded(NotAuthenticated.default_detail)
         return True
@@ -59,7 +64,7 @@ class ServiceKeyScheme(OpenApiAuthenticationExtension):
     target_class = "vouchers.api.auth.ServiceKeyAuthentication"
     name = "ServiceKey"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
         return {
             "type": "apiKey",
             "in": "header",

@@ -4,8 +4,11 @@ exception handler); a stored answer is replayed as it was first given."""
 
 from __future__ import annotations
 
+import uuid
+
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +16,7 @@ from config.problems import PROBLEM_CONTENT_TYPE, PROBLEM_REF, problem_body
 from vouchers.api import serializers as s
 from vouchers.api.auth import HasServiceKey, ServiceKeyAuthentication
 from vouchers.errors import Throttled
+from vouchers.models import ServiceKey
 from vouchers.services import redemption
 from vouchers.services.redemption import UNUSABLE_BODY, UNUSABLE_STATUS
 
@@ -52,6 +56,13 @@ class VoucherAPIView(APIView):
     problem_title = "Request refused"  # for errors that bring no title of their own
 
     @staticmethod
+    def service_key(request: Request) -> ServiceKey:
+        """The caller's key (HasServiceKey refused the request otherwise)."""
+        key = request.auth
+        assert isinstance(key, ServiceKey)
+        return key
+
+    @staticmethod
     def answer(result: redemption.Answer) -> Response:
         content_type = PROBLEM_CONTENT_TYPE if result.status >= 400 else "application/json"
         response = Response(result.body, status=result.status, content_type=content_type)
@@ -60,7 +71,7 @@ class VoucherAPIView(APIView):
         return response
 
 
-def _idempotency_key(request) -> str | None:
+def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 255:
         raise exceptions.ValidationError({"Idempotency-Key": "at most 255 characters"})
@@ -96,11 +107,13 @@ class ValidateView(VoucherAPIView):
             THROTTLED_EXAMPLE,
         ],
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         form = s.ValidateRequest(data=request.data)
         form.is_valid(raise_exception=True)
         return Response(
-            redemption.voucher_validate(service_key=request.auth, **form.validated_data)
+            redemption.voucher_validate(
+                service_key=self.service_key(request), **form.validated_data
+            )
         )
 
 
@@ -145,12 +158,12 @@ class RedeemView(VoucherAPIView):
             THROTTLED_EXAMPLE,
         ],
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         form = s.RedeemRequest(data=request.data)
         form.is_valid(raise_exception=True)
         return self.answer(
             redemption.voucher_redeem(
-                service_key=request.auth,
+                service_key=self.service_key(request),
                 idempotency_key=_idempotency_key(request),
                 **form.validated_data,
             )
@@ -166,12 +179,12 @@ class ReverseView(VoucherAPIView):
         responses={200: s.RedemptionResponse, 404: PROBLEM_REF},
         examples=[OpenApiExample("Refund", value={"reason": "order cancelled"})],
     )
-    def post(self, request, redemption_id):
+    def post(self, request: Request, redemption_id: uuid.UUID) -> Response:
         form = s.ReverseRequest(data=request.data)
         form.is_valid(raise_exception=True)
         return self.answer(
             redemption.redemption_reverse(
-                service_key=request.auth,
+                service_key=self.service_key(request),
                 redemption_id=str(redemption_id),
                 reason=form.validated_data["reason"],
                 idempotency_key=_idempotency_key(request),

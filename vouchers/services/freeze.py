@@ -13,7 +13,7 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import Actor, actor_user, audit_record
 from compensation.engine.money import money_format
 from compensation.models import Program
 from vouchers.errors import CodeMalformed, FreezeRefused
@@ -71,7 +71,7 @@ def vouchers_freeze(
     codes_rejected: int = 0,
     window: tuple[dt.datetime, dt.datetime] | None = None,
     voucher_ids: list[int] | None = None,
-    actor=None,
+    actor: Actor = None,
     actor_label: str = "",
     ip_address: str | None = None,
 ) -> VoucherFreeze:
@@ -115,7 +115,7 @@ def vouchers_freeze(
             method=method,
             reason=reason.strip(),
             parameters=recorded,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         params["freeze"] = freeze.pk
         with connection.cursor() as cursor:
@@ -136,14 +136,18 @@ def vouchers_freeze(
 
 
 def voucher_freeze_lift(
-    *, freeze: VoucherFreeze, actor=None, actor_label: str = "", ip_address: str | None = None
+    *,
+    freeze: VoucherFreeze,
+    actor: Actor = None,
+    actor_label: str = "",
+    ip_address: str | None = None,
 ) -> VoucherFreeze:
     """Unfreeze: the freeze's vouchers become usable again (void ones stay void). Lifting
     twice changes nothing the second time."""
     with transaction.atomic(durable=True):
         lifted = VoucherFreeze.objects.filter(pk=freeze.pk, lifted_at__isnull=True).update(
             lifted_at=timezone.now(),
-            lifted_by=actor if getattr(actor, "is_authenticated", False) else None,
+            lifted_by=actor_user(actor),
         )
         if lifted:
             with connection.cursor() as cursor:
@@ -172,7 +176,7 @@ def voucher_void_and_reissue(
     *,
     voucher: Voucher,
     reason: str,
-    actor=None,
+    actor: Actor = None,
     actor_label: str = "",
     ip_address: str | None = None,
 ) -> Voucher:

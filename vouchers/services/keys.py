@@ -8,7 +8,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import Actor, actor_user, audit_record
 from vouchers.errors import VoucherError
 from vouchers.models import ServiceKey
 from vouchers.services.codes import secret_digest
@@ -20,7 +20,7 @@ def service_key_create(
     *,
     name: str,
     service_scope: str,
-    actor=None,
+    actor: Actor = None,
     actor_label: str = "",
     ip_address: str | None = None,
 ) -> tuple[ServiceKey, str]:
@@ -37,7 +37,7 @@ def service_key_create(
             service_scope=scope,
             prefix=prefix,
             key_hash=secret_digest(raw),
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         audit_record(
             action="service_key.create",
@@ -51,13 +51,17 @@ def service_key_create(
 
 
 def service_key_revoke(
-    *, service_key: ServiceKey, actor=None, actor_label: str = "", ip_address: str | None = None
+    *,
+    service_key: ServiceKey,
+    actor: Actor = None,
+    actor_label: str = "",
+    ip_address: str | None = None,
 ) -> ServiceKey:
     """Revoke a key: every later request with it is refused. Revoking twice does nothing."""
     with transaction.atomic(durable=True):
         changed = ServiceKey.objects.filter(pk=service_key.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(),
-            revoked_by=actor if getattr(actor, "is_authenticated", False) else None,
+            revoked_by=actor_user(actor),
         )
         if changed:
             audit_record(
