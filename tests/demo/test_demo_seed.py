@@ -1,0 +1,95 @@
+"""The demo is alive on the day it is seeded: windows open around today, vouchers issued by
+the real run and usable in a wallet, claims filed, dashboard figures computed; a second seed
+issues nothing again."""
+
+import datetime as dt
+import importlib
+import io
+import uuid
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.roles import roles_sync
+from compensation.models import Program
+from demo import data
+from demo.signin import demo_claimant
+from notifications.models import NoticeTemplate
+from oversight.models import ProgramSnapshot
+from vouchers.models import Voucher, VoucherBatch
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _demo_isolated(settings, tmp_path, monkeypatch):
+    """A small population, files and the demo password under tmp_path, own rate-limit keys,
+    and what a flushed database lost (role groups, notice templates) put back."""
+    monkeypatch.setattr("demo.management.commands.demo_seed.DEMO_PEOPLE", 120)
+    settings.BASE_DIR = tmp_path
+    settings.IMPORT_ROOT = tmp_path / "imports"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"t{uuid.uuid4().hex[:12]}"}
+    }
+    roles_sync(apps)
+    if not NoticeTemplate.objects.exists():
+        importlib.import_module("notifications.migrations.0002_default_templates").seed(apps, None)
+
+
+def _seed(*args) -> str:
+    out = io.StringIO()
+    call_command("demo_seed", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_is_dated_from_today_with_usable_vouchers_claims_and_figures():
+    output = _seed("--no-signin")
+    now = timezone.now()
+    program = Program.objects.get(slug=data.PROGRAM["slug"])
+    assert program.claim_opens_at < now - dt.timedelta(days=14) < now < program.claim_closes_at
+    assert program.voucher_valid_from < now - dt.timedelta(days=2)
+    assert program.voucher_valid_until - program.voucher_valid_from >= dt.timedelta(days=89)
+    assert program.incident.detected_at < program.claim_opens_at
+    [batch] = VoucherBatch.objects.filter(program=program)
+    assert batch.status == VoucherBatch.Status.DONE and batch.vouchers_planned > 0
+    usable = Voucher.objects.filter(
+        program=program,
+        state=Voucher.State.ISSUED,
+        valid_from__lte=now,
+        valid_until__gt=now,
+    )
+    assert usable.count() == batch.vouchers_planned
+    assert program.claims.filter(status="submitted").exists()
+    assert ProgramSnapshot.objects.get(program=program).figures["vouchers"]
+    person = demo_claimant(program)
+    assert person.claims.exists() and person.vouchers.filter(state=Voucher.State.ISSUED).count()
+    assert "Vouchers: run" in output and "Staff sign in" not in output
+
+    again = _seed("--no-signin")
+    assert "none issued again" in again
+    assert VoucherBatch.objects.count() == 1
+    assert Voucher.objects.count() == batch.vouchers_planned
+
+    signin = io.StringIO()
+    call_command("demo_signin", stdout=signin)
+    block = signin.getvalue()
+    assert block.count("  backup codes: ") == 4 and person.email in block
+    assert ".local/mail/" in block and "/wallet/" in block
+
+
+def test_a_demo_whose_voucher_window_has_ended_issues_nothing_and_says_why(monkeypatch):
+    dated = data.program_dates
+
+    def ended(today):  # the vouchers' window ended months ago; claims are still open
+        return {
+            **dated(today - dt.timedelta(days=200)),
+            "claim_closes_at": dated(today)["claim_closes_at"],
+        }
+
+    monkeypatch.setattr("demo.management.commands.demo_seed.data.program_dates", ended)
+    output = _seed("--no-signin")
+    assert "Vouchers not issued" in output and "delete .local/pgdata" in output
+    assert not VoucherBatch.objects.exists() and not Voucher.objects.exists()
