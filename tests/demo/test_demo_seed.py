@@ -49,6 +49,8 @@ def test_the_demo_is_dated_from_today_with_usable_vouchers_claims_and_figures():
     output = _seed("--no-signin")
     now = timezone.now()
     program = Program.objects.get(slug=data.PROGRAM["slug"])
+    assert program.claim_opens_at and program.claim_closes_at and program.incident.detected_at
+    assert program.voucher_valid_from and program.voucher_valid_until
     assert program.claim_opens_at < now - dt.timedelta(days=14) < now < program.claim_closes_at
     assert program.voucher_valid_from < now - dt.timedelta(days=2)
     assert program.voucher_valid_until - program.voucher_valid_from >= dt.timedelta(days=89)
@@ -65,6 +67,7 @@ def test_the_demo_is_dated_from_today_with_usable_vouchers_claims_and_figures():
     assert program.claims.filter(status="submitted").exists()
     assert ProgramSnapshot.objects.get(program=program).figures["vouchers"]
     person = demo_claimant(program)
+    assert person is not None
     assert person.claims.exists() and person.vouchers.filter(state=Voucher.State.ISSUED).count()
     assert "Vouchers: run" in output and "Staff sign in" not in output
 

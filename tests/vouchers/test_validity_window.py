@@ -51,7 +51,8 @@ def test_a_run_for_a_window_that_has_ended_is_refused_naming_the_date(coupang, n
     _window_ends(coupang, ended)
     with pytest.raises(IssuanceRefused) as refused:
         _start(coupang)
-    assert _shown(ended) in refused.value.message and "expired" in refused.value.message
+    message = str(refused.value.message)
+    assert _shown(ended) in message and "expired" in message
     assert not VoucherBatch.objects.exists() and not Award.objects.exists()
     assert not Voucher.objects.exists() and no_dispatch == []
     assert not AuditEvent.objects.filter(action="voucher_batch.start").exists()

@@ -38,14 +38,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        program = Program.objects.filter(slug=data.PROGRAM["slug"]).first()
-        first_load = program is None
-        if first_load:
+        loaded = Program.objects.filter(slug=data.PROGRAM["slug"]).first()
+        first_load = loaded is None
+        if loaded is None:
             program = self._program_create()
             self._population_load(program)
             self._policy_publish(program)
             self.stdout.write(f"Demo program loaded: {program.name}")
         else:
+            program = loaded
             self.stdout.write(f"Demo program already loaded: {program.name}")
         staff_ensure()
         if not program.voucher_batches.exists():
