@@ -77,7 +77,7 @@ class NoticeTemplateAdmin(AuditedModelAdmin):
         subject = render(template_compile(obj.subject), context) if obj.subject else ""
         body = render(template_compile(obj.body), context)
         return format_html(
-            '<div style="white-space:pre-wrap;max-width:50em"><strong>{}</strong>\n\n{}</div>',
+            '<div class="notice-preview"><strong>{}</strong>\n\n{}</div>',
             subject,
             body,
         )

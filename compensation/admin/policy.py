@@ -24,7 +24,7 @@ from compensation.services.policy import (
 
 class PolicyDraftForm(forms.ModelForm):
     rules = forms.JSONField(
-        widget=forms.Textarea(attrs={"rows": 30, "cols": 90, "style": "font-family:monospace"}),
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 90, "class": "monospace"}),
         help_text="Eligibility, proactive award lines, limits and scoring. Checked on save; "
         "missing keys take the defaults shown.",
     )
