@@ -13,4 +13,5 @@ RUN DEBUG=0 SECRET_KEY=build-only CODE_HASH_KEYS=1:build-only-placeholder IDENTI
 RUN useradd --system --uid 1000 app && mkdir -p /data && chown app /data
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# Bind, workers, timeout, no scheme headers and no Server header: gunicorn.conf.py.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi"]
