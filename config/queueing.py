@@ -10,10 +10,11 @@ message that cannot be queued is logged and dropped. Where nothing would, the ca
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from celery import current_app
 from django.db import transaction
+from kombu.connection import ConnectionPool
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,11 @@ def task_send(
 
     Fails within about a second (a web request or an import must not hang on Redis): False
     and a warning if the broker cannot be reached, or TaskNotQueued with `required`."""
-    options = {} if queue is None else {"queue": queue}
+    options: dict[str, Any] = {} if queue is None else {"queue": queue}
+    # The app's broker connection pool (celery-types calls it a producer pool).
+    pool = cast(ConnectionPool, current_app.pool)
     try:
-        with current_app.pool.acquire(block=True, timeout=2) as conn:
+        with pool.acquire(block=True, timeout=2) as conn:
             conn.ensure_connection(
                 max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=2
             )

@@ -85,7 +85,7 @@ def test_on_commit_publishes_after_the_commit_and_nothing_on_a_rollback(queue):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_dry_run_that_cannot_be_queued_says_so_after_its_row_is_committed(broker_down):
-    policy = policy_draft_create(program=ProgramFactory(), rules={}, actor_label="test")
+    policy = policy_draft_create(program=ProgramFactory.create(), rules={}, actor_label="test")
     with pytest.raises(queueing.TaskNotQueued):
         dry_run_request(policy=policy, actor_label="test")
     assert DryRun.objects.get(policy=policy).status == DryRun.Status.PENDING
