@@ -349,6 +349,8 @@ REST_FRAMEWORK = {
     # The API speaks JSON only: form and multipart bodies are refused with 415.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    # Every API error is a problem JSON body (RFC 9457) of one shape.
+    "EXCEPTION_HANDLER": "config.problems.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Breach compensation API",
@@ -356,8 +358,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies get their own components (with minLength for required text).
     "COMPONENT_SPLIT_REQUEST": True,
-    # Every API error is a problem JSON body (RFC 9457) of one shape.
-    "EXCEPTION_HANDLER": "config.problems.api_exception_handler",
     # Swagger UI from the installed sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
