@@ -1,6 +1,11 @@
 from celery import shared_task
 
-from compensation.services.policy import DRY_RUN_TASK, dry_run_execute
+from compensation.services.policy import (
+    DRY_RUN_SWEEP_TASK,
+    DRY_RUN_TASK,
+    dry_run_execute,
+    dry_runs_resume_stale,
+)
 from compensation.services.population_import import IMPORT_TASK, population_import_run
 
 
@@ -14,3 +19,9 @@ def population_import_run_task(import_id: int) -> None:
 def dry_run_execute_task(dry_run_id: int) -> None:
     """Run one policy dry run. Idempotent: a finished dry run is left as it is."""
     dry_run_execute(dry_run_id=dry_run_id)
+
+
+@shared_task(name=DRY_RUN_SWEEP_TASK, acks_late=True)
+def dry_runs_resume_task() -> list[int]:
+    """Start dry runs whose start was never queued, and those whose worker died."""
+    return dry_runs_resume_stale()

@@ -421,6 +421,16 @@ CELERY_BEAT_SCHEDULE["claims-drafts-purge"] = {
     "options": {"expires": 1800},
 }
 
+# --- Policy dry runs ------------------------------------------------------------------------------
+# A dry run still pending after this many seconds never got its start (the broker was down, or
+# the message was lost); beat's sweep starts it, and takes over one whose worker died.
+DRY_RUN_PENDING_SECONDS = env.int("DRY_RUN_PENDING_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["compensation-dry-runs-resume"] = {
+    "task": "compensation.dry_runs_resume",
+    "schedule": env.int("DRY_RUN_SWEEP_EVERY", default=60),
+    "options": {"expires": 55},
+}
+
 # --- Oversight ------------------------------------------------------------------------------------
 CELERY_BEAT_SCHEDULE["oversight-snapshots"] = {
     "task": "oversight.snapshots_refresh",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -15,8 +20,15 @@ from compensation.errors import PolicyInvalid
 from compensation.models import DryRun, PolicyVersion, Program
 from config import queueing
 
+logger = logging.getLogger(__name__)
+
 SAMPLE_SIZE = 12
 DRY_RUN_TASK = "compensation.dry_run_execute"
+DRY_RUN_SWEEP_TASK = "compensation.dry_runs_resume"
+# Advisory lock class of a running dry run (7301: population imports, 7302: claim drafts). Its
+# runner holds the lock for as long as it runs, so PostgreSQL itself says whether a "running"
+# dry run still has a live worker: a killed worker's session, and its lock, end with it.
+_DRY_RUN_LOCK = 7303
 
 
 def policy_rules_check(*, program: Program, rules: object) -> dict:
@@ -67,9 +79,9 @@ def policy_draft_create(
 def dry_run_request(
     *, policy: PolicyVersion, actor=None, actor_label: str = "", ip_address: str | None = None
 ) -> DryRun:
-    """Record a dry run and start it on a worker after commit. Nothing re-sends a lost start,
-    so a broker that cannot be reached raises TaskNotQueued after the commit (the dry run
-    stays pending; request another)."""
+    """Record a dry run and start it on a worker after commit. A broker that cannot be reached
+    does not fail the request: the dry run is committed pending and beat's sweep
+    (dry_runs_resume_stale) starts it once the broker is back."""
     with transaction.atomic():
         dry_run = DryRun.objects.create(
             policy=policy,
@@ -84,20 +96,97 @@ def dry_run_request(
             ip_address=ip_address,
             after={"policy": policy.pk},
         )
-        queueing.task_send_on_commit(DRY_RUN_TASK, {"dry_run_id": dry_run.pk}, required=True)
+        queueing.task_send_on_commit(DRY_RUN_TASK, {"dry_run_id": dry_run.pk})
     return dry_run
+
+
+def _lock_key(dry_run_id: int) -> int:
+    return dry_run_id % 2_147_483_647  # the int4 half of a two-key advisory lock
+
+
+@contextmanager
+def _dry_run_lock(dry_run_id: int) -> Iterator[bool]:
+    """Hold the dry run's advisory lock (session level) while the block runs; yields False
+    at once when another session holds it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [_DRY_RUN_LOCK, _lock_key(dry_run_id)]
+        )
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", [_DRY_RUN_LOCK, _lock_key(dry_run_id)]
+                )
 
 
 def dry_run_execute(*, dry_run_id: int) -> DryRun:
     """Decide every person of the program under the policy, without granting anything:
     counts, cost against budget, reasons for the ineligible, a sample of explained
-    decisions. Idempotent: a finished dry run is returned as it is."""
-    claimed = DryRun.objects.filter(
-        pk=dry_run_id, status__in=[DryRun.Status.PENDING, DryRun.Status.FAILED]
-    ).update(status=DryRun.Status.RUNNING)
-    dry_run = DryRun.objects.select_related("policy__program").get(pk=dry_run_id)
-    if not claimed:
-        return dry_run
+    decisions. Idempotent: a finished dry run is returned as it is.
+
+    Runs at most once at a time: the runner holds the dry run's advisory lock, so a second
+    wake-up (two sweeps, a redelivered message) returns at once. A dry run left "running" by
+    a killed worker has no lock holder, and the next runner takes it over. An error marks it
+    failed with the error's type (request another once fixed)."""
+    with _dry_run_lock(dry_run_id) as held:
+        if not held:  # another worker is running it right now
+            return DryRun.objects.select_related("policy__program").get(pk=dry_run_id)
+        # Under the lock, "running" means its runner died.
+        claimed = DryRun.objects.filter(
+            pk=dry_run_id,
+            status__in=[DryRun.Status.PENDING, DryRun.Status.FAILED, DryRun.Status.RUNNING],
+        ).update(status=DryRun.Status.RUNNING, error="")
+        dry_run = DryRun.objects.select_related("policy__program").get(pk=dry_run_id)
+        if not claimed:
+            return dry_run
+        try:
+            return _dry_run_compute(dry_run)
+        except Exception as exc:
+            logger.exception("dry run %s failed", dry_run_id)
+            DryRun.objects.filter(pk=dry_run_id, status=DryRun.Status.RUNNING).update(
+                status=DryRun.Status.FAILED, error=f"{type(exc).__name__}"[:200]
+            )
+            raise
+
+
+def dry_runs_resume_stale(
+    *, pending_seconds: int | None = None, queue: str | None = None
+) -> list[int]:
+    """Wake a worker for every dry run nobody is working on: pending for longer than
+    `pending_seconds` (None: DRY_RUN_PENDING_SECONDS; its start was never queued, say the
+    broker was down, or was lost), or "running" with no live runner (no session holds its
+    advisory lock: the worker was killed). Called by beat. A wake-up is only a message: the
+    runner's lock and its conditional UPDATE make sure a dry run never runs twice at once,
+    however many sweeps send one."""
+    seconds = settings.DRY_RUN_PENDING_SECONDS if pending_seconds is None else pending_seconds
+    cutoff = timezone.now() - dt.timedelta(seconds=seconds)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT d.id FROM compensation_dryrun AS d
+            WHERE (d.status = 'pending' AND d.created_at <= %s)
+               OR (d.status = 'running' AND NOT EXISTS (
+                    SELECT 1 FROM pg_locks AS l
+                    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                      AND l.database = (SELECT oid FROM pg_database
+                                        WHERE datname = current_database())
+                      AND l.classid::bigint = %s
+                      AND l.objid::bigint = d.id %% 2147483647))
+            ORDER BY d.id
+            """,
+            [cutoff, _DRY_RUN_LOCK],
+        )
+        quiet = [row[0] for row in cursor.fetchall()]
+    for dry_run_id in quiet:
+        queueing.task_send(DRY_RUN_TASK, {"dry_run_id": dry_run_id}, queue=queue)
+    return quiet
+
+
+def _dry_run_compute(dry_run: DryRun) -> DryRun:
     started = time.monotonic()
     policy = dry_run.policy
     program = policy.program
