@@ -92,8 +92,10 @@ def claim_submit(
     # without one would lack it, and no path writes such a session.
     assert claimant.email_hash is not None
     network = network_of(ip_address)
-    if not throttle_hit("submit_network", network) or not throttle_hit(
-        "submit_identity", claimant.email_hash
+    # With Redis down the claim is still taken (unavailable_allows): the slots below keep one
+    # claim per identity and type, and its notices wait in the outbox.
+    if not throttle_hit("submit_network", network, unavailable_allows=True) or not throttle_hit(
+        "submit_identity", claimant.email_hash, unavailable_allows=True
     ):
         raise ClaimError(THROTTLED, code="throttled", status=429)
     person = (

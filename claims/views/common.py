@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from claims.selectors import program_public_get
 from compensation.claimant_session import claimant_get
+from config.ratelimit import RateLimitUnavailable
+
+logger = logging.getLogger(__name__)
+
+# What a 503 asks the browser to wait before trying again, in seconds.
+UNAVAILABLE_RETRY_AFTER = 60
+
+
+def limits_required(view):
+    """For pages that must not act without their limits (a sign-in code, a notice check):
+    with Redis unreachable, a 503 page that says to try again in a minute, in the person's
+    language, instead of an error."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except RateLimitUnavailable as exc:
+            logger.warning("%s answered 503: limits unavailable (%s)", request.path, exc)
+            response = render(request, "claims/unavailable.html", status=503)
+            response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+            return response
+
+    return wrapper
 
 
 def claimant_required(view):

@@ -9,6 +9,7 @@ from claims.errors import THROTTLED
 from claims.forms import VerifyForm, document_label
 from claims.selectors import program_list_public, program_public_get
 from claims.throttle import network_of, throttle_hit
+from claims.views.common import limits_required
 from compensation.claimant_session import claimant_get
 from compensation.services.forecast import program_forecast
 
@@ -72,6 +73,7 @@ def _pool_percent(program) -> int | None:
 
 
 @require_http_methods(["GET", "POST"])
+@limits_required
 def verify_notice(request):
     """Is this notice genuine? Says yes or no, and nothing else about the notice."""
     result = None

@@ -10,7 +10,7 @@ from claims.errors import ClaimError
 from claims.forms import CodeForm, EmailForm
 from claims.selectors import program_public_get
 from claims.services import signin_code_request, signin_code_verify
-from claims.views.common import form_error
+from claims.views.common import form_error, limits_required
 from compensation.claimant_session import claimant_sign_in, claimant_sign_out
 
 _PENDING_EMAIL = "claims_signin_email"
@@ -25,6 +25,7 @@ def _next(request, slug: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@limits_required
 def signin(request, slug: str):
     program = program_public_get(slug)
     form = EmailForm(request.POST or None)
@@ -51,6 +52,7 @@ def signin(request, slug: str):
 
 
 @require_http_methods(["GET", "POST"])
+@limits_required
 def signin_code(request, slug: str):
     program = program_public_get(slug)
     email = request.session.get(_PENDING_EMAIL)
