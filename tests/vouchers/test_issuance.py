@@ -136,3 +136,64 @@ def test_a_chunk_that_keeps_failing_is_recorded_and_fails_the_run_after_three_at
     assert chunk.status == "pending" and chunk.attempts == 3 and "disk on fire" in chunk.last_error
     assert batch.status == VoucherBatch.Status.FAILED and "Chunk 1 failed 3 times" in batch.error
     assert not Voucher.objects.exists() and not Award.objects.exists()
+
+
+def _person_reads(node: dict) -> list[dict]:
+    """The plan nodes that read the person table or one of its indexes."""
+    index = node.get("Index Name") or ""
+    reads = (
+        [node]
+        if (
+            node.get("Relation Name") == "compensation_affectedperson"
+            or index.startswith(("compensation_affectedperson", "affected_"))
+        )
+        else []
+    )
+    for child in node.get("Plans", []):
+        reads += _person_reads(child)
+    return reads
+
+
+@pytest.mark.parametrize("statistics", ["none", "stale"])
+def test_a_chunk_reads_its_people_by_a_primary_key_range_whatever_the_statistics(
+    coupang, no_dispatch, statistics
+):
+    """Issuance right after an import: the person table was never analysed, or was analysed
+    when the program had nobody. The chunk's award insert must still read its people by a
+    range of the primary key, not scan the program's whole (program, external_id) index."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ProgramFactory
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE compensation_affectedperson SET (autovacuum_enabled = false)")
+        if statistics == "stale":
+            people_make(ProgramFactory.create(), 50)
+            cursor.execute("ANALYZE compensation_affectedperson")
+    people_make(coupang, 4_000)
+    with CaptureQueriesContext(connection) as queries:
+        run_issue(coupang, chunk_size=1_000)
+    chunk_insert = next(
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().startswith("INSERT INTO compensation_award")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + chunk_insert)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    reads = _person_reads(plan)
+    assert reads
+    assert {node["Node Type"] for node in reads} <= {
+        "Index Scan",
+        "Index Only Scan",
+        "Bitmap Index Scan",
+        "Bitmap Heap Scan",
+    }
+    assert {node["Index Name"] for node in reads if "Index Name" in node} == {
+        "compensation_affectedperson_pkey"
+    }
+    assert not any(node["Node Type"] == "BitmapAnd" for node in _all_nodes(plan))
+
+
+def _all_nodes(node: dict) -> list[dict]:
+    return [node] + [n for child in node.get("Plans", []) for n in _all_nodes(child)]
