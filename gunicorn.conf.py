@@ -11,6 +11,10 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 
+# gunicorn bounds a request's head (limit_request_line, _fields, _field_size: defaults kept) but
+# has no setting for its body: config.middleware.RequestBodyLimitMiddleware answers 413 on the
+# Content-Length before reading, and the proxy (Caddyfile, request_body) stops at the same size.
+
 # Django alone decides whether a request came over https (SECURE_PROXY_SSL_HEADER, believed
 # only behind TRUSTED_PROXY_COUNT proxies). gunicorn's own reading of X-Forwarded-Proto (trusted
 # from 127.0.0.1 by default) would make a spoofed header count again.

@@ -207,6 +207,9 @@ class ClaimDocument(models.Model):
     content_type = models.CharField(max_length=40)
     size_bytes = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
+    # An image stored as re-encoded from the upload (claims.document_checks): the only kind
+    # staff see inline. Older images and every PDF are downloaded.
+    reencoded = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -220,6 +223,10 @@ class ClaimDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.content_type})"
+
+    @property
+    def shown_inline(self) -> bool:
+        return self.reencoded and self.content_type in ("image/jpeg", "image/png")
 
 
 class CannedResponse(models.Model):

@@ -1,4 +1,5 @@
-"""Uploaded documents: type from the content, a size limit, a server-made name, SHA-256.
+"""Uploaded documents: a size limit, the content checked and images re-encoded
+(claims.document_checks), a server-made name, SHA-256 of what is stored.
 
 Files go through Django's Storage API, to the STORAGES["claim_documents"] backend: by default
 a FileSystemStorage, the files below MEDIA_ROOT/claims/ (outside the web root; nothing serves
@@ -13,12 +14,13 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import filetype
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.utils.translation import gettext_lazy as _
 
+from claims.document_checks import document_check
 from claims.errors import ClaimError
 
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -31,6 +33,9 @@ class StoredFile:
     content_type: str
     size_bytes: int
     sha256: str
+    # The stored bytes are an image re-encoded from the upload (nothing of the upload's own
+    # bytes): the only kind the case page may show inline.
+    reencoded: bool = False
 
 
 def _storage() -> Storage:
@@ -44,37 +49,28 @@ def _key(storage_name: str) -> str:
 
 
 def document_store(upload) -> StoredFile:
-    """Check and store one upload. ClaimError (nothing stored) when it is too big or its
-    content is not a PDF, JPEG or PNG, whatever its name or declared type say."""
+    """Check and store one upload. ClaimError (nothing stored) when it is too big or is not a
+    PDF, JPEG or PNG that passes claims.document_checks, whatever its name or declared type
+    say; the message names the file. An image is stored re-encoded."""
+    name = upload.name or ""
     if upload.size > settings.CLAIMS_UPLOAD_MAX_BYTES:
         raise ClaimError(
-            _("The file is too large. The limit is %(mb)s MB.")
-            % {"mb": settings.CLAIMS_UPLOAD_MAX_BYTES // 1024**2},
+            _("“%(name)s” is too large. The limit is %(mb)s MB.")
+            % {"name": name[-80:], "mb": settings.CLAIMS_UPLOAD_MAX_BYTES // 1024**2},
             code="file_too_large",
         )
     upload.seek(0)
-    head = upload.read(8192)
-    kind = filetype.guess(head)
-    content_type = kind.mime if kind else ""
-    if content_type not in ALLOWED_TYPES:
-        raise ClaimError(
-            _("This file is not a PDF, JPEG or PNG. Please upload one of those."),
-            code="file_type_refused",
-        )
-    digest = hashlib.sha256()
-    size = 0
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-        size += len(chunk)
-    upload.seek(0)
+    checked = document_check(name=name, content=upload.read(settings.CLAIMS_UPLOAD_MAX_BYTES + 1))
+    content_type = checked.content_type
+    size = len(checked.content)
+    digest = hashlib.sha256(checked.content)
     storage_name = f"{secrets.token_hex(16)}.{ALLOWED_TYPES[content_type]}"
-    saved = _storage().save(_key(storage_name), upload)
+    saved = _storage().save(_key(storage_name), ContentFile(checked.content))
     if saved != _key(storage_name):
         # 128 random bits never collide; a backend that renamed the file would strand it.
         _storage().delete(saved)
         raise RuntimeError("the document storage did not keep the name it was given")
-    return StoredFile(storage_name, content_type, size, digest.hexdigest())
+    return StoredFile(storage_name, content_type, size, digest.hexdigest(), checked.reencoded)
 
 
 def document_open(storage_name: str) -> File | None:

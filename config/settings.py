@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before CsrfViewMiddleware, whose process_view reads a POST body.
+    "config.middleware.RequestBodyLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -254,6 +256,14 @@ if POPULATION_IMPORT_WORKERS < 1:
 POPULATION_UPLOAD_MAX_BYTES = env.int("POPULATION_UPLOAD_MAX_BYTES", default=2 * 1024**3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
+# A request body over this is refused (413) on its Content-Length, before anything reads it
+# (config.middleware.RequestBodyLimitMiddleware); the proxy (Caddyfile) stops at the same sizes.
+# Room for a claim's form with three 10 MB documents.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=32 * 1024**2)
+# Views that take more, by URL name: the population upload (with room for the form around it).
+REQUEST_BODY_MAX_BYTES_BY_VIEW = {
+    "admin:compensation_populationimport_add": POPULATION_UPLOAD_MAX_BYTES + 1024**2,
+}
 
 # --- Email and SMS ------------------------------------------------------------------------------
 if "EMAIL_URL" in env:
@@ -382,6 +392,14 @@ LOGGING = {
 # --- Claims ---------------------------------------------------------------------------------------
 CLAIMS_UPLOAD_MAX_BYTES = env.int("CLAIMS_UPLOAD_MAX_BYTES", default=10 * 1024**2)
 CLAIMS_UPLOADS_PER_CLAIM = env.int("CLAIMS_UPLOADS_PER_CLAIM", default=10)
+# What one claimant's unsubmitted drafts may hold together, whatever the sessions and posts.
+CLAIMS_DRAFT_FILES_PER_CLAIMANT = env.int("CLAIMS_DRAFT_FILES_PER_CLAIMANT", default=20)
+CLAIMS_DRAFT_BYTES_PER_CLAIMANT = env.int("CLAIMS_DRAFT_BYTES_PER_CLAIMANT", default=50 * 1024**2)
+# Content checks (claims.document_checks): an image's pixels are counted on its header before
+# it is decoded; a PDF's streams are inflated by counting, per stream and in total.
+CLAIMS_IMAGE_MAX_PIXELS = env.int("CLAIMS_IMAGE_MAX_PIXELS", default=40_000_000)
+CLAIMS_PDF_MAX_STREAM_BYTES = env.int("CLAIMS_PDF_MAX_STREAM_BYTES", default=64 * 1024**2)
+CLAIMS_PDF_MAX_DECODED_BYTES = env.int("CLAIMS_PDF_MAX_DECODED_BYTES", default=256 * 1024**2)
 # Approvals above this amount (minor units) need a second approver with claims.decide_high_value.
 CLAIMS_SECOND_APPROVER_MINOR = env.int("CLAIMS_SECOND_APPROVER_MINOR", default=300_000)
 CLAIMS_APPEAL_DAYS = env.int("CLAIMS_APPEAL_DAYS", default=30)

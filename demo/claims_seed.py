@@ -25,7 +25,14 @@ from compensation.claimant_session import Claimant
 from compensation.hashing import email_hash
 from compensation.models import Program
 
-_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A one-page PDF that pypdf parses (the upload check refuses what does not parse).
+_PDF = (
+    b"%PDF-1.3\n1 0 obj\n<< /Type /Pages /Count 1 /Kids [ 3 0 R ] >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Catalog /Pages 1 0 R >>\nendobj\n"
+    b"3 0 obj\n<< /Type /Page /Resources << >> /MediaBox [ 0 0 612 792 ] /Parent 1 0 R >>\n"
+    b"endobj\nxref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000068 00000 n \n"
+    b"0000000117 00000 n \ntrailer\n<< /Size 4 /Root 2 0 R >>\nstartxref\n207\n%%EOF\n"
+)
 
 
 def _pdf(content: bytes | None = None) -> SimpleUploadedFile:

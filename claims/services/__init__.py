@@ -2,7 +2,11 @@
 changes a claim."""
 
 from claims.services.claimant import claim_appeal, claim_feedback, claim_info_respond
-from claims.services.intake import claim_document_add, claim_submit
+from claims.services.intake import (
+    claim_document_add,
+    claim_draft_documents_replace,
+    claim_submit,
+)
 from claims.services.review import (
     claim_approve,
     claim_assign,
@@ -21,6 +25,7 @@ __all__ = [
     "claim_assign",
     "claim_deny",
     "claim_document_add",
+    "claim_draft_documents_replace",
     "claim_feedback",
     "claim_info_respond",
     "claim_note_add",

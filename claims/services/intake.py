@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,11 +20,23 @@ from claims.models import Claim, ClaimDocument, ClaimEvent
 from claims.services.awarding import claim_award_fields
 from claims.services.common import identity_filter, sla_due
 from claims.services.screening import claim_screen
-from claims.storage import document_store
+from claims.storage import document_store, documents_delete
 from claims.throttle import network_of, throttle_hit
 from compensation.claimant_session import Claimant
 from compensation.models import ClaimType, Program
 from compensation.selectors import policy_published
+
+_DRAFT_LOCK_NAMESPACE = 7302  # advisory lock class: one claimant's draft uploads
+
+
+def _claimant_lock(email_hash: bytes) -> None:
+    """Serialise one claimant's uploads until the transaction ends, so that two posts at once
+    cannot both fit in what is left of the budget."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [_DRAFT_LOCK_NAMESPACE, int.from_bytes(email_hash[:4], "big", signed=True)],
+        )
 
 
 def claim_document_add(
@@ -36,23 +49,67 @@ def claim_document_add(
     claim: Claim | None = None,
 ) -> ClaimDocument:
     """Check and store one upload for a draft (or an open claim's answer or appeal).
-    ClaimError, nothing stored, if the file is refused or the draft is full."""
-    owned = ClaimDocument.objects.filter(draft_key=draft_key, owner_email_hash=claimant.email_hash)
-    if owned.count() >= settings.CLAIMS_UPLOADS_PER_CLAIM:
-        raise ClaimError(_("You have uploaded the most files one claim can have."), code="too_many")
-    stored = document_store(upload)
-    return ClaimDocument.objects.create(
-        claim=claim,
-        draft_key=draft_key,
-        owner_email_hash=claimant.email_hash,
-        kind=kind,
-        purpose=purpose,
-        storage_name=stored.storage_name,
-        original_name=(upload.name or "")[-120:],
-        content_type=stored.content_type,
-        size_bytes=stored.size_bytes,
-        sha256=stored.sha256,
+    ClaimError, nothing stored, if the file is refused, the draft is full, or the claimant's
+    unsubmitted drafts together would hold more than CLAIMS_DRAFT_FILES_PER_CLAIMANT files or
+    CLAIMS_DRAFT_BYTES_PER_CLAIMANT bytes (whatever the sessions or drafts they came from)."""
+    assert claimant.email_hash is not None
+    with transaction.atomic():
+        _claimant_lock(claimant.email_hash)
+        owned = ClaimDocument.objects.filter(
+            draft_key=draft_key, owner_email_hash=claimant.email_hash
+        )
+        if owned.count() >= settings.CLAIMS_UPLOADS_PER_CLAIM:
+            raise ClaimError(
+                _("You have uploaded the most files one claim can have."), code="too_many"
+            )
+        stored = document_store(upload)
+        if claim is None:
+            unsent = ClaimDocument.objects.filter(
+                owner_email_hash=claimant.email_hash, claim__isnull=True
+            ).aggregate(files=Count("id"), size=Sum("size_bytes"))
+            if (
+                unsent["files"] + 1 > settings.CLAIMS_DRAFT_FILES_PER_CLAIMANT
+                or (unsent["size"] or 0) + stored.size_bytes
+                > settings.CLAIMS_DRAFT_BYTES_PER_CLAIMANT
+            ):
+                documents_delete([stored.storage_name])
+                raise ClaimError(
+                    _(
+                        "Your unsent claims already hold as many files as we keep. Submit "
+                        "the claim you started, or replace its files, before adding more."
+                    ),
+                    code="draft_budget",
+                )
+        return ClaimDocument.objects.create(
+            claim=claim,
+            draft_key=draft_key,
+            owner_email_hash=claimant.email_hash,
+            kind=kind,
+            purpose=purpose,
+            storage_name=stored.storage_name,
+            original_name=(upload.name or "")[-120:],
+            content_type=stored.content_type,
+            size_bytes=stored.size_bytes,
+            sha256=stored.sha256,
+            reencoded=stored.reencoded,
+        )
+
+
+def claim_draft_documents_replace(*, claimant: Claimant, draft_key: str) -> int:
+    """Remove the claimant's files of an unsubmitted draft, inside the caller's transaction,
+    before a new post of the draft's form stores its files: the rows go with the transaction,
+    the stored files once it commits (a refused new file rolls back and keeps the old ones).
+    Returns how many were removed."""
+    assert claimant.email_hash is not None
+    _claimant_lock(claimant.email_hash)
+    old = ClaimDocument.objects.filter(
+        draft_key=draft_key, owner_email_hash=claimant.email_hash, claim__isnull=True
     )
+    names = list(old.values_list("storage_name", flat=True))
+    old.delete()
+    if names:
+        transaction.on_commit(lambda: documents_delete(names))
+    return len(names)
 
 
 def _status_after(outcome: str) -> str:

@@ -15,7 +15,7 @@ from claims.errors import ClaimError
 from claims.forms import ClaimDetailsForm, document_label, from_minor
 from claims.models import ClaimDocument
 from claims.selectors import claim_types_for
-from claims.services import claim_document_add, claim_submit
+from claims.services import claim_document_add, claim_draft_documents_replace, claim_submit
 from claims.storage import documents_delete
 from claims.views.common import claimant_required, form_error
 from claims.views.signin import CONTACT_EMAIL
@@ -73,10 +73,20 @@ def details(request, program, type_code: str):
         currency=program.currency,
     )
     if request.method == "POST" and form.is_valid():
-        draft_key = secrets.token_urlsafe(24)
+        # One draft per claim type: posting the form again replaces the draft's answers and
+        # files (the claimant's budget across drafts is in claim_document_add).
+        draft_key = next(
+            (
+                key
+                for key, draft in _drafts(request).items()
+                if draft["program"] == program.pk and draft["type"] == claim_type.code
+            ),
+            None,
+        ) or secrets.token_urlsafe(24)
         stored: list[ClaimDocument] = []
         try:
             with transaction.atomic():
+                claim_draft_documents_replace(claimant=request.claimant, draft_key=draft_key)
                 for kind in form.document_kinds:
                     upload = form.cleaned_data.get(f"doc_{kind}")
                     if upload:
@@ -94,6 +104,7 @@ def details(request, program, type_code: str):
             form_error(form, exc)
         else:
             drafts = _drafts(request)
+            drafts.pop(draft_key, None)
             drafts = dict(list(drafts.items())[-4:])  # a few drafts at most per session
             hours = form.cleaned_data.get("hours")
             drafts[draft_key] = {

@@ -147,7 +147,9 @@ def feedback(request, program, reference: str):
 @require_GET
 def document(request, slug: str, reference: str, document_id: int):
     """A document, to its owner or to staff allowed to see the claim; 404 to anyone else.
-    Always an attachment, except inline for staff viewing it in the case page (sandboxed)."""
+    Always an attachment, except inline for staff viewing an image the upload check re-encoded
+    (served as its own type, nosniff, under a CSP that allows nothing else). A PDF is never
+    shown inline: it is downloaded and opened outside the browser's origin."""
     from claims.selectors import staff_can_see_claim
 
     claim = get_object_or_404(Claim.objects.select_related("program"), reference=reference)
@@ -162,7 +164,7 @@ def document(request, slug: str, reference: str, document_id: int):
     stored = document_open(doc.storage_name)
     if stored is None:
         raise Http404
-    inline = staff and request.GET.get("inline") == "1"
+    inline = staff and request.GET.get("inline") == "1" and doc.shown_inline
     extension = doc.storage_name.rsplit(".", 1)[-1]
     response = FileResponse(
         stored,
@@ -171,6 +173,9 @@ def document(request, slug: str, reference: str, document_id: int):
         content_type=doc.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -74,7 +74,15 @@ def test_owner_downloads_as_attachment_and_another_claimant_gets_404(
 
 def test_staff_see_a_document_inline_and_sandboxed(staff_client, program, documented, claimant):
     claim, _ = file_claim(program=program, claim_type=documented, claimant=claimant)
-    doc = claim.documents.get()
+    # Inline is for re-encoded images only (a PDF is always downloaded: test_uploads.py).
+    doc = claim_document_add(
+        claimant=claimant,
+        draft_key=claim.idempotency_key,
+        kind="other",
+        upload=SimpleUploadedFile("photo.png", PNG, content_type="image/png"),
+        purpose=ClaimDocument.Purpose.INFO,
+        claim=claim,
+    )
     client = staff_client("Support agent")
     url = reverse("claims:document", args=[program.slug, claim.reference, doc.pk])
     response = client.get(url + "?inline=1")
