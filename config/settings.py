@@ -465,7 +465,8 @@ VOUCHER_CODE_DERIVE_KEYS = env.list("VOUCHER_CODE_DERIVE_KEYS", default=[])
 versioned_keys_parse(
     VOUCHER_CODE_DERIVE_KEYS, setting="VOUCHER_CODE_DERIVE_KEYS", min_secret_length=16
 )
-# Failed redemption attempts allowed per service key and per customer, per window (seconds).
+# Guesses (malformed or unknown codes) allowed per customer, and per key for requests without a
+# customer_ref; failing customers per key before the key's circuit opens; per window (seconds).
 VOUCHERS_FAILED_PER_KEY = env.int("VOUCHERS_FAILED_PER_KEY", default=200)
 VOUCHERS_FAILED_PER_CUSTOMER = env.int("VOUCHERS_FAILED_PER_CUSTOMER", default=5)
 VOUCHERS_FAILED_WINDOW_SECONDS = env.int("VOUCHERS_FAILED_WINDOW_SECONDS", default=900)

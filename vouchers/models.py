@@ -314,7 +314,9 @@ class IdempotencyRecord(models.Model):
     # Filled in the transaction that made the first answer; a concurrent retry waits on the
     # unique key until then.
     response_status = models.PositiveSmallIntegerField(default=0)
-    response_body = models.JSONField(default=dict)
+    # The JSON text exactly as it was sent (not jsonb, which reorders keys): a replay is the
+    # first answer's bytes.
+    response_body = models.TextField(default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@
 answer, is one problem JSON shape (RFC 9457) with one `type` scheme."""
 
 import json
+import time
 import uuid
 
 import pytest
@@ -100,7 +101,9 @@ def test_throttled_and_unavailable_are_problems_with_their_headers(client, keyed
     )
     throttled = _post(client, "/api/v1/vouchers/validate", body, **keyed)
     assert_problem(throttled, 429, "too_many_failed_attempts")
-    assert throttled["Retry-After"] == str(settings.VOUCHERS_FAILED_WINDOW_SECONDS)
+    # What is left of the window (issue 12: it said the whole window, 900, whenever asked).
+    window = settings.VOUCHERS_FAILED_WINDOW_SECONDS
+    assert abs(int(throttled["Retry-After"]) - (window - time.time() % window)) <= 2
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     unavailable = _post(client, "/api/v1/vouchers/validate", {"code": UNKNOWN_CODE}, **keyed)
     assert_problem(unavailable, 503, "unavailable")

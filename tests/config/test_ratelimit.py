@@ -7,8 +7,11 @@ from config.ratelimit import (
     Rate,
     RateLimitUnavailable,
     rate_hit,
+    rate_hit_once,
     rate_remaining,
     rate_reset_at,
+    rate_room,
+    rate_take,
     rate_test,
 )
 
@@ -60,3 +63,29 @@ def test_without_redis_every_call_raises_unavailable(settings):
     for call in (rate_hit, rate_test, rate_remaining, rate_reset_at):
         with pytest.raises(RateLimitUnavailable):
             call(rate, "a")
+    with pytest.raises(RateLimitUnavailable):
+        rate_take([(rate, "a")])
+    with pytest.raises(RateLimitUnavailable):
+        rate_room([(rate, "a")])
+
+
+def test_a_take_counts_all_or_nothing_and_a_refused_take_counts_nothing():
+    first, second, guard = Rate("t.first", 3, 60), Rate("t.second", 1, 60), Rate("t.guard", 1, 60)
+    assert rate_take([(first, "a"), (second, "a")]) is None
+    assert rate_take([(first, "a"), (second, "a")]) == second
+    assert rate_remaining(first, "a") == 2 and rate_remaining(second, "a") == 0
+    assert rate_take([(first, "a")], guards=[(guard, "g")]) is None  # a guard is only read
+    assert rate_remaining(guard, "g") == 1 and rate_remaining(first, "a") == 1
+    rate_hit(guard, "g")
+    assert rate_take([(first, "a")], guards=[(guard, "g")]) == guard
+    assert rate_room([(first, "a"), (guard, "g")]) == guard and rate_remaining(first, "a") == 1
+
+
+def test_hit_once_counts_each_member_once_per_window():
+    rate = Rate("t.distinct", 2, 60, aligned=True)
+    assert rate_hit_once(rate, "key", "alice", now=600.0)
+    assert rate_hit_once(rate, "key", "alice", now=601.0)
+    assert rate_remaining(rate, "key", now=602.0) == 1
+    assert rate_hit_once(rate, "key", "bob", now=603.0)
+    assert not rate_hit_once(rate, "key", "carol", now=604.0)
+    assert rate_remaining(rate, "key", now=660.0) == 2  # the next window

@@ -267,3 +267,47 @@ def test_the_schema_describes_the_api_with_examples(client):
     assert any(p["name"] == "Idempotency-Key" for p in redeem["parameters"])
     assert redeem["requestBody"]["content"]["application/json"]["examples"]
     assert "ServiceKey" in schema["components"]["securitySchemes"]
+
+
+def test_a_replay_is_byte_for_byte_the_first_answer(client, issued, eats_key):
+    # A reference with markup, non-ASCII letters and format() specials, which must come back
+    # exactly as they went in.
+    order = '주문 100%1$s "A" <b>'
+    right = {"code": code_of(_eats(issued)), "order_reference": order, "customer_ref": "bob"}
+    unknown = {"code": code_display("ABCDEFGHJKLMNPQR"), "order_reference": "E-2"}
+    malformed = {"code": "hello", "order_reference": "E-3"}
+    for key, body, status in [("b-1", right, 201), ("b-2", unknown, 404), ("b-3", malformed, 404)]:
+        first = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": key})
+        retry = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": key})
+        assert first.status_code == retry.status_code == status
+        assert retry.content == first.content
+        assert retry["Content-Type"] == first["Content-Type"]
+        assert retry["Idempotent-Replayed"] == "true"
+    assert list(first.json()) == ["type", "title", "status", "code", "detail"]
+    redeemed = _post(client, eats_key, "redeem", right, **{"Idempotency-Key": "b-1"}).json()
+    assert redeemed["order_reference"] == order and redeemed["amount_minor"] == 5_000
+    assert list(redeemed)[:4] == ["redemption_id", "status", "order_reference", "amount_minor"]
+    reused = [
+        _post(
+            client,
+            eats_key,
+            "redeem",
+            {**right, "order_reference": "E-9"},
+            **{"Idempotency-Key": "b-1"},
+        )
+        for _ in range(2)
+    ]
+    assert reused[0].status_code == reused[1].status_code == 409
+    assert reused[0].content == reused[1].content
+    missing = f"/api/v1/vouchers/redemptions/{uuid.uuid4()}/reverse"
+    gone = [_post(client, eats_key, missing, {}, **{"Idempotency-Key": "b-4"}) for _ in range(2)]
+    assert gone[0].status_code == gone[1].status_code == 404
+    assert gone[0].content == gone[1].content and gone[1]["Idempotent-Replayed"] == "true"
+    refund = f"/api/v1/vouchers/redemptions/{redeemed['redemption_id']}/reverse"
+    back = [
+        _post(client, eats_key, refund, {"reason": "환불"}, **{"Idempotency-Key": "b-5"})
+        for _ in range(2)
+    ]
+    assert back[0].status_code == back[1].status_code == 200
+    assert back[0].content == back[1].content and back[0].json()["status"] == "reversed"
+    assert Redemption.objects.get().status == Redemption.Status.REVERSED

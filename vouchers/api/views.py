@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -63,9 +64,12 @@ class VoucherAPIView(APIView):
         return key
 
     @staticmethod
-    def answer(result: redemption.Answer) -> Response:
+    def answer(result: redemption.Answer) -> HttpResponse:
+        # The answer's own text, not a fresh rendering: a replay is the first answer's bytes.
         content_type = PROBLEM_CONTENT_TYPE if result.status >= 400 else "application/json"
-        response = Response(result.body, status=result.status, content_type=content_type)
+        response = HttpResponse(
+            result.content.encode(), status=result.status, content_type=content_type
+        )
         if result.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
@@ -158,7 +162,7 @@ class RedeemView(VoucherAPIView):
             THROTTLED_EXAMPLE,
         ],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         form = s.RedeemRequest(data=request.data)
         form.is_valid(raise_exception=True)
         return self.answer(
@@ -179,7 +183,7 @@ class ReverseView(VoucherAPIView):
         responses={200: s.RedemptionResponse, 404: PROBLEM_REF},
         examples=[OpenApiExample("Refund", value={"reason": "order cancelled"})],
     )
-    def post(self, request: Request, redemption_id: uuid.UUID) -> Response:
+    def post(self, request: Request, redemption_id: uuid.UUID) -> HttpResponse:
         form = s.ReverseRequest(data=request.data)
         form.is_valid(raise_exception=True)
         return self.answer(

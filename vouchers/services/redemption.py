@@ -6,16 +6,19 @@ redemption. Every refusal looks the same to the caller; the reason goes to the s
 with the voucher's id, never the code. An Idempotency-Key makes a retry return the first
 answer: a redeem records the key with its answer in the very statement that spends the
 voucher (a reverse inserts it first in its transaction), so a concurrent retry waits at the
-key's unique index for that transaction, fails, and replays the first answer.
+key's unique index for that transaction, fails, and replays the first answer. The answer is
+kept as the very text that was sent (answer_render), so a replay is the same bytes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -59,7 +62,7 @@ WITH spent AS (
     FROM spent
     RETURNING id, voucher_id, amount_minor, currency
 ){answer_cte}
-SELECT id, voucher_id, amount_minor, currency FROM redeemed
+SELECT id, voucher_id, amount_minor, currency, {answer_column} FROM redeemed
 """
 # With an Idempotency-Key, the same statement records the key with its answer (201 and the
 # redemption, or the uniform refusal). No ON CONFLICT: a key already used, or being used by
@@ -71,32 +74,58 @@ _REDEEM_ANSWER_CTE = """, answered AS (
         response_status, response_body, created_at)
     SELECT %(key)s, %(idempotency_key)s, 'redeem', %(request_hash)s,
         CASE WHEN r.id IS NULL THEN %(refused_status)s ELSE 201 END,
-        CASE WHEN r.id IS NULL THEN %(refused_body)s::jsonb
-             ELSE %(redeemed_body)s::jsonb
-                  || jsonb_build_object('amount_minor', r.amount_minor, 'currency', r.currency)
+        CASE WHEN r.id IS NULL THEN %(refused_body)s
+             ELSE format(%(redeemed_body)s, r.amount_minor, to_json(r.currency))
         END,
         now()
     FROM (SELECT 1) AS one LEFT JOIN redeemed AS r ON true
+    RETURNING response_body
 )"""
-_REDEEM_PLAIN = _REDEEM_SQL.format(answer_cte="")
-_REDEEM_ANSWERED = _REDEEM_SQL.format(answer_cte=_REDEEM_ANSWER_CTE)
+_REDEEM_PLAIN = _REDEEM_SQL.format(answer_cte="", answer_column="NULL")
+_REDEEM_ANSWERED = _REDEEM_SQL.format(
+    answer_cte=_REDEEM_ANSWER_CTE, answer_column="(SELECT response_body FROM answered)"
+)
+# The members of a redemption's body that only the voucher row knows, as format()'s
+# positional arguments in the statement above.
+_REDEEMED_SLOTS = {"amount_minor": "%1$s", "currency": "%2$s"}
 IDEMPOTENCY_CONSTRAINT = "idempotency_key_unique"
+
+
+def answer_render(body: Any) -> str:
+    """The JSON text of an answer, as sent and as kept for replays (compact, UTF-8)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _answer_template(body: dict[str, Any], slots: dict[str, str]) -> str:
+    """answer_render(body) for format(), with each slot's member value replaced by its
+    placeholder (so the statement fills in what only the database knows)."""
+    members = []
+    for name, value in body.items():
+        rendered = slots[name] if name in slots else answer_render(value).replace("%", "%%")
+        members.append(answer_render(name).replace("%", "%%") + ":" + rendered)
+    return "{" + ",".join(members) + "}"
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What the API answers: the status and body, kept as the first answer for retries."""
+    """What the API answers: the status, the body and its text (`content`, what is sent),
+    kept as the first answer for retries."""
 
     status: int
-    body: dict
+    body: dict[str, Any]
     replayed: bool = False
+    content: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.content:
+            object.__setattr__(self, "content", answer_render(self.body))
 
 
 def _voucher_find(symbols: str) -> Voucher | None:
     return Voucher.objects.filter(code_hash__in=code_hash_candidates(symbols)).first()
 
 
-def _refusal_reason(voucher: Voucher | None, scope: str, now) -> str:
+def _refusal_reason(voucher: Voucher | None, scope: str, now: dt.datetime) -> str:
     if voucher is None:
         return "unknown"
     if voucher.state != Voucher.State.ISSUED:
@@ -110,7 +139,16 @@ def _refusal_reason(voucher: Voucher | None, scope: str, now) -> str:
     return "lost_race"
 
 
-def _refuse(service_key: ServiceKey, customer_ref: str, reason: str, voucher_id=None):
+def _refuse(
+    service_key: ServiceKey, customer_ref: str, reason: str, voucher_id: int | None = None
+) -> VoucherUnusable:
+    """The uniform refusal, once the throttle took it: only a guess counts (a code that
+    exists, or a lost race, does not); Throttled instead when there is no room left."""
+    throttle.attempt_settle(
+        service_key_id=service_key.pk,
+        customer_ref=customer_ref,
+        guessed=reason in throttle.GUESSING,
+    )
     # Staff log: the reason and the voucher's id, never the code or the customer.
     logger.info(
         "voucher refused: reason=%s voucher=%s service_key=%s",
@@ -118,7 +156,6 @@ def _refuse(service_key: ServiceKey, customer_ref: str, reason: str, voucher_id=
         voucher_id or "-",
         service_key.prefix,
     )
-    throttle.attempt_failed(service_key_id=service_key.pk, customer_ref=customer_ref)
     return VoucherUnusable(reason)
 
 
@@ -133,8 +170,9 @@ def voucher_validate(*, service_key: ServiceKey, code: str, customer_ref: str = 
         raise _refuse(service_key, customer_ref, "malformed") from None
     voucher = _voucher_find(symbols)
     reason = _refusal_reason(voucher, service_key.service_scope, now)
-    if reason != "lost_race":
-        raise _refuse(service_key, customer_ref, reason, voucher and voucher.pk)
+    if voucher is None or reason != "lost_race":
+        raise _refuse(service_key, customer_ref, reason, voucher.pk if voucher else None)
+    throttle.attempt_settle(service_key_id=service_key.pk, customer_ref=customer_ref, guessed=False)
     return {
         "valid": True,
         "last4": voucher.last4,
@@ -156,17 +194,20 @@ def _replay(record: IdempotencyRecord, request_hash: bytes) -> Answer:
         raise IdempotencyMismatch(
             "This Idempotency-Key was used for a different request; use a new key."
         )
-    return Answer(status=record.response_status, body=record.response_body, replayed=True)
+    text = record.response_body
+    return Answer(status=record.response_status, body=json.loads(text), replayed=True, content=text)
 
 
-def _idempotency_claim(service_key, key, operation, request_hash) -> IdempotencyRecord | None:
+def _idempotency_claim(
+    service_key: ServiceKey, key: str, operation: str, request_hash: bytes
+) -> IdempotencyRecord | None:
     """Insert the key's row in the current transaction. Returns the earlier record when the
     key was already used (after its transaction committed), or None when this call owns it."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO vouchers_idempotencyrecord (service_key_id, key, operation, "
             "request_hash, response_status, response_body, created_at) "
-            "VALUES (%s, %s, %s, %s, 0, '{}', now()) "
+            "VALUES (%s, %s, %s, %s, 0, '', now()) "
             "ON CONFLICT (service_key_id, key) DO NOTHING RETURNING id",
             [service_key.pk, key, operation, request_hash],
         )
@@ -175,14 +216,14 @@ def _idempotency_claim(service_key, key, operation, request_hash) -> Idempotency
     return IdempotencyRecord.objects.get(service_key=service_key, key=key)
 
 
-def _idempotency_store(service_key, key: str | None, answer: Answer) -> None:
+def _idempotency_store(service_key: ServiceKey, key: str | None, answer: Answer) -> None:
     if key:
         IdempotencyRecord.objects.filter(service_key=service_key, key=key).update(
-            response_status=answer.status, response_body=answer.body
+            response_status=answer.status, response_body=answer.content
         )
 
 
-def _earlier_answer(service_key, key: str) -> IdempotencyRecord | None:
+def _earlier_answer(service_key: ServiceKey, key: str) -> IdempotencyRecord | None:
     return IdempotencyRecord.objects.filter(service_key=service_key, key=key).first()
 
 
@@ -202,12 +243,13 @@ def voucher_redeem(
     """Redeem a code for an order, exactly once. Returns the answer (201 with the
     redemption, or 404 with the uniform refusal); a retry with the same Idempotency-Key
     returns the first answer, with other content raises IdempotencyMismatch. Raises Throttled
-    before touching anything when the key or customer has too many failed attempts (a retry
-    of a request already answered still gets its first answer).
+    when the customer's (or key's) failed attempts or the key's circuit are used up, before
+    touching anything, or, when they were used up meanwhile, rolling back what it did (a
+    retry of a request already answered still gets its first answer).
 
-    Round trips: the throttle read (Redis), then one transaction of two statements: the
-    redeem (conditional update, live redemption and, with a key, the key and its answer)
-    and the audit row."""
+    Round trips: the throttle read (Redis), then one transaction: the redeem statement
+    (conditional update, live redemption and, with a key, the key and its answer text), the
+    throttle's settle (Redis: a guess takes its place atomically) and the audit row."""
     request_hash = _request_hash(
         "redeem", code=code.strip(), order=order_reference, customer=customer_ref
     )
@@ -225,7 +267,7 @@ def voucher_redeem(
     except CodeMalformed:
         symbols = None
     try:
-        answer, refused = _redeem_once(
+        return _redeem_once(
             service_key=service_key,
             symbols=symbols,
             order_reference=order_reference,
@@ -241,14 +283,17 @@ def voucher_redeem(
         if earlier is None:
             raise
         return _replay(earlier, request_hash)
-    if refused is not None:
-        _refuse(service_key, customer_ref, refused.reason, refused.voucher_id)
-    return answer
 
 
 def _redeem_once(
-    *, service_key, symbols, order_reference, customer_ref, idempotency_key, request_hash
-) -> tuple[Answer, VoucherUnusable | None]:
+    *,
+    service_key: ServiceKey,
+    symbols: str | None,
+    order_reference: str,
+    customer_ref: str,
+    idempotency_key: str | None,
+    request_hash: bytes,
+) -> Answer:
     now = timezone.now()
     public_id = uuid.uuid4()
     redemption = Redemption(
@@ -261,7 +306,7 @@ def _redeem_once(
     with transaction.atomic(durable=True):
         row = None
         if symbols:
-            params = {
+            params: dict[str, Any] = {
                 "now": now,
                 "hashes": code_hash_candidates(symbols),
                 "scope": service_key.service_scope,
@@ -273,15 +318,15 @@ def _redeem_once(
             sql = _REDEEM_PLAIN
             if idempotency_key:
                 sql = _REDEEM_ANSWERED
-                # The body as the API answers it, less what only the voucher row knows.
-                partial = redemption_body(redemption, service_key)
-                del partial["amount_minor"], partial["currency"]
+                # The text the API answers, less what only the voucher row knows.
                 params |= {
                     "idempotency_key": idempotency_key,
                     "request_hash": request_hash,
                     "refused_status": UNUSABLE_STATUS,
-                    "refused_body": json.dumps(UNUSABLE_BODY),
-                    "redeemed_body": json.dumps(partial),
+                    "refused_body": answer_render(UNUSABLE_BODY),
+                    "redeemed_body": _answer_template(
+                        redemption_body(redemption, service_key), _REDEEMED_SLOTS
+                    ),
                 }
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
@@ -296,10 +341,16 @@ def _redeem_once(
             reason = (
                 _refusal_reason(voucher, service_key.service_scope, now) if symbols else "malformed"
             )
-            refused = VoucherUnusable(reason)
-            refused.voucher_id = voucher.pk if voucher else None
-            return Answer(status=UNUSABLE_STATUS, body=UNUSABLE_BODY), refused
-        redemption.pk, redemption.voucher_id, redemption.amount_minor, redemption.currency = row
+            # In the transaction: a refusal the throttle turns into 429 keeps no answer.
+            _refuse(service_key, customer_ref, reason, voucher.pk if voucher else None)
+            return Answer(status=UNUSABLE_STATUS, body=UNUSABLE_BODY)
+        # Checked before the commit: once the budget is used up even a right code is refused,
+        # and nothing of it stays.
+        throttle.attempt_settle(
+            service_key_id=service_key.pk, customer_ref=customer_ref, guessed=False
+        )
+        redemption.pk, redemption.voucher_id, redemption.amount_minor, redemption.currency = row[:4]
+        content = row[4] or ""  # the kept text, when there is a key: exactly what is sent
         audit_record(
             action="voucher.redeem",
             object_type="vouchers.voucher",
@@ -307,18 +358,26 @@ def _redeem_once(
             actor_label=f"service:{service_key.prefix}",
             after={"redemption": redemption.public_id, "order": order_reference},
         )
-    return Answer(status=201, body=redemption_body(redemption, service_key)), None
+    body = redemption_body(redemption, service_key)
+    return Answer(status=201, body=body, content=content)
 
 
-def _idempotency_answer(service_key, key, operation, request_hash, status, body) -> None:
+def _idempotency_answer(
+    service_key: ServiceKey,
+    key: str,
+    operation: str,
+    request_hash: bytes,
+    status: int,
+    body: dict[str, Any],
+) -> None:
     """Record a key with its answer in one INSERT (no ON CONFLICT: a used key fails the
     transaction, and the caller replays the first answer)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO vouchers_idempotencyrecord (service_key_id, key, operation, "
             "request_hash, response_status, response_body, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s::jsonb, now())",
-            [service_key.pk, key, operation, request_hash, status, json.dumps(body)],
+            "VALUES (%s, %s, %s, %s, %s, %s, now())",
+            [service_key.pk, key, operation, request_hash, status, answer_render(body)],
         )
 
 
