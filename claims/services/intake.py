@@ -3,6 +3,7 @@ policy engine and either decided at once (inside the policy's limits) or queued 
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from claims.services.awarding import claim_award_fields
 from claims.services.common import identity_filter, sla_due
 from claims.services.screening import claim_screen
 from claims.storage import document_store, documents_delete
-from claims.throttle import network_of, throttle_hit
+from claims.throttle import network_of, throttle_take
 from compensation.claimant_session import Claimant
 from compensation.models import ClaimType, Program
 from compensation.selectors import policy_published
@@ -112,6 +113,20 @@ def claim_draft_documents_replace(*, claimant: Claimant, draft_key: str) -> int:
     return len(names)
 
 
+_SUBMISSION_LOCK_NAMESPACE = 7303  # advisory lock class: one draft's submission
+
+
+def _submission_lock(idempotency_key: str) -> None:
+    """Hold the draft's submission token until the transaction ends (another draft sharing
+    the 32-bit hash only waits its turn)."""
+    token = hashlib.sha256(idempotency_key.encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [_SUBMISSION_LOCK_NAMESPACE, int.from_bytes(token[:4], "big", signed=True)],
+        )
+
+
 def _status_after(outcome: str) -> str:
     return {"approve": Claim.Status.APPROVED, "deny": Claim.Status.DENIED}.get(
         outcome, Claim.Status.SUBMITTED
@@ -134,11 +149,13 @@ def claim_submit(
 ) -> tuple[Claim, bool]:
     """File one claim and screen it. Returns (claim, created).
 
-    Guarantees: one claim per idempotency key (a double click or a retried submit returns the
-    first claim, created=False); at most claim_type.max_claims_per_person claims per identity
-    (a unique slot in the database); the acknowledgement (and the decision, when the engine
-    decides at once) is queued in the same transaction; an automatic approval writes its
-    award in the same transaction, within the budget, or the claim goes to review instead.
+    Guarantees: one claim per idempotency key (a double click, a retried submit or a storm of
+    concurrent ones returns the first claim, created=False, and spends the limits once: they
+    wait for the first under a lock of the key); at most claim_type.max_claims_per_person
+    claims per identity (a unique slot in the database); the acknowledgement (and the
+    decision, when the engine decides at once) is queued in the same transaction; an automatic
+    approval writes its award in the same transaction, within the budget, or the claim goes to
+    review instead.
     ClaimError, nothing written, when throttled, the program is not open or the limit is hit."""
     existing = Claim.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -149,16 +166,16 @@ def claim_submit(
     # without one would lack it, and no path writes such a session.
     assert claimant.email_hash is not None
     network = network_of(ip_address)
-    # With Redis down the claim is still taken (unavailable_allows): the slots below keep one
-    # claim per identity and type, and its notices wait in the outbox.
-    if not throttle_hit("submit_network", network, unavailable_allows=True) or not throttle_hit(
-        "submit_identity", claimant.email_hash, unavailable_allows=True
-    ):
-        raise ClaimError(THROTTLED, code="throttled", status=429)
     person = (
         claimant.person if claimant.person and claimant.person.program_id == program.pk else None
     )
     with transaction.atomic(durable=True):
+        # The submission token first: concurrent submits of one draft wait here for the first
+        # one's transaction, then find its claim, and spend no limit of their own.
+        _submission_lock(idempotency_key)
+        existing = Claim.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
         earlier = Claim.objects.filter(
             identity_filter(person, claimant.email_hash), claim_type=claim_type
         ).count()
@@ -167,6 +184,15 @@ def claim_submit(
                 _("You have already filed this kind of claim. You can follow it on its page."),
                 code="already_filed",
             )
+        # Both limits or neither, in one step: a refused submission spends nothing, so its
+        # retries get the same answer. With Redis down the claim is still taken
+        # (unavailable_allows): the slots below keep one claim per identity and type, and its
+        # notices wait in the outbox.
+        if not throttle_take(
+            [("submit_network", network), ("submit_identity", claimant.email_hash)],
+            unavailable_allows=True,
+        ):
+            raise ClaimError(THROTTLED, code="throttled", status=429)
         try:
             with transaction.atomic():
                 claim = Claim.objects.create(

@@ -49,3 +49,46 @@ def test_two_different_submits_of_one_claim_type_by_one_person_leave_one_claim(
     assert len(results) == 1 and len(errors) == 1
     assert isinstance(errors[0], ClaimError) and errors[0].code == "already_filed"
     assert Claim.objects.count() == 1
+
+
+def test_a_submit_storm_on_one_review_page_makes_one_claim_and_spends_the_limits_once(
+    client, program, documented, good_faith, person, settings
+):
+    from django.conf import settings as live
+    from django.test import Client
+    from django.urls import reverse
+
+    from compensation.claimant_session import Claimant
+    from compensation.hashing import email_hash
+    from config.ratelimit import Rate, rate_remaining
+    from tests.claims.conftest import claimant_session, pdf
+
+    claimant_session(client, person=person)
+    details = reverse("claims:details", args=[program.slug, documented.code])
+    review_url = client.post(details, {"amount": "45000", "doc_receipt": pdf()})["Location"]
+    cookie = client.cookies[live.SESSION_COOKIE_NAME].value
+
+    def submit(_):
+        browser = Client()
+        browser.cookies[live.SESSION_COOKIE_NAME] = cookie  # the same session, 20 tabs
+        response = browser.post(review_url)
+        return response.status_code, response.get("Location")
+
+    answers = race(submit, 20)
+    claim = Claim.objects.get()
+    status_url = reverse("claims:status", args=[program.slug, claim.reference])
+    assert answers == [(302, status_url)] * 20
+    identity = email_hash(person.email)
+    limit, window = settings.CLAIMS_THROTTLES["submit_identity"]
+    assert rate_remaining(Rate("claims.submit_identity", limit, window), identity) == limit - 1
+    limit, window = settings.CLAIMS_THROTTLES["submit_network"]
+    assert rate_remaining(Rate("claims.submit_network", limit, window), "127.0.0.0/24") == limit - 1
+    # Not locked out: the same person files another kind of claim.
+    other, created = file_claim(
+        program=program,
+        claim_type=good_faith,
+        claimant=Claimant(person=person, email_hash=identity),
+        key="another",
+        documents=("proof_of_purchase",),
+    )
+    assert created and Claim.objects.count() == 2
