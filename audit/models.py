@@ -24,9 +24,16 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The program the changed object belongs to (None: no one program's, such as a staff
+    # account or a job over every program), so a program's trail can be exported alone. An id,
+    # not a foreign key: the trail depends on no other app, and outlives what it describes.
+    program_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["object_type", "object_id", "created_at"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "created_at"]),
+            models.Index(fields=["program_id", "id"], name="audit_event_program_idx"),
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

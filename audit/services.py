@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import uuid
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 
@@ -70,6 +73,62 @@ def actor_user(actor: Actor) -> User | None:
     return None
 
 
+_PROGRAM_LABEL = "compensation.program"
+
+
+def _is_program(model: type[models.Model] | None) -> bool:
+    concrete = model._meta.concrete_model if model is not None else None
+    return concrete is not None and concrete._meta.label_lower == _PROGRAM_LABEL
+
+
+@functools.cache
+def _program_path(model: type[models.Model]) -> str | None:
+    """How a row of `model` names its program: "pk" (a program), "program_id" (its own
+    column), "<fk>__program_id" (through one foreign key, as a dry run through its policy),
+    or None (it belongs to no one program)."""
+    if _is_program(model):
+        return "pk"
+    foreign_keys = [f for f in model._meta.concrete_fields if f.many_to_one]
+    if any(f.name == "program" and _is_program(f.related_model) for f in foreign_keys):
+        return "program_id"
+    for field in foreign_keys:
+        related = field.related_model
+        if isinstance(related, type) and _program_path(related) == "program_id":
+            return f"{field.name}__program_id"
+    return None
+
+
+def audit_program_id(
+    obj: models.Model | None, object_type: str = "", object_id: str = ""
+) -> int | None:
+    """The program an audited object belongs to, from the object or from its type and id (one
+    look-up by primary key); None when it belongs to no one program."""
+    if obj is not None:
+        model: type[models.Model] | None = type(obj)
+        pk: Any = obj.pk
+    else:
+        try:
+            model = apps.get_model(object_type) if object_type.count(".") == 1 else None
+        except LookupError:
+            model = None
+        pk = object_id
+    if model is None or pk in (None, ""):
+        return None
+    path = _program_path(model)
+    if path is None:
+        return None
+    if obj is not None and path in ("pk", "program_id"):
+        return cast(int | None, getattr(obj, path))
+    try:
+        pk = model._meta.pk.to_python(pk) if model._meta.pk is not None else None
+    except ValidationError:  # several ids in one row (a bulk action): no one program
+        return None
+    if path == "pk":
+        return cast(int | None, pk)
+    found = model._default_manager.filter(pk=pk).values_list(path, flat=True).first()
+    return cast(int | None, found)
+
+
 def audit_record(
     *,
     action: str,
@@ -81,8 +140,13 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     ip_address: str | None = None,
+    program_id: int | None = None,
 ) -> AuditEvent:
-    """Append one audit row. `actor` is a staff user; jobs and services pass `actor_label`."""
+    """Append one audit row. `actor` is a staff user; jobs and services pass `actor_label`.
+    The row names the program of the object it is about (given as `program_id`, or found from
+    `obj` or `object_type`/`object_id`), so each program's trail can be read alone."""
+    if program_id is None:
+        program_id = audit_program_id(obj, object_type, object_id)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -101,6 +165,7 @@ def audit_record(
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
         ip_address=ip_address,
+        program_id=program_id,
     )
 
 

@@ -80,8 +80,9 @@ def snapshot_refresh(*, program: Program) -> ProgramSnapshot:
     return snapshot
 
 
-# name -> (header, SQL over one program). Personal data and codes are never exported: people
-# appear by their external id, vouchers by their id and last four symbols are left out too.
+# name -> (header, SQL over one program; its audit trail is the rows audit_record tied to it).
+# Personal data and codes are never exported: people appear by their external id, vouchers by
+# their id and last four symbols are left out too.
 EXPORTS = {
     "claims": (
         [
@@ -171,7 +172,7 @@ EXPORTS = {
     "audit": (
         ["when", "actor", "action", "object_type", "object_id", "ip_address"],
         """SELECT created_at, actor_label, action, object_type, object_id, ip_address
-           FROM audit_auditevent ORDER BY id""",
+           FROM audit_auditevent WHERE program_id = %s ORDER BY id""",
     ),
 }
 
@@ -183,7 +184,7 @@ def export_stream(
     however many rows there are."""
     header, sql = EXPORTS[name]
     audit_record(action=f"export.{name}", obj=program, actor=actor, ip_address=ip_address)
-    params = [] if name == "audit" else [program.pk]
+    params = [program.pk]
 
     def rows() -> Iterator[tuple[Any, ...]]:
         # A named (server-side) cursor needs a transaction around the whole stream.
