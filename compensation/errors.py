@@ -19,5 +19,9 @@ class ImportRefused(CompensationError):
     code = "import_refused"
 
 
+class ImportNotResumable(CompensationError):
+    code = "import_not_resumable"
+
+
 class PolicyInvalid(CompensationError):
     code = "policy_invalid"

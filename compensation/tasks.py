@@ -7,6 +7,10 @@ from compensation.services.policy import (
     dry_runs_resume_stale,
 )
 from compensation.services.population_import import IMPORT_TASK, population_import_run
+from compensation.services.population_runs import (
+    RESUME_SWEEP_TASK,
+    population_imports_resume_stale,
+)
 
 
 @shared_task(name=IMPORT_TASK, acks_late=True)
@@ -19,6 +23,12 @@ def population_import_run_task(import_id: int) -> None:
 def dry_run_execute_task(dry_run_id: int) -> None:
     """Run one policy dry run. Idempotent: a finished dry run is left as it is."""
     dry_run_execute(dry_run_id=dry_run_id)
+
+
+@shared_task(name=RESUME_SWEEP_TASK, acks_late=True)
+def population_imports_resume_task() -> list[int]:
+    """Wake imports whose worker went quiet (killed, or their message lost)."""
+    return population_imports_resume_stale()
 
 
 @shared_task(name=DRY_RUN_SWEEP_TASK, acks_late=True)

@@ -254,6 +254,12 @@ POPULATION_IMPORT_WORKERS = env.int("POPULATION_IMPORT_WORKERS", default=2)
 if POPULATION_IMPORT_WORKERS < 1:
     raise ImproperlyConfigured("POPULATION_IMPORT_WORKERS must be 1 or more.")
 POPULATION_UPLOAD_MAX_BYTES = env.int("POPULATION_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+# Lines of the file merged per statement (each chunk commits with its progress).
+POPULATION_IMPORT_CHUNK_LINES = env.int("POPULATION_IMPORT_CHUNK_LINES", default=100_000)
+if POPULATION_IMPORT_CHUNK_LINES < 1:
+    raise ImproperlyConfigured("POPULATION_IMPORT_CHUNK_LINES must be 1 or more.")
+# An unfinished import no worker has touched for this long lost its worker: beat resumes it.
+POPULATION_IMPORT_STALE_SECONDS = env.int("POPULATION_IMPORT_STALE_SECONDS", default=300)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 # A request body over this is refused (413) on its Content-Length, before anything reads it
@@ -437,6 +443,14 @@ CELERY_BEAT_SCHEDULE["claims-drafts-purge"] = {
     "task": "claims.drafts_purge",
     "schedule": 3600,
     "options": {"expires": 1800},
+}
+
+# --- Population imports ---------------------------------------------------------------------------
+# Imports whose worker went quiet (POPULATION_IMPORT_STALE_SECONDS) are woken again.
+CELERY_BEAT_SCHEDULE["compensation-imports-resume"] = {
+    "task": "compensation.population_imports_resume",
+    "schedule": env.int("POPULATION_IMPORT_SWEEP_EVERY", default=60),
+    "options": {"expires": 55},
 }
 
 # --- Policy dry runs ------------------------------------------------------------------------------

@@ -3,18 +3,20 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from audit.services import audit_record, client_ip
 from compensation.admin.ledger import ReadOnlyAdmin
-from compensation.errors import ImportRefused
+from compensation.errors import CompensationError, ImportRefused
 from compensation.models import PopulationImport, PopulationReject
+from compensation.services.population_files import source_gone_message
 from compensation.services.population_import import (
     file_header_check,
     population_import_create,
 )
+from compensation.services.population_runs import OPEN_STATUSES, population_import_resume
 from config.csv_stream import csv_stream
 
 
@@ -76,9 +78,11 @@ class PopulationImportAdmin(ReadOnlyAdmin):
         "unchanged",
         "rate",
         "rejects_report",
+        "source_file",
         "created_by",
         "created_at",
         "started_at",
+        "heartbeat_at",
         "finished_at",
     ]
     fields = readonly_fields
@@ -129,6 +133,12 @@ class PopulationImportAdmin(ReadOnlyAdmin):
             return f"Merging: {obj.rows_merged:,} of {obj.rows_staged:,} ({share:.0%})"
         return obj.get_status_display()
 
+    @admin.display(description="file")
+    def source_file(self, obj):
+        return source_gone_message(obj) or (
+            "On the server, readable by the application only; deleted when the import ends."
+        )
+
     @admin.display(description="unchanged rows")
     def unchanged(self, obj):
         return obj.rows_unchanged
@@ -154,8 +164,38 @@ class PopulationImportAdmin(ReadOnlyAdmin):
                 self.admin_site.admin_view(self.rejects_csv),
                 name="compensation_populationimport_rejects",
             ),
+            path(
+                "<int:pk>/resume/",
+                self.admin_site.admin_view(self.resume_view),
+                name="compensation_populationimport_resume",
+            ),
             *super().get_urls(),
         ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_resume": self.has_add_permission(request),
+            "resumable": [*OPEN_STATUSES, PopulationImport.Status.FAILED],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def resume_view(self, request, pk: int):
+        """Wake a worker for an import whose worker died (or that failed): it goes on from
+        the chunks not yet merged."""
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        population_import = get_object_or_404(PopulationImport, pk=pk)
+        try:
+            population_import_resume(
+                population_import=population_import,
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
+            messages.success(request, "A worker will go on with the import where it stopped.")
+        except CompensationError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("admin:compensation_populationimport_change", pk)
 
     def rejects_csv(self, request, pk: int):
         """Stream the reject report: line, column, reason. Never the row's content."""

@@ -44,9 +44,23 @@ class PopulationImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written by the worker at every block read and every chunk merged; an unfinished import
+    # it has not touched for POPULATION_IMPORT_STALE_SECONDS lost its worker and is resumed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The stored file holds everyone's personal data: it is deleted once the import is done or
+    # refused (the reject report is in the database and needs no file).
+    source_deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The sweep's question: unfinished imports (a handful among thousands).
+            models.Index(
+                fields=["heartbeat_at"],
+                name="population_import_open_idx",
+                condition=models.Q(status__in=["pending", "loading", "merging"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"

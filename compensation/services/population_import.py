@@ -7,6 +7,11 @@
    statement (population_sql.chunk_sql: row checks, rejects by line and column, then
    `INSERT ... ON CONFLICT DO UPDATE ... WHERE changed`) in its own transaction with its
    progress, so a killed run resumes where it stopped and re-importing changes nothing.
+3. finish: ANALYZE of the person table (issuance plans on its statistics), then the file is
+   deleted (population_files).
+
+Line numbers in rejects are the physical line where the row starts in the file, on both load
+paths (a quoted field may span lines).
 """
 
 from __future__ import annotations
@@ -15,25 +20,33 @@ import csv
 import logging
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Case, Value, When
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from audit.services import audit_record
 from compensation import hashing
-from compensation.models import PopulationImport, PopulationReject
+from compensation.models import AffectedPerson, PopulationImport, PopulationReject
 from compensation.services import population_sql
 from compensation.services import population_staging as staging
+from compensation.services.population_files import (
+    source_delete,
+    source_gone_message,
+    source_store,
+)
 from compensation.services.population_rows import header_parse
 from config import queueing
 
 logger = logging.getLogger(__name__)
 
-MERGE_CHUNK_LINES = 100_000
+# Lines per merged chunk; None reads settings.POPULATION_IMPORT_CHUNK_LINES.
+MERGE_CHUNK_LINES: int | None = None
 # Chunks merged at once, each on its own database connection (a core of PostgreSQL's); None
 # reads settings.POPULATION_IMPORT_WORKERS.
 MERGE_WORKERS: int | None = None
@@ -90,7 +103,15 @@ def _run_locked(import_id: int) -> PopulationImport:
             PopulationImport.Status.LOADING,
             PopulationImport.Status.MERGING,
         ],
-    ).update(status=PopulationImport.Status.LOADING, error="")
+    ).update(
+        # A resumed import that was staged goes on merging; the others read the file.
+        status=Case(
+            When(staged_at__isnull=False, then=Value(PopulationImport.Status.MERGING)),
+            default=Value(PopulationImport.Status.LOADING),
+        ),
+        error="",
+        heartbeat_at=Now(),
+    )
     population_import = PopulationImport.objects.get(pk=import_id)
     if not claimed:
         return population_import
@@ -99,6 +120,8 @@ def _run_locked(import_id: int) -> PopulationImport:
         population_import.save(update_fields=["started_at"])
     try:
         if population_import.staged_at is None:
+            if gone := source_gone_message(population_import):
+                return _refuse(population_import, gone)
             refusal = _load(population_import)
             if refusal:
                 return _refuse(population_import, refusal)
@@ -128,6 +151,7 @@ def _refuse(population_import: PopulationImport, message: str) -> PopulationImpo
             actor_label="job:population_import",
             after={"error": message},
         )
+    source_delete(population_import)  # refused for good: nothing will read it again
     return population_import
 
 
@@ -145,11 +169,16 @@ def _load(population_import: PopulationImport) -> str | None:
         return (
             _refusal_text(exc, 1) if not isinstance(exc, StopIteration) else ("The file is empty.")
         )
-    columns = sorted(header.positions, key=header.positions.get)
+    columns = sorted(header.positions, key=header.positions.__getitem__)
     staging.stage_create(table)
     PopulationReject.objects.filter(population_import=population_import).delete()
+    # Records of the fast path that span several lines of the file (None: the careful path
+    # numbers rows by their physical line itself).
+    multiline: list[tuple[int, int]] | None
     try:
-        rows_read = staging.copy_fast(population_import, table, path, len(first_line), columns)
+        rows_read, multiline = staging.copy_fast(
+            population_import, table, path, len(first_line), columns
+        )
     except psycopg.errors.DataError as exc:
         cause = exc
         if isinstance(
@@ -164,6 +193,7 @@ def _load(population_import: PopulationImport) -> str | None:
         # reject those records by line, and stage the rest. Slower, and only for such files.
         staging.stage_create(table)
         PopulationReject.objects.filter(population_import=population_import).delete()
+        multiline = None
         try:
             rows_read = staging.copy_checked(population_import, table, path, header, columns)
         except UnicodeDecodeError as err:
@@ -172,6 +202,8 @@ def _load(population_import: PopulationImport) -> str | None:
             return _refusal_text(err, 0)
 
     with transaction.atomic(), connection.cursor() as cursor:
+        if multiline:
+            staging.line_shifts_fill(cursor, table, multiline)
         # Repeats first (a whole-file question); each chunk's rows are checked as it merges.
         _duplicates_reject(cursor, population_import, table)
         cursor.execute(population_sql.categories_map_sql(table), population_sql.check_params())
@@ -208,7 +240,9 @@ def _refusal_text(exc: Exception, line: int) -> str:
     return f"{exc} Nothing was written."
 
 
-def _duplicates_reject(cursor, population_import, table: str) -> int:
+def _duplicates_reject(
+    cursor: CursorWrapper, population_import: PopulationImport, table: str
+) -> int:
     """A file that lists one external id twice keeps the first row; the others are rejects.
     Found by a hash aggregate (no sort of the whole file); empty ids are left to the checks."""
     key = population_sql.trimmed("external_id")
@@ -225,7 +259,9 @@ def _duplicates_reject(cursor, population_import, table: str) -> int:
             RETURNING s.line, r.first_line
         )
         INSERT INTO compensation_populationreject (population_import_id, line, "column", message)
-        SELECT %s, line, 'external_id', 'repeats the external id given on line ' || first_line
+        SELECT %s, {population_sql.physical_line(table, "gone.line")}, 'external_id',
+            'repeats the external id given on line '
+            || {population_sql.physical_line(table, "gone.first_line")}
         FROM gone
         """,
         [population_import.pk],
@@ -246,7 +282,10 @@ def _merge(population_import: PopulationImport) -> None:
                 FROM generate_series(0, (SELECT coalesce(max(line), 0) FROM {table}) - 1,
                                      %(size)s) AS lo
                 ON CONFLICT (population_import_id, line_from) DO NOTHING""",
-            {"import": population_import.pk, "size": MERGE_CHUNK_LINES},
+            {
+                "import": population_import.pk,
+                "size": MERGE_CHUNK_LINES or settings.POPULATION_IMPORT_CHUNK_LINES,
+            },
         )
     # Other connections cannot see a caller's open transaction: merge on this one then.
     workers = MERGE_WORKERS or settings.POPULATION_IMPORT_WORKERS
@@ -256,7 +295,7 @@ def _merge(population_import: PopulationImport) -> None:
         return
     errors: list[BaseException] = []
 
-    def work():
+    def work() -> None:
         try:
             _merge_worker(population_import, table)
         except BaseException as exc:  # re-raised below, in the caller's thread
@@ -312,8 +351,8 @@ def _merge_worker(population_import: PopulationImport, table: str) -> None:
             cursor.execute(
                 "UPDATE compensation_populationimport SET rows_merged = rows_merged + %s, "
                 "rows_inserted = rows_inserted + %s, rows_updated = rows_updated + %s, "
-                "rows_unchanged = rows_unchanged + %s, rows_rejected = rows_rejected + %s "
-                "WHERE id = %s",
+                "rows_unchanged = rows_unchanged + %s, rows_rejected = rows_rejected + %s, "
+                "heartbeat_at = now() WHERE id = %s",
                 [merged, inserted, updated, unchanged, rejected, population_import.pk],
             )
         logger.info(
@@ -326,6 +365,10 @@ def _merge_worker(population_import: PopulationImport, table: str) -> None:
 
 
 def _finish(population_import: PopulationImport) -> PopulationImport:
+    with connection.cursor() as cursor:
+        # The merge may have written millions of people that autovacuum has not looked at yet:
+        # without statistics the next issuance's plan is a guess (a sample: seconds, not a scan).
+        cursor.execute(f"ANALYZE {AffectedPerson._meta.db_table}")
     with transaction.atomic():
         with connection.cursor() as cursor:
             staging.stage_drop(cursor, _stage_table(population_import))
@@ -344,6 +387,7 @@ def _finish(population_import: PopulationImport) -> PopulationImport:
                 "rows_updated": population_import.rows_updated,
             },
         )
+    source_delete(population_import)
     return population_import
 
 
@@ -379,13 +423,7 @@ def population_import_create(
         raise ImportRefused(f"{original_name}: {exc}") from exc
 
     if copy_to_store:
-        settings.IMPORT_ROOT.mkdir(parents=True, exist_ok=True)
-        stored = settings.IMPORT_ROOT / f"population-{uuid.uuid4().hex}.csv"
-        size = 0
-        with stored.open("wb") as out:
-            for chunk in iter(lambda: source.read(1 << 20), b""):
-                out.write(chunk)
-                size += len(chunk)
+        stored, size = source_store(source)
     else:
         stored = source.resolve()
         size = stored.stat().st_size

@@ -26,6 +26,16 @@ def trimmed(column: str) -> str:
     return f"btrim(coalesce({column}, ''), {_WS})"
 
 
+def physical_line(table: str, line: str) -> str:
+    """The file line a staged row starts on, from its `line` (see population_staging: the
+    shift table is empty unless records spanned lines, and rejects are few, so this is one
+    index probe per reported row)."""
+    return (
+        f"({line} + coalesce((SELECT sh.shift FROM {table}_shift sh WHERE sh.line < {line} "
+        "ORDER BY sh.line DESC LIMIT 1), 0))"
+    )
+
+
 def nfkc(column: str) -> str:
     """NFKC as compensation.hashing applies it to emails and phones. An ASCII value (nearly
     every row) is its own NFKC form, so normalize() runs only on the others."""
@@ -164,7 +174,8 @@ checked AS MATERIALIZED (
 ),
 rejected AS (
     INSERT INTO compensation_populationreject (population_import_id, line, "column", message)
-    SELECT %(import)s, line, split_part(problem, chr(31), 1), split_part(problem, chr(31), 2)
+    SELECT %(import)s, {reject_line}, split_part(problem, chr(31), 1),
+        split_part(problem, chr(31), 2)
     FROM checked WHERE problem IS NOT NULL
     RETURNING 1
 ),
@@ -191,6 +202,7 @@ def chunk_sql(table: str) -> str:
     return _CHUNK_SQL.format(
         rows=_CHUNK_ROWS.format(table=table),
         problem=problem,
+        reject_line=physical_line(table, "checked.line"),
         columns=", ".join(NORMALIZED),
         values=", ".join(NORMALIZED.values()),
         updates=", ".join(f"{c} = EXCLUDED.{c}" for c in PERSON_COLUMNS),

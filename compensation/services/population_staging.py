@@ -1,23 +1,33 @@
 """Getting a population file into its staging table: PostgreSQL's own CSV parser on the
-file's bytes when the file is well formed, Python's csv module when it is not."""
+file's bytes when the file is well formed, Python's csv module when it is not.
+
+Rows are reported by the physical line of the file where they start (what an editor shows).
+The careful path stages that line itself. The fast path numbers records (COPY cannot say
+where a record started), and a quoted field that spans lines shifts every later line: the
+blocks where records outnumber line breaks are noted while reading (bytes.count, no per-row
+Python), and `{table}_shift` records, for each record that spans lines, how many lines the
+records up to it added; population_sql.physical_line turns a record number into a line."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.db.models.functions import Now
 
 from compensation.models import PopulationImport
-from compensation.services.population_rows import ALL_COLUMNS
+from compensation.services.population_rows import ALL_COLUMNS, Header
 
 LOAD_BATCH_ROWS = 100_000
 LOAD_BLOCK_BYTES = 16 * 1024 * 1024
 
 
-def stage_drop(cursor, table: str) -> None:
-    cursor.execute(f"DROP TABLE IF EXISTS {table}, {table}_categories")
+def stage_drop(cursor: CursorWrapper, table: str) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {table}, {table}_categories, {table}_shift")
     cursor.execute(f"DROP SEQUENCE IF EXISTS {table}_line")
 
 
@@ -32,9 +42,12 @@ def stage_create(table: str) -> None:
             + ", ".join(f"{c} text" for c in ALL_COLUMNS)
             + ")"
         )
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {table}_shift (line bigint PRIMARY KEY, shift bigint NOT NULL)"
+        )
 
 
-def file_blocks(path: Path, start: int):
+def file_blocks(path: Path, start: int) -> Iterator[bytes]:
     """The file from `start` in blocks that end on a record boundary: after a newline that is
     not inside a quoted field (an even number of quote characters so far)."""
     carry = b""
@@ -56,29 +69,78 @@ def file_blocks(path: Path, start: int):
         yield carry
 
 
-def copy_fast(population_import, table: str, path: Path, start: int, columns) -> int:
+def _line_breaks(block: bytes) -> int:
+    """Line breaks as Python's universal newlines count them (\n, \r\n, a lone \r); a
+    block's last line counts even without one."""
+    breaks = block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+    return breaks if block.endswith((b"\n", b"\r")) else breaks + 1
+
+
+def copy_fast(
+    population_import: PopulationImport, table: str, path: Path, start: int, columns: list[str]
+) -> tuple[int, list[tuple[int, int]]]:
     """COPY the file's bytes straight into staging (PostgreSQL parses the CSV), a block per
-    transaction so progress shows. Raises DataError if a record is malformed."""
+    transaction so progress shows. Raises DataError if a record is malformed. Returns the
+    records read and the record numbers (first, last) of the blocks where some record spans
+    several lines."""
     rows_read = 0
+    multiline: list[tuple[int, int]] = []
     for block in file_blocks(path, start):
         with transaction.atomic(), connection.cursor() as cursor:
             with cursor.copy(
                 f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv, ENCODING 'UTF8')"
             ) as copy:
                 copy.write(block)
+            if _line_breaks(block) > cursor.rowcount:
+                multiline.append((rows_read + 2, rows_read + cursor.rowcount + 1))
             rows_read += cursor.rowcount
-            PopulationImport.objects.filter(pk=population_import.pk).update(rows_read=rows_read)
-    return rows_read
+            PopulationImport.objects.filter(pk=population_import.pk).update(
+                rows_read=rows_read, heartbeat_at=Now()
+            )
+    return rows_read, multiline
 
 
-def copy_checked(population_import, table: str, path: Path, header, columns) -> int:
+def line_shifts_fill(cursor: CursorWrapper, table: str, multiline: list[tuple[int, int]]) -> None:
+    """Fill `{table}_shift` from the blocks copy_fast noted: for each record that spans
+    lines, the lines added by it and every such record before it."""
+    fields = "concat_ws(chr(31), " + ", ".join(ALL_COLUMNS) + ")"
+    spans = " OR ".join("line BETWEEN %s AND %s" for _ in multiline)
+    cursor.execute(
+        # The staging table's name is made by the import (population_stage_<id>).
+        f"""INSERT INTO {table}_shift (line, shift)
+            SELECT line, sum(extra) OVER (ORDER BY line)
+            FROM (
+                SELECT line, length(t) - length(replace(t, E'\\n', ''))
+                    + length(t) - length(replace(t, E'\\r', ''))
+                    - (length(t) - length(replace(t, E'\\r\\n', ''))) / 2 AS extra
+                FROM (SELECT line, {fields} AS t FROM {table} WHERE {spans}) record
+            ) spanning
+            WHERE extra > 0""",  # noqa: S608
+        [bound for span in multiline for bound in span],
+    )
+
+
+def field_count_column(header: Header, found: int) -> str:
+    """The column a record with the wrong number of fields is reported at: the first one
+    missing, or where the surplus starts ("column 9 (after data_categories)")."""
+    names = sorted(header.positions, key=header.positions.__getitem__)
+    if found < header.width:
+        return names[found]
+    return f"column {header.width + 1} (after {names[-1]})"
+
+
+def copy_checked(
+    population_import: PopulationImport, table: str, path: Path, header: Header, columns: list[str]
+) -> int:
     """The careful path: Python's csv reader finds records with the wrong number of fields
-    (rejected by line); the others are staged with their line numbers."""
+    (rejected by line and column); the others are staged with the line they start on."""
     rows_read = 0
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="strict")
         reader = csv.reader(text, strict=True)
         next(reader)
+        # line_num is the last line a record took: the next record starts on the line after.
+        last_line = reader.line_num
         done = False
         while not done:
             rejects: list[tuple[int, str, str]] = []
@@ -86,26 +148,29 @@ def copy_checked(population_import, table: str, path: Path, header, columns) -> 
                 with cursor.copy(f"COPY {table} (line, {', '.join(columns)}) FROM STDIN") as copy:
                     batch = 0
                     for row in reader:
+                        line, last_line = last_line + 1, reader.line_num
                         if not row:
                             continue
                         batch += 1
                         if len(row) != header.width:
                             rejects.append(
                                 (
-                                    reader.line_num,
-                                    "",
+                                    line,
+                                    field_count_column(header, len(row)),
                                     f"expected {header.width} fields, found {len(row)}",
                                 )
                             )
                         else:
-                            copy.write_row((reader.line_num, *row))
+                            copy.write_row((line, *row))
                         if batch >= LOAD_BATCH_ROWS:
                             break
                     else:
                         done = True
                 rejects_write(cursor, population_import, rejects)
                 rows_read += batch
-                PopulationImport.objects.filter(pk=population_import.pk).update(rows_read=rows_read)
+                PopulationImport.objects.filter(pk=population_import.pk).update(
+                    rows_read=rows_read, heartbeat_at=Now()
+                )
     return rows_read
 
 
@@ -120,7 +185,11 @@ def first_non_utf8_line(path: Path) -> int:
     return 0
 
 
-def rejects_write(cursor, population_import, rejects) -> None:
+def rejects_write(
+    cursor: CursorWrapper,
+    population_import: PopulationImport,
+    rejects: list[tuple[int, str, str]],
+) -> None:
     if not rejects:
         return
     with cursor.copy(

@@ -84,7 +84,7 @@ def test_bad_rows_are_reported_by_line_and_column_and_the_rest_imported(program,
     assert rejects == [
         (5, "email", "is not an email address"),
         (6, "language", "must be one of ko, en, zh-hans (found 'fr')"),
-        (7, "", "expected 8 fields, found 3"),
+        (7, "phone", "expected 8 fields, found 3"),  # the first missing column
         (8, "external_id", "is empty"),
         (9, "data_categories", "unknown category 'horoscope'"),
         (10, "external_id", "repeats the external id given on line 2"),
@@ -219,3 +219,64 @@ def test_category_spellings_normalize_to_one_value_and_empty_ids_are_not_repeats
     )
     assert rejects == [(5, "external_id", "is empty"), (6, "external_id", "is empty")]
     assert (done.rows_merged, done.rows_inserted, done.rows_unchanged) == (5, 3, 0)
+
+
+# A name spanning lines 2-3, then a bad email on a row spanning lines 4-5: the row starts on 4.
+SPANNING = HEADER + (
+    'S1,"Kim\nMinji",s1@example.com,,ko,seoul,member,email\n'
+    'S2,"Lee\r\nJun",not-an-email,,ko,seoul,member,email\n'
+    "S3,Park Soo,s3@example.com,,ko,seoul,member,email\n"  # line 6
+    "S1,Again,again@example.com,,ko,seoul,member,email\n"  # line 7
+)
+
+
+def _rejects(done):
+    return list(
+        PopulationReject.objects.filter(population_import=done)
+        .order_by("line")
+        .values_list("line", "column", "message")
+    )
+
+
+def test_a_row_is_reported_at_the_line_it_starts_on_whichever_path_read_the_file(program, tmp_path):
+    fast = run(program, tmp_path, SPANNING, name="fast.csv")
+    # A short row at the end sends the same rows through the careful (Python) path.
+    careful = run(program, tmp_path, SPANNING + "S9,short\n", name="careful.csv")
+    assert (fast.status, careful.status) == (PopulationImport.Status.DONE,) * 2
+    assert _rejects(fast) == [
+        (4, "email", "is not an email address"),
+        (7, "external_id", "repeats the external id given on line 2"),
+    ]
+    assert _rejects(careful) == [*_rejects(fast), (8, "email", "expected 8 fields, found 2")]
+    assert AffectedPerson.objects.get(external_id="S1").name == "Kim\nMinji"
+
+
+def test_a_row_with_too_many_fields_names_where_the_surplus_starts(program, tmp_path):
+    text = HEADER + GOOD + "A4,Too,many@example.com,,ko,seoul,member,email,extra\n"
+    done = run(program, tmp_path, text)
+    assert _rejects(done) == [(5, "column 9 (after data_categories)", "expected 8 fields, found 9")]
+    assert done.rows_inserted == 3
+    assert not AffectedPerson.objects.filter(external_id="A4").exists()
+
+
+def test_the_person_table_is_analysed_before_the_import_reports_done(program, tmp_path):
+    from django.db import connection
+
+    rows = "".join(f"N{i},Name,n{i}@example.com,,ko,seoul,member,email\n" for i in range(500))
+
+    def statistics():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT last_analyze, n_mod_since_analyze FROM pg_stat_user_tables "
+                "WHERE relname = 'compensation_affectedperson'"
+            )
+            return cursor.fetchone()
+
+    analysed_before, _ = statistics()
+    done = run(program, tmp_path, HEADER + rows)
+    assert done.status == PopulationImport.Status.DONE
+    last_analyze, modified_since = statistics()
+    assert last_analyze is not None and last_analyze != analysed_before
+    assert last_analyze <= done.finished_at
+    assert modified_since < 500  # the 500 rows the import wrote are counted in the statistics
