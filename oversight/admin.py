@@ -7,6 +7,7 @@ from django.urls import path, reverse
 
 from audit.admin_mixins import AuditedModelAdmin
 from audit.services import client_ip
+from compensation.engine.money import money_format
 from oversight import dashboard
 from oversight.models import ProgramDashboard, ProgramReview
 from oversight.services import EXPORTS, export_stream, snapshot_refresh
@@ -17,8 +18,16 @@ class ProgramDashboardAdmin(admin.ModelAdmin):
     """One page per program with every figure that says whether it is working, fair and on
     budget; exports and the regulator's summary hang off it."""
 
-    list_display = ["name", "status", "currency", "budget_minor", "committed_minor"]
+    list_display = ["name", "status", "budget", "committed"]
     list_select_related = ["incident"]
+
+    @admin.display(description="Budget", ordering="budget_minor")
+    def budget(self, obj: ProgramDashboard) -> str:
+        return money_format(obj.budget_minor, obj.currency)
+
+    @admin.display(description="Committed", ordering="committed_minor")
+    def committed(self, obj: ProgramDashboard) -> str:
+        return money_format(obj.committed_minor, obj.currency)
 
     def has_add_permission(self, request):
         return False

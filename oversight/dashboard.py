@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.utils.translation import get_language
+
 from audit.services import audit_record
+from claims.models import Claim
 from compensation.engine.money import money_format
 from compensation.models import PolicyVersion, Program
 from compensation.services.forecast import program_forecast
 from oversight import svg
 from oversight.models import ProgramSnapshot
 from oversight.services import claims_figures
+from vouchers.labels import SERVICES
 
 
 def _money(program: Program):
@@ -53,6 +57,16 @@ def dashboard_context(program: Program) -> dict:
     forecast = program_forecast(program=program)
     # A program without a snapshot yet (just created) is small: compute its claims live.
     claims = figures.get("claims") or claims_figures(program)
+    language = get_language()
+    type_titles = {t.code: t.title_in(language) for t in program.claim_types.all()}
+    by_status_and_type = [
+        {
+            "claim_type": type_titles.get(row["claim_type__code"], row["claim_type__code"]),
+            "status": Claim.Status(row["status"]).label,
+            "n": row["n"],
+        }
+        for row in claims["by_status_and_type"]
+    ]
     return {
         "snapshot": snapshot,
         "money": {
@@ -69,10 +83,13 @@ def dashboard_context(program: Program) -> dict:
         "claims_chart": svg.bar_chart(
             [tuple(p) for p in claims["per_day"]], title="Claims received per day"
         ),
-        "claims_by_status_and_type": claims["by_status_and_type"],
+        "claims_by_status_and_type": by_status_and_type,
         "timing": claims["timing"],
         "satisfaction": claims["satisfaction"],
-        "vouchers_by_service": {k: dict(v) for k, v in sorted(vouchers_by_service.items())},
+        "vouchers_by_service": {
+            str(SERVICES.get(scope, scope)): dict(states)
+            for scope, states in sorted(vouchers_by_service.items())
+        },
         "voucher_totals": dict(voucher_totals),
         "redeemed_rate": redeemed_rate,
         "redemptions_chart": svg.bar_chart(

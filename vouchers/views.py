@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from compensation.claimant_session import claimant_get
 from compensation.engine.money import money_format
+from vouchers.labels import SERVICES
 from vouchers.models import Voucher
 from vouchers.selectors import wallet_vouchers
 from vouchers.services.codes import code_derive, code_display
@@ -19,12 +20,6 @@ from vouchers.services.codes import code_derive, code_display
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-SERVICES = {
-    "store": _("Online store"),
-    "eats": _("Food delivery (Eats)"),
-    "travel": _("Travel"),
-    "rlux": _("R.LUX fashion and beauty"),
-}
 STATES: dict[str, StrOrPromise] = {
     Voucher.State.ISSUED: _("Ready to use"),
     Voucher.State.REDEEMED: _("Used"),

@@ -138,3 +138,13 @@ def test_regulator_summary_is_produced_and_audited(staff_client, program):
     assert "How decisions were made" in page.text
     assert f"{program.population.count()} people on the affected list" in page.text
     assert AuditEvent.objects.filter(action="report.regulator_summary").exists()
+
+
+def test_the_dashboard_names_claim_types_statuses_and_services_not_their_codes(staff_client):
+    claim_type = ClaimTypeFactory.create(code="documented-loss", title={"en": "Documented losses"})
+    ClaimFactory.create(program=claim_type.program, claim_type=claim_type, status="in_review")
+    client = staff_client(PROGRAM_OPERATOR)
+    url = reverse("admin:oversight_programdashboard_change", args=[claim_type.program.pk])
+    body = client.get(url).content.decode()
+    assert "Documented losses" in body and "In review" in body
+    assert "documented-loss" not in body and "in_review" not in body
