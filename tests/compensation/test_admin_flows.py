@@ -26,8 +26,8 @@ CSV = (
 
 @pytest.fixture
 def program():
-    program = ProgramFactory(budget_minor=10_000_000)
-    AwardLineFactory(program=program, code="store", amount_minor=5_000)
+    program = ProgramFactory.create(budget_minor=10_000_000)
+    AwardLineFactory.create(program=program, code="store", amount_minor=5_000)
     return program
 
 

@@ -1,4 +1,5 @@
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -24,7 +25,7 @@ def _grant(program, reference):
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_approvals_against_a_budget_for_ten_grant_exactly_ten():
-    program = ProgramFactory(budget_minor=100_000)
+    program = ProgramFactory.create(budget_minor=100_000)
     results = race(lambda i: _grant(program, f"C-{i}"), 50)
     granted = [r for r in results if isinstance(r, Award)]
     refused = [r for r in results if isinstance(r, BudgetExceeded)]
@@ -38,7 +39,7 @@ def test_fifty_concurrent_approvals_against_a_budget_for_ten_grant_exactly_ten()
 def test_control_a_check_then_act_budget_overspends_under_the_samerace():
     """Shows the harness above can see a race: the naive read-check-write version, run the
     same way, commits more than the budget (the database CHECK is dropped for the control)."""
-    program = ProgramFactory(budget_minor=100_000)
+    program = ProgramFactory.create(budget_minor=100_000)
     with connection.cursor() as cursor:
         cursor.execute(
             "ALTER TABLE compensation_program DROP CONSTRAINT program_committed_within_budget"
@@ -72,7 +73,7 @@ def test_control_a_check_then_act_budget_overspends_under_the_samerace():
 
 @pytest.mark.django_db
 def test_the_same_claim_is_never_awarded_twice_and_the_budget_is_untouched():
-    program = ProgramFactory(budget_minor=100_000)
+    program = ProgramFactory.create(budget_minor=100_000)
     _grant(program, "C-1")
     with pytest.raises(AlreadyAwarded):
         _grant(program, "C-1")
@@ -83,9 +84,9 @@ def test_the_same_claim_is_never_awarded_twice_and_the_budget_is_untouched():
 
 @pytest.mark.django_db
 def test_a_person_gets_each_proactive_line_once():
-    line = AwardLineFactory(amount_minor=5_000)
-    person = AffectedPersonFactory(program=line.program)
-    kwargs = dict(
+    line = AwardLineFactory.create(amount_minor=5_000)
+    person = AffectedPersonFactory.create(program=line.program)
+    kwargs: dict[str, Any] = dict(
         program=line.program,
         kind="voucher",
         amount_minor=5_000,
@@ -105,14 +106,14 @@ def test_a_person_gets_each_proactive_line_once():
 def test_the_database_refuses_a_committed_total_above_budget_whatever_the_code_does():
     from django.db import IntegrityError
 
-    program = ProgramFactory(budget_minor=100)
+    program = ProgramFactory.create(budget_minor=100)
     with pytest.raises(IntegrityError), transaction.atomic():
         Program.objects.filter(pk=program.pk).update(committed_minor=101)
 
 
 @pytest.mark.django_db
 def test_reversing_gives_the_money_back_once():
-    program = ProgramFactory(budget_minor=100_000)
+    program = ProgramFactory.create(budget_minor=100_000)
     award = _grant(program, "C-9")
     award_reverse(award=award, reason="refund", actor_label="test")
     award_reverse(award=award, reason="refund", actor_label="test")

@@ -37,7 +37,7 @@ def test_enqueue_outside_a_transaction_is_refused_and_creates_nothing(queued):
 def test_enqueue_creates_a_pending_notice_and_dispatches_only_after_commit(
     queued, django_capture_on_commit_callbacks
 ):
-    person = AffectedPersonFactory()
+    person = AffectedPersonFactory.create()
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         notice = _enqueue(person=person, program=person.program)
         assert queued == []
