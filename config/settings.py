@@ -496,6 +496,13 @@ CELERY_BEAT_SCHEDULE["vouchers-redispatch"] = {
     "schedule": env.int("VOUCHERS_REDISPATCH_EVERY", default=60),
     "options": {"expires": 55},
 }
+# A freeze's per-voucher marks nobody wrote for a minute (a killed worker, a lost message) are
+# queued again; the freeze itself was in effect all along (vouchers/services/freeze_marks.py).
+CELERY_BEAT_SCHEDULE["vouchers-freeze-marks-resume"] = {
+    "task": "vouchers.freeze_marks_resume",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
 # Idempotency-Key answers are kept this many days (a retry later than that is a new request,
 # and a spent voucher then gets the uniform refusal); older ones are deleted hourly.
 VOUCHERS_IDEMPOTENCY_DAYS = env.int("VOUCHERS_IDEMPOTENCY_DAYS", default=7)

@@ -139,10 +139,35 @@ class VoucherFreeze(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     lifted_at = models.DateTimeField(null=True, blank=True)
+    # The scope of a run or window freeze, which holds its vouchers from the freeze's commit
+    # (the redeem and validate statements check it, vouchers/services/freeze_marks.py): the
+    # run, or the issue-time window, and the highest voucher id it covers (those that existed
+    # when it was made; a later reissue is not frozen). Null for the other methods.
+    scope_batch = models.ForeignKey(
+        VoucherBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    scope_issued_from = models.DateTimeField(null=True, blank=True)
+    scope_issued_until = models.DateTimeField(null=True, blank=True)
+    scope_voucher_id_max = models.BigIntegerField(null=True, blank=True)
+    # The per-voucher marks (state and freeze_id) written behind the scope in small chunks:
+    # ids up to marks_cursor are marked; done when marks_done_at is set (after a lift: the
+    # marks are cleared). marks_touched_at: the last chunk, for the sweep of stalled ones.
+    marks_cursor = models.BigIntegerField(default=0)
+    marks_done_at = models.DateTimeField(null=True, blank=True)
+    marks_touched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         permissions = [("freeze_vouchers", "Can freeze, unfreeze, void and reissue vouchers")]
+        indexes = [
+            # Every redeem asks "does an active scope freeze of this program cover it?":
+            # a probe of this index, empty almost always.
+            models.Index(
+                fields=["program"],
+                name="freeze_active_scope_idx",
+                condition=Q(lifted_at__isnull=True, scope_voucher_id_max__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Freeze {self.pk}: {self.vouchers_frozen} vouchers ({self.method})"

@@ -38,3 +38,30 @@ def idempotency_purge_task() -> int:
     from vouchers.services.idempotency import idempotency_records_purge
 
     return idempotency_records_purge()
+
+
+@shared_task(bind=True, name="vouchers.freeze_marks", acks_late=True, max_retries=6)
+def voucher_freeze_marks_task(self, freeze_id: int) -> None:
+    """Write (or, after a lift, clear) a freeze's per-voucher marks, chunk by chunk, for a few
+    minutes, then hand over to a fresh task if some are left. Idempotent: the freeze row
+    holds the cursor, and each chunk marks only what is not marked yet."""
+    from vouchers.services.freeze_marks import (
+        voucher_freeze_marks_queue,
+        voucher_freeze_marks_write,
+    )
+
+    try:
+        more = voucher_freeze_marks_write(freeze_id=freeze_id)
+    except (OperationalError, InterfaceError) as exc:  # the database blinked: retry later
+        countdown = min(5 * 2**self.request.retries, settings.CELERY_RETRY_BACKOFF_MAX)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    if more:
+        voucher_freeze_marks_queue(freeze_id=freeze_id)
+
+
+@shared_task(name="vouchers.freeze_marks_resume", acks_late=True)
+def voucher_freezes_marks_resume_task() -> list[int]:
+    """Re-queue freezes whose marks stalled (a killed worker, a lost message)."""
+    from vouchers.services.freeze_marks import voucher_freezes_marks_resume
+
+    return voucher_freezes_marks_resume()

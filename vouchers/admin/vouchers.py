@@ -155,6 +155,16 @@ class FreezeForm(forms.Form):
         return upload
 
 
+def _freeze_message(freeze: VoucherFreeze) -> str:
+    if freeze.marks_done_at is not None:
+        return f"{freeze.vouchers_frozen:,} voucher(s) frozen."
+    held = int(freeze.parameters.get("held", 0))
+    return (
+        f"{held:,} voucher(s) frozen: none of them can be redeemed now. Each voucher's frozen "
+        "state is being written in the background (see Marks done at)."
+    )
+
+
 @admin.register(VoucherFreeze)
 class VoucherFreezeAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "program", "method", "vouchers_frozen", "created_at", "lifted_at"]
@@ -170,6 +180,12 @@ class VoucherFreezeAdmin(ReadOnlyAdmin):
         "created_at",
         "lifted_by",
         "lifted_at",
+        "scope_batch",
+        "scope_issued_from",
+        "scope_issued_until",
+        "scope_voucher_id_max",
+        "marks_cursor",
+        "marks_done_at",
     ]
     actions = ["lift"]
 
@@ -184,7 +200,7 @@ class VoucherFreezeAdmin(ReadOnlyAdmin):
             data = form.cleaned_data
             try:
                 freeze = self._freeze(request, data)
-                messages.success(request, f"{freeze.vouchers_frozen:,} voucher(s) frozen.")
+                messages.success(request, _freeze_message(freeze))
                 return redirect("admin:vouchers_voucherfreeze_change", freeze.pk)
             except VoucherError as exc:
                 form.add_error(None, exc.message)
@@ -230,7 +246,10 @@ class VoucherFreezeAdmin(ReadOnlyAdmin):
             lifted = voucher_freeze_lift(
                 freeze=freeze, actor=request.user, ip_address=client_ip(request)
             )
-            messages.success(request, f"{lifted}: {lifted.vouchers_unfrozen:,} unfrozen.")
+            if lifted.marks_done_at is None:  # usable now; the marks are cleared behind
+                messages.success(request, f"{lifted}: lifted, its vouchers are usable now.")
+            else:
+                messages.success(request, f"{lifted}: {lifted.vouchers_unfrozen:,} unfrozen.")
 
     def get_urls(self):
         return [

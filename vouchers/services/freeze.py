@@ -1,9 +1,12 @@
 """Freeze, unfreeze, void and reissue.
 
-A freeze is one conditional UPDATE (state issued -> frozen). Redeem is a conditional UPDATE
-on state = issued too, so the two meet on the row lock: once a freeze has committed no
-redemption of its vouchers can commit, and a redemption that committed first is left alone
-(but tagged with the freeze, so a refund reversing it makes the voucher frozen, not usable).
+A freeze of a list (people, codes, a selection) is one conditional UPDATE (state issued ->
+frozen). Redeem is a conditional UPDATE on a usable state too, so the two meet on the row
+lock: once a freeze has committed no redemption of its vouchers can commit, and a redemption
+that committed first is left alone (but tagged with the freeze, so a refund reversing it
+makes the voucher frozen, not usable). A freeze of a run or a window takes effect through its
+scope instead, at its commit and without holding a row, and its marks follow in chunks
+(vouchers/services/freeze_marks.py); small ones are marked in their own statement as well.
 """
 
 from __future__ import annotations
@@ -16,31 +19,26 @@ from django.utils import timezone
 from audit.services import Actor, actor_user, audit_record
 from compensation.engine.money import money_format
 from compensation.models import Program
+from config.queueing import task_send_on_commit
 from vouchers.errors import CodeMalformed, FreezeRefused
 from vouchers.models import Voucher, VoucherBatch, VoucherFreeze
 from vouchers.services.codes import CodeMaker, code_hash_candidates, code_normalize
-
-_FREEZE_SQL = """
-WITH hit AS (
-    UPDATE vouchers_voucher v
-    SET freeze_id = %(freeze)s,
-        state = CASE WHEN v.state = 'issued' THEN 'frozen' ELSE v.state END,
-        state_changed_at = CASE WHEN v.state = 'issued' THEN now() ELSE v.state_changed_at END
-    WHERE v.program_id = %(program)s AND v.freeze_id IS NULL
-      AND v.state IN ('issued', 'redeemed') AND {condition}
-    RETURNING v.state
+from vouchers.services.freeze_marks import (
+    FREEZE_MARK_CHUNK,
+    FREEZE_MARKS_TASK,
+    SCOPE_CONDITIONS,
+    mark_sql,
+    scope_sql,
+    voucher_freeze_marks_write,
 )
-SELECT count(*) FILTER (WHERE state = 'frozen'), count(*) FROM hit
-"""
 
 _CONDITIONS: dict[str, str] = {
-    VoucherFreeze.Method.RUN: "v.batch_id = %(batch)s",
+    **SCOPE_CONDITIONS,
     VoucherFreeze.Method.PEOPLE: (
         "v.person_id IN (SELECT id FROM compensation_affectedperson "
         "WHERE program_id = %(program)s AND external_id = ANY(%(external_ids)s))"
     ),
     VoucherFreeze.Method.CODES: "v.code_hash = ANY(%(hashes)s)",
-    VoucherFreeze.Method.WINDOW: "v.issued_at >= %(start)s AND v.issued_at < %(end)s",
     VoucherFreeze.Method.SELECTION: "v.id = ANY(%(ids)s)",
 }
 
@@ -75,9 +73,14 @@ def vouchers_freeze(
     actor_label: str = "",
     ip_address: str | None = None,
 ) -> VoucherFreeze:
-    """Freeze the program's usable vouchers chosen by `method`, with a reason, in one
-    statement. Vouchers already frozen keep their first freeze. Audited with the count;
-    codes are never recorded, only how many the file listed."""
+    """Freeze the program's usable vouchers chosen by `method`, with a reason; in effect when
+    this returns. Vouchers already frozen keep their first freeze. Audited with the count;
+    codes are never recorded, only how many the file listed.
+
+    A run or a window is frozen by its scope: from the commit the redeem and validate
+    statements refuse every voucher it covers, without a row lock; if it covers more than
+    FREEZE_MARK_CHUNK vouchers their per-voucher marks are written behind it by the task
+    (vouchers_frozen counts the marks written; the audit row, what the freeze held)."""
     if not reason.strip():
         raise FreezeRefused("Give the reason for the freeze.")
     params: dict = {"program": program.pk}
@@ -109,21 +112,59 @@ def vouchers_freeze(
         recorded["selected"] = len(voucher_ids)
     else:
         raise FreezeRefused(f"Unknown freeze method {method!r}.")
+    condition = _CONDITIONS[method]
     with transaction.atomic(durable=True):
+        now = timezone.now()
         freeze = VoucherFreeze.objects.create(
             program=program,
             method=method,
             reason=reason.strip(),
             parameters=recorded,
             created_by=actor_user(actor),
+            marks_touched_at=now,
         )
         params["freeze"] = freeze.pk
-        with connection.cursor() as cursor:
-            cursor.execute(_FREEZE_SQL.format(condition=_CONDITIONS[method]), params)
-            frozen, tagged = cursor.fetchone()
-        freeze.vouchers_frozen = frozen
-        freeze.parameters = {**recorded, "redeemed_tagged": tagged - frozen}
-        freeze.save(update_fields=["vouchers_frozen", "parameters"])
+        covered = 0
+        if method in SCOPE_CONDITIONS:
+            with connection.cursor() as cursor:
+                cursor.execute(scope_sql(condition), params)
+                first_id, last_id, held, covered = cursor.fetchone()
+            if last_id is not None:  # what it covers: the run, or the window
+                if method == VoucherFreeze.Method.RUN:
+                    freeze.scope_batch = batch
+                else:
+                    freeze.scope_issued_from, freeze.scope_issued_until = (
+                        params["start"],
+                        params["end"],
+                    )
+                freeze.scope_voucher_id_max = last_id
+                freeze.marks_cursor = first_id - 1
+        if covered <= FREEZE_MARK_CHUNK:
+            # Small enough to mark in one statement: exact counts at once, nothing behind.
+            with connection.cursor() as cursor:
+                cursor.execute(mark_sql(condition), params)
+                frozen, tagged = cursor.fetchone()
+            freeze.vouchers_frozen = frozen
+            freeze.parameters = {**recorded, "redeemed_tagged": tagged - frozen}
+            freeze.marks_cursor = freeze.scope_voucher_id_max or 0
+            freeze.marks_done_at = now
+        else:
+            # The scope holds them from the commit; the marks follow in chunks.
+            frozen = held
+            freeze.parameters = {**recorded, "held": held, "redeemed_tagged": 0}
+            task_send_on_commit(FREEZE_MARKS_TASK, {"freeze_id": freeze.pk})
+        freeze.save(
+            update_fields=[
+                "scope_batch",
+                "scope_issued_from",
+                "scope_issued_until",
+                "scope_voucher_id_max",
+                "marks_cursor",
+                "marks_done_at",
+                "vouchers_frozen",
+                "parameters",
+            ]
+        )
         audit_record(
             action="voucher.freeze",
             obj=freeze,
@@ -142,24 +183,23 @@ def voucher_freeze_lift(
     actor_label: str = "",
     ip_address: str | None = None,
 ) -> VoucherFreeze:
-    """Unfreeze: the freeze's vouchers become usable again (void ones stay void). Lifting
-    twice changes nothing the second time."""
+    """Unfreeze: the freeze's vouchers become usable again (void ones stay void), at once:
+    redemption counts a voucher marked by a lifted freeze as issued. The marks are cleared
+    behind it in chunks (here if there are few, else by the task). Lifting twice changes
+    nothing the second time."""
+    count = 0
     with transaction.atomic(durable=True):
+        now = timezone.now()
         lifted = VoucherFreeze.objects.filter(pk=freeze.pk, lifted_at__isnull=True).update(
-            lifted_at=timezone.now(),
+            lifted_at=now,
             lifted_by=actor_user(actor),
+            marks_done_at=None,
+            marks_touched_at=now,
         )
         if lifted:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "WITH hit AS (UPDATE vouchers_voucher SET freeze_id = NULL, "
-                    "state = CASE WHEN state = 'frozen' THEN 'issued' ELSE state END, "
-                    "state_changed_at = now() WHERE freeze_id = %s RETURNING 1) "
-                    "SELECT count(*) FROM hit",
-                    [freeze.pk],
-                )
-                (count,) = cursor.fetchone()
-            VoucherFreeze.objects.filter(pk=freeze.pk).update(vouchers_unfrozen=count)
+            count = Voucher.objects.filter(freeze_id=freeze.pk).count()
+            if count > FREEZE_MARK_CHUNK:
+                task_send_on_commit(FREEZE_MARKS_TASK, {"freeze_id": freeze.pk})
             audit_record(
                 action="voucher.unfreeze",
                 obj=freeze,
@@ -168,6 +208,8 @@ def voucher_freeze_lift(
                 ip_address=ip_address,
                 after={"unfrozen": count},
             )
+    if lifted and count <= FREEZE_MARK_CHUNK:
+        voucher_freeze_marks_write(freeze_id=freeze.pk)
     freeze.refresh_from_db()
     return freeze
 

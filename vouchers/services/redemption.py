@@ -24,12 +24,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from config.db import violated_constraint
 from config.problems import problem_body, problem_of
 from config.ratelimit import RateLimitUnavailable
 from vouchers.errors import CodeMalformed, IdempotencyMismatch, Throttled, VoucherUnusable
 from vouchers.models import IdempotencyRecord, Redemption, ServiceKey, Voucher
 from vouchers.services import throttle
 from vouchers.services.codes import code_hash_candidates, code_normalize, keyring
+from vouchers.services.freeze_marks import voucher_state_now, voucher_usable_sql
 
 logger = logging.getLogger("vouchers.redemption")
 
@@ -46,11 +48,13 @@ NOT_FOUND_BODY = problem_body(
 )
 
 # The conditional update and the live redemption in one statement (one round trip): the row
-# is spent and its redemption written together, or neither.
+# is spent and its redemption written together, or neither. {usable}: issued (or marked only
+# by a lifted freeze) and held by no active freeze of its run or window, which takes effect
+# before its per-voucher marks are written (vouchers/services/freeze_marks.py).
 _REDEEM_SQL = """
 WITH spent AS (
     UPDATE vouchers_voucher SET state = 'redeemed', state_changed_at = %(now)s
-    WHERE code_hash = ANY(%(hashes)s) AND state = 'issued' AND service_scope = %(scope)s
+    WHERE code_hash = ANY(%(hashes)s) AND {usable} AND service_scope = %(scope)s
       AND (valid_from IS NULL OR valid_from <= %(now)s)
       AND (valid_until IS NULL OR valid_until > %(now)s)
     RETURNING id, amount_minor, currency
@@ -81,9 +85,12 @@ _REDEEM_ANSWER_CTE = """, answered AS (
     FROM (SELECT 1) AS one LEFT JOIN redeemed AS r ON true
     RETURNING response_body
 )"""
-_REDEEM_PLAIN = _REDEEM_SQL.format(answer_cte="", answer_column="NULL")
+_USABLE = voucher_usable_sql("vouchers_voucher")
+_REDEEM_PLAIN = _REDEEM_SQL.format(answer_cte="", answer_column="NULL", usable=_USABLE)
 _REDEEM_ANSWERED = _REDEEM_SQL.format(
-    answer_cte=_REDEEM_ANSWER_CTE, answer_column="(SELECT response_body FROM answered)"
+    answer_cte=_REDEEM_ANSWER_CTE,
+    answer_column="(SELECT response_body FROM answered)",
+    usable=_USABLE,
 )
 # The members of a redemption's body that only the voucher row knows, as format()'s
 # positional arguments in the statement above.
@@ -128,8 +135,9 @@ def _voucher_find(symbols: str) -> Voucher | None:
 def _refusal_reason(voucher: Voucher | None, scope: str, now: dt.datetime) -> str:
     if voucher is None:
         return "unknown"
-    if voucher.state != Voucher.State.ISSUED:
-        return voucher.state  # redeemed, frozen, void
+    state = voucher_state_now(voucher)  # a run's freeze holds it before its mark is written
+    if state != Voucher.State.ISSUED:
+        return state  # redeemed, frozen, void
     if voucher.service_scope != scope:
         return "other_service"
     if voucher.valid_from and voucher.valid_from > now:
@@ -227,11 +235,6 @@ def _earlier_answer(service_key: ServiceKey, key: str) -> IdempotencyRecord | No
     return IdempotencyRecord.objects.filter(service_key=service_key, key=key).first()
 
 
-def _is_idempotency_conflict(exc: IntegrityError) -> bool:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) == IDEMPOTENCY_CONSTRAINT
-
-
 def voucher_redeem(
     *,
     service_key: ServiceKey,
@@ -276,7 +279,7 @@ def voucher_redeem(
             request_hash=request_hash,
         )
     except IntegrityError as exc:
-        if not (idempotency_key and _is_idempotency_conflict(exc)):
+        if not (idempotency_key and violated_constraint(exc) == IDEMPOTENCY_CONSTRAINT):
             raise
         # The key was used first by another request (committed now): its answer, not ours.
         earlier = _earlier_answer(service_key, idempotency_key)
