@@ -14,4 +14,7 @@ RUN useradd --system --uid 1000 app && mkdir -p /data && chown app /data
 USER app
 EXPOSE 8000
 # Bind, workers, timeout, no scheme headers and no Server header: gunicorn.conf.py.
+# The Celery workers run this image with their own command, one per kind of queue (see
+# docker-compose.yml): `celery -A config worker --queues default,sweeps`, `--queues bulk`,
+# `--queues notifications`; or one worker with `--queues default,bulk,sweeps,notifications`.
 CMD ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi"]

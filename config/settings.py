@@ -182,10 +182,50 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 CELERY_RETRY_BACKOFF_MAX = env.int("CELERY_RETRY_BACKOFF_MAX", default=600)
 # A message unacknowledged for longer than this is redelivered: it must outlast the longest task
 # plus its retry delay, or a slow task would be run twice.
+# Recovery never waits for it: beat's sweeps find what a killed worker left from the database
+# within a minute or two; the message redelivered later finds the work done.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT",
+        default=CELERY_TASK_TIME_LIMIT + CELERY_RETRY_BACKOFF_MAX + 60,
+    ),
 }
 CELERY_RESULT_EXPIRES = 3600
+# Queues, so that long work never starves the periodic sweeps or the notices: bulk work
+# (issuance chunks, import merges, dry runs), sweeps (beat's maintenance) and notices each have
+# their own queue and, in production, their own workers (docker-compose.yml); the rest goes to
+# the default queue. Every worker must consume some queue of each kind (docs/operating.md).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="default")
+BULK_QUEUE = env.str("BULK_QUEUE", default="bulk")
+SWEEPS_QUEUE = env.str("SWEEPS_QUEUE", default="sweeps")
+# The Celery queue of the notifications tasks.
+NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="notifications")
+CELERY_TASK_ROUTES = {
+    **dict.fromkeys(
+        [
+            "vouchers.batch_run",
+            "compensation.population_import_run",
+            "compensation.dry_run_execute",
+        ],
+        {"queue": BULK_QUEUE},
+    ),
+    **dict.fromkeys(
+        [
+            "vouchers.redispatch",
+            "vouchers.idempotency_purge",
+            "compensation.population_imports_resume",
+            "compensation.dry_runs_resume",
+            "claims.flag_overdue",
+            "claims.drafts_purge",
+            "oversight.snapshots_refresh",
+        ],
+        {"queue": SWEEPS_QUEUE},
+    ),
+    **dict.fromkeys(
+        ["notifications.dispatch", "notifications.campaign_build", "notifications.redispatch"],
+        {"queue": NOTIFICATIONS_QUEUE},
+    ),
+}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -282,6 +322,9 @@ else:
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / ".local" / "mail"))
     EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
     EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# Seconds one SMTP exchange may hang; under NOTIFICATIONS_SENDING_LEASE, so a stalled send does not
+# outlive its chunk's lease.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="compensation@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
@@ -297,8 +340,6 @@ if SMS_BACKEND == "http" and not SMS_HTTP_URL:
 NOTIFICATIONS_SITE_URL = env.str(
     "NOTIFICATIONS_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else ""
 )
-# The Celery queue of the notifications tasks (the default queue unless workers are split).
-NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="celery")
 NOTIFICATIONS_CHUNK_SIZE = env.int("NOTIFICATIONS_CHUNK_SIZE", default=200)
 # Results of a chunk are written every N messages, so a killed worker re-sends at most N.
 NOTIFICATIONS_FLUSH_EVERY = env.int("NOTIFICATIONS_FLUSH_EVERY", default=50)
@@ -309,7 +350,13 @@ NOTIFICATIONS_RATE_PER_SECOND = {
 }
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
-# A notice "sending" for longer than this had its worker die: it is sent again. Must exceed
+# A claimed chunk is held for this many seconds, and its sender renews the hold every third of
+# it; a notice whose lease ran out had its worker die and is sent again. Longer than one message
+# takes to send (EMAIL_TIMEOUT, the SMS provider's timeout).
+NOTIFICATIONS_SENDING_LEASE = env.int("NOTIFICATIONS_SENDING_LEASE", default=60)
+if NOTIFICATIONS_SENDING_LEASE < 3:
+    raise ImproperlyConfigured("NOTIFICATIONS_SENDING_LEASE must be 3 seconds or more.")
+# Whatever its lease says, a notice claimed longer ago than this is sent again. Must exceed
 # CELERY_TASK_TIME_LIMIT, or a chunk still being sent could be taken twice (a test checks).
 NOTIFICATIONS_SENDING_TIMEOUT = env.int("NOTIFICATIONS_SENDING_TIMEOUT", default=900)
 NOTIFICATIONS_REDISPATCH_EVERY = env.int("NOTIFICATIONS_REDISPATCH_EVERY", default=30)
@@ -491,10 +538,14 @@ VOUCHERS_ISSUANCE_WORKERS = env.int("VOUCHERS_ISSUANCE_WORKERS", default=2)
 VOUCHERS_ISSUANCE_RATE_PER_SECOND = env.int("VOUCHERS_ISSUANCE_RATE_PER_SECOND", default=20_000)
 if VOUCHERS_ISSUANCE_RATE_PER_SECOND < 1:
     raise ImproperlyConfigured("VOUCHERS_ISSUANCE_RATE_PER_SECOND must be 1 or more.")
+# A run no worker has finished a chunk of for this many seconds lost its workers (a chunk takes
+# a few seconds; a false alarm only wakes workers that find the chunks taken).
+VOUCHERS_REDISPATCH_STALE_SECONDS = env.int("VOUCHERS_REDISPATCH_STALE_SECONDS", default=45)
+VOUCHERS_REDISPATCH_EVERY = env.int("VOUCHERS_REDISPATCH_EVERY", default=20)
 CELERY_BEAT_SCHEDULE["vouchers-redispatch"] = {
     "task": "vouchers.redispatch",
-    "schedule": env.int("VOUCHERS_REDISPATCH_EVERY", default=60),
-    "options": {"expires": 55},
+    "schedule": VOUCHERS_REDISPATCH_EVERY,
+    "options": {"expires": VOUCHERS_REDISPATCH_EVERY},
 }
 # A freeze's per-voucher marks nobody wrote for a minute (a killed worker, a lost message) are
 # queued again; the freeze itself was in effect all along (vouchers/services/freeze_marks.py).
@@ -513,3 +564,9 @@ CELERY_BEAT_SCHEDULE["vouchers-idempotency-purge"] = {
     "schedule": 3600,
     "options": {"expires": 1800},
 }
+
+# --- Beat's queue (keep this last) -----------------------------------------------------------------
+# Every periodic task without a queue of its own runs on the sweeps queue, never behind bulk work.
+for _entry in CELERY_BEAT_SCHEDULE.values():
+    _entry.setdefault("options", {}).setdefault("queue", SWEEPS_QUEUE)
+del _entry

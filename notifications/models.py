@@ -148,7 +148,11 @@ class Notice(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_default=Now())
+    # The claim's token (services/sending.py): set once per claim, never renewed.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Until when the claim holds the row: short, renewed by its sender while it sends, so a
+    # killed worker's rows go back to pending within about a minute (notices_redispatch).
+    lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(db_default=Now())

@@ -181,6 +181,9 @@ def _serve_logged(env: dict, port: int, web_log, worker_log) -> list[subprocess.
             "config",
             "worker",
             "--beat",
+            # One worker takes every queue in development (production runs one per kind).
+            "--queues",
+            "default,bulk,sweeps,notifications",
             "--loglevel",
             "INFO",
             "--concurrency",

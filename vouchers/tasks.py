@@ -29,7 +29,7 @@ def voucher_batch_run_task(self, batch_id: int) -> None:
 @shared_task(name="vouchers.redispatch", acks_late=True)
 def vouchers_redispatch_task() -> list[int]:
     """Wake runs whose workers went quiet (killed, or their message lost)."""
-    return voucher_batches_redispatch()
+    return list(voucher_batches_redispatch())
 
 
 @shared_task(name="vouchers.idempotency_purge", acks_late=True)

@@ -403,9 +403,9 @@ def population_import_create(
 ) -> PopulationImport:
     """Check an uploaded file's header, store it under a server-made name, record the import
     and start it in the background after commit. Raises ImportRefused and writes nothing if
-    the file is not a UTF-8 CSV with the expected header. Nothing re-sends a lost start, so a
-    broker that cannot be reached raises TaskNotQueued after the commit (the import stays
-    pending, as it would with no worker running).
+    the file is not a UTF-8 CSV with the expected header. A broker that cannot be reached does
+    not fail the request: the import is committed pending, and beat's resume sweep
+    (population_runs.population_imports_resume_stale) starts it once the broker is back.
 
     `source` is a binary file object (an upload) or, with copy_to_store=False, a Path to a
     file already on the server (the management command)."""
@@ -444,7 +444,5 @@ def population_import_create(
             ip_address=ip_address,
             after={"program": program.pk, "file": original_name, "bytes": size},
         )
-        queueing.task_send_on_commit(
-            IMPORT_TASK, {"import_id": population_import.pk}, required=True
-        )
+        queueing.task_send_on_commit(IMPORT_TASK, {"import_id": population_import.pk})
     return population_import

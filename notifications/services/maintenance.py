@@ -9,7 +9,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
@@ -26,8 +26,10 @@ JOB = "job:notifications.redispatch"
 def notices_redispatch() -> dict[str, int]:
     """Find work the broker lost and queue it again:
 
-    - notices `sending` for longer than NOTIFICATIONS_SENDING_TIMEOUT (their worker died) go
-      back to `pending`, or fail if they have used every attempt;
+    - notices `sending` whose lease ran out (NOTIFICATIONS_SENDING_LEASE: their sender stopped
+      renewing it, so it died), or claimed longer ago than NOTIFICATIONS_SENDING_TIMEOUT
+      (longer than any task may live, whatever the lease says), go back to `pending`, or fail
+      if they have used every attempt;
     - a channel with due pending notices and no dispatch seen lately gets a dispatch;
     - scheduled campaigns that are due start; builds that stopped moving are queued again."""
     now = timezone.now()
@@ -35,7 +37,7 @@ def notices_redispatch() -> dict[str, int]:
     with transaction.atomic(durable=True):
         stuck = list(
             Notice.objects.select_for_update()
-            .filter(status=Notice.Status.SENDING, claimed_at__lt=cutoff)
+            .filter(Q(lease_until__lt=now) | Q(claimed_at__lt=cutoff), status=Notice.Status.SENDING)
             .values_list("id", "campaign_id", "attempts")
         )
         no_attempts_left = [

@@ -4,6 +4,12 @@ A chunk is claimed in one statement (`UPDATE ... WHERE id IN (SELECT ... FOR UPD
 LOCKED)`) and committed before anything is sent, so two workers never hold the same row. The
 claim's timestamp is its token: results are written only to rows still `sending` under that
 claim, so a row that was re-dispatched meanwhile is never overwritten by a late worker.
+
+A claim holds its rows for a short lease (NOTIFICATIONS_SENDING_LEASE, `lease_until`) that the
+sender renews, in one UPDATE of the chunk's rows, whenever a third of it has passed: a killed
+worker's rows go back to pending within about a lease, a slow live one keeps them. The renewal
+also says which rows the claim still holds; a sender that lost a row (it stalled for longer
+than its lease and the rows were sent again by another worker) never sends it.
 """
 
 from __future__ import annotations
@@ -66,10 +72,19 @@ WITH urgent AS (
     ORDER BY priority, next_attempt_at, id LIMIT %(size)s
 )
 UPDATE notifications_notice AS n
-SET status = 'sending', claimed_at = statement_timestamp(), attempts = n.attempts + 1
+SET status = 'sending', claimed_at = statement_timestamp(), attempts = n.attempts + 1,
+    lease_until = statement_timestamp() + make_interval(secs => %(lease)s)
 WHERE n.id IN (SELECT id FROM picked)
 RETURNING n.id, n.reference, n.kind, n.language, n.to_address, n.context, n.program_id,
           n.campaign_id, n.attempts, n.claimed_at, n.priority, n.next_attempt_at
+"""
+
+# Renews the lease of the rows this claim still holds, and names them.
+_RENEW_SQL = """
+UPDATE notifications_notice
+SET lease_until = statement_timestamp() + make_interval(secs => %s)
+WHERE id = ANY(%s) AND status = 'sending' AND claimed_at = %s
+RETURNING id
 """
 
 # A claimed row leaves the partial index only when VACUUM removes its old version: until then
@@ -131,7 +146,7 @@ def retry_delay(attempts: int) -> dt.timedelta:
 def _claim(channel: str, size: int) -> tuple[list[_Claimed], dt.datetime | None]:
     (at_0, id_0), (at_1, id_1) = _floor(channel, 0), _floor(channel, 1)
     params = {"channel": channel, "size": size, "at_0": at_0, "id_0": id_0}
-    params |= {"at_1": at_1, "id_1": id_1}
+    params |= {"at_1": at_1, "id_1": id_1, "lease": settings.NOTIFICATIONS_SENDING_LEASE}
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
         columns = [column.name for column in cursor.description]
@@ -242,8 +257,35 @@ def _chain_mark(channel: str, *, alive: bool) -> None:
         logger.warning("could not mark the %s dispatch chain", channel)
 
 
+class _Lease:
+    """The claim's hold on its rows, renewed before a send once a third of the lease passed."""
+
+    def __init__(self, claimed: list[_Claimed], claimed_at: dt.datetime) -> None:
+        self.ids = [notice.id for notice in claimed]
+        self.claimed_at = claimed_at
+        self.seconds = settings.NOTIFICATIONS_SENDING_LEASE
+        self.renewed = time.monotonic()  # the claim itself set the first lease
+        self.lost: set[int] = set()
+
+    def holds(self, notice_id: int) -> bool:
+        """Whether this claim may send the row now (renewing the lease first if it is due)."""
+        if time.monotonic() - self.renewed >= self.seconds / 3:
+            self.renew()
+        return notice_id not in self.lost
+
+    def renew(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(_RENEW_SQL, [self.seconds, self.ids, self.claimed_at])
+            held = {row[0] for row in cursor.fetchall()}
+        self.renewed = time.monotonic()
+        # Rows already written (sent, failed, retried) are not held either: never sent again.
+        self.lost = set(self.ids) - held
+        self.ids = [pk for pk in self.ids if pk in held]
+
+
 def _send_chunk(channel: str, claimed: list[_Claimed], results: ChunkResults) -> None:
     renderer = _Renderer(channel, claimed)
+    lease = _Lease(claimed, results.claimed_at)
     to_send: list[_Claimed] = []
     for notice in claimed:
         if renderer.cancelled(notice):
@@ -257,6 +299,8 @@ def _send_chunk(channel: str, claimed: list[_Claimed], results: ChunkResults) ->
             while position < len(to_send):
                 allowed = rate_acquire(channel=channel, wanted=len(to_send) - position)
                 for notice in to_send[position : position + allowed]:
+                    if not lease.holds(notice.id):
+                        continue  # its lease ran out and the row was taken back
                     _send_one(backend, notice, renderer, results)
                     if len(results) >= flush_every:
                         results_write(results)

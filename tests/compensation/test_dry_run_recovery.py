@@ -25,6 +25,16 @@ from tests.support import celery_worker_start, test_database_url
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _roles():
+    # A transactional test's flush empties the groups the migrations made.
+    from django.apps import apps
+
+    from accounts.roles import roles_sync
+
+    roles_sync(apps)
+
+
 @pytest.fixture
 def policy():
     program = ProgramFactory.create(budget_minor=10_000_000)
@@ -116,3 +126,32 @@ def test_a_finished_dry_run_is_never_run_again(policy):
     finished_at = first.finished_at
     assert dry_runs_resume_stale(pending_seconds=0) == []
     assert dry_run_execute(dry_run_id=dry_run.pk).finished_at == finished_at
+
+
+def test_a_population_upload_while_the_broker_is_down_answers_and_the_sweep_starts_it(
+    staff_client, policy, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from compensation.models import PopulationImport
+    from compensation.services.population_runs import population_imports_resume_stale
+
+    settings.IMPORT_ROOT = tmp_path
+    client = staff_client(PROGRAM_OPERATOR)
+    csv = (
+        "external_id,name,email,phone,language,region,segment,data_categories\n"
+        "A1,Kim,a1@example.com,,ko,seoul,member,email\n"
+    )
+    Celery("dead-broker", broker="redis://127.0.0.1:1/0", set_as_current=True)
+    try:
+        response = client.post(
+            reverse("admin:compensation_populationimport_add"),
+            {"program": policy.program.pk, "file": SimpleUploadedFile("p.csv", csv.encode())},
+        )
+    finally:
+        app.set_current()
+    assert response.status_code == 302
+    population_import = PopulationImport.objects.get()
+    assert population_import.status == PopulationImport.Status.PENDING
+    queue = f"test-imports-{uuid.uuid4().hex[:8]}"
+    assert population_imports_resume_stale(stale_seconds=0, queue=queue) == [population_import.pk]

@@ -13,7 +13,7 @@ from audit.services import audit_record
 from compensation.models import AwardLine, Program
 from config import queueing
 from vouchers.errors import IssuanceRefused
-from vouchers.models import BatchProfileLine, VoucherBatch
+from vouchers.models import BatchProfileLine, IssuanceChunk, VoucherBatch
 from vouchers.services.planning import BatchPlan, batch_plan, voucher_window_refusal
 
 BATCH_RUN_TASK = "vouchers.batch_run"
@@ -158,16 +158,33 @@ def voucher_batch_cancel(
     return batch
 
 
-def voucher_batches_redispatch(*, stale_seconds: int = 120) -> list[int]:
-    """Wake the runs no worker has touched for `stale_seconds` (a killed worker, a lost
-    message). Called by beat; the database decides what is left."""
-    cutoff = timezone.now() - dt.timedelta(seconds=stale_seconds)
-    stale = list(
+def voucher_batches_redispatch(
+    *, stale_seconds: int | None = None, queue: str | None = None
+) -> dict[int, int]:
+    """Wake the runs no worker has finished a chunk of for `stale_seconds` (None:
+    VOUCHERS_REDISPATCH_STALE_SECONDS): their workers were killed or their messages lost. Each
+    gets as many workers as a run is started with (VOUCHERS_ISSUANCE_WORKERS), or one per
+    chunk left if fewer. Called by beat; the database decides what is left, and a wake-up for
+    a run still being worked only finds its chunks taken (SKIP LOCKED). Returns {run: workers
+    woken}."""
+    from django.conf import settings
+    from django.db.models import Count, Q
+
+    seconds = settings.VOUCHERS_REDISPATCH_STALE_SECONDS if stale_seconds is None else stale_seconds
+    cutoff = timezone.now() - dt.timedelta(seconds=seconds)
+    stale = (
         VoucherBatch.objects.filter(status=VoucherBatch.Status.RUNNING)
         .exclude(heartbeat_at__gt=cutoff)
         .exclude(created_at__gt=cutoff, heartbeat_at__isnull=True)
-        .values_list("pk", flat=True)
+        .annotate(left=Count("chunks", filter=Q(chunks__status=IssuanceChunk.Status.PENDING)))
+        .values_list("pk", "chunks_total", "left")
     )
-    for batch_id in stale:
-        voucher_batch_dispatch(batch_id=batch_id, workers=1)
-    return stale
+    woken: dict[int, int] = {}
+    for batch_id, chunks_total, left in stale:
+        # Not yet split into chunks: the first worker splits it, the others wait for that.
+        wanted = settings.VOUCHERS_ISSUANCE_WORKERS if not chunks_total else left
+        workers = min(settings.VOUCHERS_ISSUANCE_WORKERS, wanted)
+        if workers:
+            voucher_batch_dispatch(batch_id=batch_id, workers=workers, queue=queue)
+            woken[batch_id] = workers
+    return woken
