@@ -19,7 +19,6 @@ import argparse
 import os
 import smtplib
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -76,6 +75,7 @@ def main() -> int:
     from notifications.models import Campaign, Notice
     from notifications.services import campaign_build, notices_dispatch_kick
     from tests.notifications.smtp import SmtpServer
+    from tests.support import celery_worker_start
 
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     settings.NOTIFICATIONS_QUEUE = queue
@@ -88,32 +88,9 @@ def main() -> int:
             "NOTIFICATIONS_EMAIL_PER_SECOND": "0",
             "NOTIFICATIONS_SITE_URL": "https://compensation.example.com",
         }
-        devnull = open(os.devnull, "w")  # noqa: SIM115
         workers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool",
-                    "solo",
-                    "--queues",
-                    queue,
-                    "--hostname",
-                    f"bench{n}-{queue}@localhost",
-                    "--loglevel",
-                    "ERROR",
-                    "--without-heartbeat",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=devnull,
-                stderr=subprocess.STDOUT,
+            celery_worker_start(
+                queue, hostname=f"bench{n}-{queue}@localhost", loglevel="ERROR", env=env
             )
             for n in range(args.workers)
         ]
@@ -182,7 +159,6 @@ def main() -> int:
                 worker.terminate()
             for worker in workers:
                 worker.wait(30)
-            devnull.close()
             if program is not None:  # plain SQL: only this script's rows, no cascade walk
                 with connection.cursor() as cursor:
                     for table in (

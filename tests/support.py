@@ -7,7 +7,10 @@ import subprocess
 import sys
 import threading
 import urllib.parse
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from django.db import connection
 
@@ -48,32 +51,59 @@ setattr(test_database_url, "__test__", False)  # a helper, not a test
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def celery_worker_start(queue: str) -> subprocess.Popen:
-    """A real `celery worker` process on one private queue, against this run's test database
-    and the real Redis broker. The caller stops it."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": test_database_url()},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def celery_worker_start(
+    queue: str,
+    *,
+    hostname: str | None = None,
+    extra_args: Sequence[str] = (),
+    loglevel: str = "WARNING",
+    env: Mapping[str, str] | None = None,
+    stdout: IO[str] | int = subprocess.DEVNULL,
+) -> subprocess.Popen:
+    """A real `celery worker` process on one private queue and the real Redis broker; by
+    default against this run's test database (pass `env` for another). Its output, stderr
+    included, goes to `stdout`. The caller stops it (`process_stop`)."""
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool",
+        "solo",
+        "--queues",
+        queue,
+        *(["--hostname", hostname] if hostname else []),
+        "--loglevel",
+        loglevel,
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        *extra_args,
+    ]
+    if env is None:
+        env = {**os.environ, "DATABASE_URL": test_database_url()}
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.STDOUT)
 
 
 setattr(celery_worker_start, "__test__", False)
+
+
+def process_stop(process: subprocess.Popen) -> None:
+    """Ask a process to stop; kill it if it has not within 20 seconds."""
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextmanager
+def celery_worker_running(queue: str) -> Iterator[subprocess.Popen]:
+    """`celery_worker_start` for the length of a `with` block."""
+    process = celery_worker_start(queue)
+    try:
+        yield process
+    finally:
+        process_stop(process)

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import signal
 import stat
-import subprocess
 import time
 import uuid
 
@@ -28,7 +27,7 @@ from compensation.services.population_runs import (
 )
 from config import queueing
 from tests.factories import ProgramFactory
-from tests.support import celery_worker_start
+from tests.support import celery_worker_start, process_stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -177,14 +176,6 @@ def _wait(condition, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 @pytest.mark.slow
 def test_a_worker_killed_mid_merge_is_resumed_by_the_sweep_to_the_exact_count(
     program, tmp_path, monkeypatch
@@ -232,7 +223,7 @@ def test_a_worker_killed_mid_merge_is_resumed_by_the_sweep_to_the_exact_count(
 
         _wait(finished, 120, "the sweep's worker to finish the import")
     finally:
-        _stop(second)
+        process_stop(second)
     done = PopulationImport.objects.get(pk=created.pk)
     assert AffectedPerson.objects.count() == people == done.rows_inserted == done.rows_merged
     assert done.rows_updated == 0

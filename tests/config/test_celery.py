@@ -1,6 +1,5 @@
 """Celery against the real Redis broker and a real worker process."""
 
-import subprocess
 import time
 import uuid
 
@@ -10,7 +9,7 @@ from django.conf import settings
 from compensation.models import PopulationImport
 from config.celery import app, ping
 from tests.factories import ProgramFactory
-from tests.support import celery_worker_start
+from tests.support import celery_worker_running
 
 
 def test_visibility_timeout_outlasts_the_longest_task_and_its_retry_delay():
@@ -24,13 +23,8 @@ def test_visibility_timeout_outlasts_the_longest_task_and_its_retry_delay():
 @pytest.fixture
 def worker():
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    proc = celery_worker_start(queue)
-    yield queue
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with celery_worker_running(queue):
+        yield queue
 
 
 @pytest.mark.slow

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 from tests.notifications.smtp import free_port
-from tests.support import test_database_url
+from tests.support import celery_worker_start, process_stop, test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,30 +40,13 @@ class Workers:
         self.processes: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str, *, beat: bool = False) -> subprocess.Popen:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
+        extra_args = ["--beat", "--schedule", str(self.log_dir / f"beat-{name}")] if beat else []
+        process = celery_worker_start(
             self.queue,
-            "--hostname",
-            f"{name}-{self.queue}@localhost",
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ]
-        if beat:
-            command += ["--beat", "--schedule", str(self.log_dir / f"beat-{name}")]
-        log = (self.log_dir / f"{name}.log").open("w")
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            hostname=f"{name}-{self.queue}@localhost",
+            extra_args=extra_args,
+            env=self.env,
+            stdout=(self.log_dir / f"{name}.log").open("w"),
         )
         self.processes[name] = process
         return process
@@ -83,10 +65,7 @@ class Workers:
         for process in self.processes.values():
             process.terminate()
         for process in self.processes.values():
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            process_stop(process)
         self.processes.clear()
 
 
