@@ -14,6 +14,7 @@ from psycopg import sql
 from audit.services import audit_record
 from compensation.errors import AlreadyAwarded, BudgetExceeded
 from compensation.models import Award, Program
+from config.db import violated_constraint
 
 # The unique constraints that make a second grant of the same thing fail (models/ledger.py).
 ONCE_CONSTRAINTS = frozenset({"award_proactive_once", "award_claim_once"})
@@ -158,7 +159,7 @@ def award_grant(
             # The reservation above is in the same transaction: leaving by an exception
             # rolls it back with everything else. Only a second grant of the same thing is
             # "already awarded"; any other refusal (an incomplete award) is a bug to see.
-            if _violated_constraint(exc) not in ONCE_CONSTRAINTS:
+            if violated_constraint(exc) not in ONCE_CONSTRAINTS:
                 raise
             raise AlreadyAwarded("This has already been awarded.") from exc
         audit_record(
@@ -174,11 +175,6 @@ def award_grant(
             },
         )
     return award
-
-
-def _violated_constraint(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None)
 
 
 def award_reverse(*, award: Award, reason: str, actor=None, actor_label: str = "") -> Award:
