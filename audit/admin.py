@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from audit.admin_mixins import ReadOnlyAdmin
 from audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only for everyone, superusers included; the database refuses changes anyway."""
 
     list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "ip_address"]
@@ -16,12 +17,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

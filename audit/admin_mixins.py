@@ -4,6 +4,19 @@ from django.db import transaction
 from audit.services import audit_record, audit_snapshot, client_ip
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that only services write: staff read them here, nobody edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedModelAdmin(admin.ModelAdmin):
     """Admin for plain records (incident, program setup): every add, change and delete made
     in the admin writes an audit row with before and after, in the same transaction."""

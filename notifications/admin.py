@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
-from audit.admin_mixins import AuditedModelAdmin
+from audit.admin_mixins import AuditedModelAdmin, ReadOnlyAdmin
 from audit.services import client_ip
 from notifications.audiences import AUDIENCE_CHOICES, audience_get
 from notifications.errors import NotificationError
@@ -175,18 +175,8 @@ class CampaignAdmin(admin.ModelAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return [
-            "name",
-            "program",
-            "kind",
-            "channel",
-            "audience",
-            "audience_params",
-            "context",
-            *self._progress_fields,
-        ]
+        # A saved campaign is changed only by its actions: everything it shows is read-only.
+        return [] if obj is None else self.get_fields(request, obj)
 
     @admin.display(description="Progress")
     def progress(self, obj):
@@ -269,7 +259,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ReadOnlyAdmin):
     list_display = [
         "reference_display",
         "kind",
@@ -307,15 +297,6 @@ class NoticeAdmin(admin.ModelAdmin):
         "sent_at",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request):
         return request.user.has_perm("notifications.retry_notice")

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from audit.admin_mixins import AuditedModelAdmin
+from audit.admin_mixins import AuditedModelAdmin, ReadOnlyAdmin
 from audit.services import client_ip
 from compensation.engine.money import money_format
 from oversight import dashboard
@@ -14,7 +14,7 @@ from oversight.services import EXPORTS, export_stream, snapshot_refresh
 
 
 @admin.register(ProgramDashboard)
-class ProgramDashboardAdmin(admin.ModelAdmin):
+class ProgramDashboardAdmin(ReadOnlyAdmin):
     """One page per program with every figure that says whether it is working, fair and on
     budget; exports and the regulator's summary hang off it."""
 
@@ -28,15 +28,6 @@ class ProgramDashboardAdmin(admin.ModelAdmin):
     @admin.display(description="Committed", ordering="committed_minor")
     def committed(self, obj: ProgramDashboard) -> str:
         return money_format(obj.committed_minor, obj.currency)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view

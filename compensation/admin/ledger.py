@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from audit.admin_mixins import ReadOnlyAdmin
 from compensation.models import AffectedPerson, Award
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that only services write: staff read them here, nobody edits them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AffectedPerson)

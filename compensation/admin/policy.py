@@ -8,8 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from audit.admin_mixins import ReadOnlyAdmin
 from audit.services import client_ip
-from compensation.admin.ledger import ReadOnlyAdmin
 from compensation.engine import DEFAULT_RULES
 from compensation.engine.money import money_format
 from compensation.errors import PolicyInvalid

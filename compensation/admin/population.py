@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from audit.admin_mixins import ReadOnlyAdmin
 from audit.services import audit_record, client_ip
-from compensation.admin.ledger import ReadOnlyAdmin
 from compensation.errors import CompensationError, ImportRefused
 from compensation.models import PopulationImport, PopulationReject
 from compensation.services.population_files import source_gone_message

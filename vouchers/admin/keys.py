@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
+from audit.admin_mixins import ReadOnlyAdmin
 from audit.services import client_ip
-from compensation.admin.ledger import ReadOnlyAdmin
 from vouchers.models import ServiceKey
 from vouchers.services.keys import service_key_create, service_key_revoke
 
