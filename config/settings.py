@@ -204,6 +204,7 @@ CELERY_TASK_ROUTES = {
     **dict.fromkeys(
         [
             "vouchers.batch_run",
+            "vouchers.freeze_marks",
             "compensation.population_import_run",
             "compensation.dry_run_execute",
         ],
@@ -213,6 +214,7 @@ CELERY_TASK_ROUTES = {
         [
             "vouchers.redispatch",
             "vouchers.idempotency_purge",
+            "vouchers.freeze_marks_resume",
             "compensation.population_imports_resume",
             "compensation.dry_runs_resume",
             "claims.flag_overdue",

@@ -4,7 +4,12 @@ from django.conf import settings
 
 from config.celery import app
 
-BULK = ["vouchers.batch_run", "compensation.population_import_run", "compensation.dry_run_execute"]
+BULK = [
+    "vouchers.batch_run",
+    "vouchers.freeze_marks",
+    "compensation.population_import_run",
+    "compensation.dry_run_execute",
+]
 NOTICES = ["notifications.dispatch", "notifications.campaign_build", "notifications.redispatch"]
 
 
@@ -23,6 +28,15 @@ def test_bulk_work_sweeps_and_notices_each_have_their_own_queue():
         settings.CELERY_TASK_DEFAULT_QUEUE,
     ]
     assert len(set(queues)) == 4
+
+
+def test_every_project_task_has_a_queue_chosen_for_it():
+    # A task left on the default queue by omission waits behind whatever else lands there.
+    app.loader.import_default_modules()
+    ours = [name for name in app.tasks if not name.startswith("celery.")]
+    assert "vouchers.freeze_marks" in ours
+    unrouted = [n for n in ours if n not in settings.CELERY_TASK_ROUTES and n != "config.ping"]
+    assert unrouted == []
 
 
 def test_every_periodic_task_goes_to_the_sweeps_or_the_notices_queue_never_behind_bulk_work():
