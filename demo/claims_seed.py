@@ -75,68 +75,37 @@ def claims_seed(program: Program, *, agent, reviewer, expert) -> dict[str, int]:
     people = list(program.population.exclude(email="").order_by("id")[:40])
     claims: list[Claim] = []
 
-    def person_claimant(i: int) -> Claimant:
+    def person_file(i: int, type_code: str, *, ip: str | None = None, **details) -> None:
+        """File the i-th person's claim of one type, from an address of their own."""
         person = people[i]
-        return Claimant(person=person, email_hash=email_hash(person.email))
+        claimant = Claimant(person=person, email_hash=email_hash(person.email))
+        claims.append(
+            _file(
+                program,
+                types[type_code],
+                claimant,
+                f"demo-{i}",
+                ip=ip or f"10.{i}.0.7",
+                **details,
+            )
+        )
 
     for i in range(12):  # clear documented losses: decided at once
-        claims.append(
-            _file(
-                program,
-                types["documented-loss"],
-                person_claimant(i),
-                f"demo-{i}",
-                amount=(i + 2) * 15_000,
-                docs=[("receipt", None)],
-                ip=f"10.{i}.0.7",
-            )
-        )
+        person_file(i, "documented-loss", amount=(i + 2) * 15_000, docs=[("receipt", None)])
     for i in range(12, 17):  # time spent, no documents needed up to three hours
-        claims.append(
-            _file(
-                program,
-                types["time-spent"],
-                person_claimant(i),
-                f"demo-{i}",
-                hours=Decimal("2.5"),
-                ip=f"10.{i}.0.7",
-            )
-        )
+        person_file(i, "time-spent", hours=Decimal("2.5"))
     for i in range(17, 23):  # a receipt is missing: to the queue
-        claims.append(
-            _file(
-                program,
-                types["documented-loss"],
-                person_claimant(i),
-                f"demo-{i}",
-                amount=60_000 + i * 1_000,
-                ip=f"10.{i}.0.7",
-            )
-        )
+        person_file(i, "documented-loss", amount=60_000 + i * 1_000)
     for i in range(23, 27):  # above the automatic line: a person decides
-        claims.append(
-            _file(
-                program,
-                types["documented-loss"],
-                person_claimant(i),
-                f"demo-{i}",
-                amount=320_000 + i * 3_000,
-                docs=[("receipt", None)],
-                ip=f"10.{i}.0.7",
-            )
-        )
+        person_file(i, "documented-loss", amount=320_000 + i * 3_000, docs=[("receipt", None)])
     shared = _pdf_bytes(b"5ca1ab1e5ca1ab1e")  # the same scan
     for i in range(27, 33):  # one network, one reused scan: signals for the reviewer
-        claims.append(
-            _file(
-                program,
-                types["documented-loss"],
-                person_claimant(i),
-                f"demo-{i}",
-                amount=45_000,
-                docs=[("receipt", shared)],
-                ip=f"203.0.113.{i}",
-            )
+        person_file(
+            i,
+            "documented-loss",
+            amount=45_000,
+            docs=[("receipt", shared)],
+            ip=f"203.0.113.{i}",
         )
     for n in range(3):  # good-faith buyers of frozen cards, not on the affected list
         email = f"buyer{n}@example.net"
