@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from audit.services import audit_record, audit_snapshot
+from audit.services import actor_user, audit_record, audit_snapshot
 from compensation.models import AffectedPerson, Program
 from config import queueing
 from notifications.audiences import audience_get
@@ -82,14 +82,14 @@ def campaign_create(
             audience=audience,
             audience_params=audience_params,
             context=context,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor_user(actor),
         )
         audit_record(
             action="campaign.create",
             obj=campaign,
             actor=actor,
             ip_address=ip_address,
-            actor_label="" if getattr(actor, "pk", None) else "job:notifications",
+            actor_label="" if actor_user(actor) else "job:notifications",
             after=audit_snapshot(campaign),
         )
     return campaign
