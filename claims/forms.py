@@ -90,7 +90,7 @@ class ClaimDetailsForm(forms.Form):
                 required=False,
                 max_length=60,
             )
-        self.document_kinds = list(claim_type.required_documents) + ["other"]
+        self.document_kinds = [*claim_type.required_documents, "other"]
         for kind in self.document_kinds:
             self.fields[f"doc_{kind}"] = forms.FileField(
                 label=document_label(kind),

@@ -47,14 +47,9 @@ def claim_reasons(claim: Claim, language: str) -> list[str]:
             elif result.get("source") == "staff":
                 texts.append(str(DENY_REASONS.get(code, code)))
             elif (
-                (
-                    claim.status == S.APPROVED
-                    and code in _SHOWN_NOTES
-                    and not (code == "amount" and claim.amount_decided_minor is not None)
-                )
-                or claim.status == S.DENIED
-                and not passed
-                and result.get("effect") == "deny"
-            ):
+                claim.status == S.APPROVED
+                and code in _SHOWN_NOTES
+                and not (code == "amount" and claim.amount_decided_minor is not None)
+            ) or (claim.status == S.DENIED and not passed and result.get("effect") == "deny"):
                 texts.append(reason_text(code, passed, result.get("params", {}), language))
     return texts

@@ -146,7 +146,10 @@ def main() -> None:
         f"(inserted {done.rows_inserted:,}, rejected {done.rows_rejected:,})"
     )
     print(f"ratio import/raw:        {import_rate / raw_rate:.2f}  (target 0.5 or better)")
-    assert done.started_at and done.staged_at and done.finished_at  # a finished import
+    # a finished import
+    assert done.started_at
+    assert done.staged_at
+    assert done.finished_at
     load = (done.staged_at - done.started_at).total_seconds()
     merge = (done.finished_at - done.staged_at).total_seconds()
     print(f"  of which: load into staging + repeats {load:.1f}s, checks + merge {merge:.1f}s")

@@ -42,7 +42,7 @@ class IncidentFactory(factory.django.DjangoModelFactory[Incident]):
     summary = "Customer contact data was read by an unauthorized party."
     detected_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=30))
     disclosed_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=20))
-    data_categories = ["name", "email"]
+    data_categories = factory.LazyFunction(lambda: ["name", "email"])
     estimated_affected = 1000
 
 
@@ -78,8 +78,10 @@ class ClaimTypeFactory(factory.django.DjangoModelFactory[ClaimType]):
     program = factory.SubFactory(ProgramFactory)
     code = factory.Sequence(lambda n: f"type{n}")
     calculation = ClaimType.Calculation.DOCUMENTED
-    title = {"en": "Documented loss", "ko": "증빙된 실손", "zh-hans": "有凭证的损失"}
-    required_documents = ["receipt"]
+    title = factory.LazyFunction(
+        lambda: {"en": "Documented loss", "ko": "증빙된 실손", "zh-hans": "有凭证的损失"}
+    )
+    required_documents = factory.LazyFunction(lambda: ["receipt"])
     cap_per_claim_minor = 500_000
 
 
@@ -94,7 +96,7 @@ class AffectedPersonFactory(factory.django.DjangoModelFactory[AffectedPerson]):
     language = "ko"
     region = "seoul"
     segment = "member"
-    data_categories = ["name", "email"]
+    data_categories = factory.LazyFunction(lambda: ["name", "email"])
 
 
 # --- Claims -----------------------------------------------------------------------------------

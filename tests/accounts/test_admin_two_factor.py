@@ -20,7 +20,7 @@ def _admin_urls() -> list[str]:
 
 
 def test_password_only_superuser_gets_no_admin_page(client):
-    person = AffectedPersonFactory(external_id="SECRET-EXT-1")
+    person = AffectedPersonFactory.create(external_id="SECRET-EXT-1")
     user = UserFactory(is_superuser=True)
     client.force_login(user)  # password only: no verified device in the session
 
@@ -39,7 +39,8 @@ def test_verified_superuser_reaches_every_admin_page(staff_client):
     for url in _admin_urls():
         response = client.get(url)
         if response.status_code == 302:  # an add page that starts elsewhere (an issuance run)
-            assert response.url.startswith("/admin/") and "login" not in response.url, url
+            assert response.url.startswith("/admin/"), url
+            assert "login" not in response.url, url
             response = client.get(response.url)
         assert response.status_code in (200, 403), url  # 403: add is disabled (audit trail)
 
@@ -137,7 +138,8 @@ def test_every_failure_answers_the_same_so_a_right_password_is_never_told(client
     for answer in answers:
         assert answer.status_code == 200
         body = answer.content.decode()
-        assert "OTP token" not in body and "select a device" not in body
+        assert "OTP token" not in body
+        assert "select a device" not in body
     assert client.get(reverse("admin:index")).status_code == 302
 
 

@@ -49,7 +49,8 @@ def test_operator_creates_an_incident_and_it_is_audited(staff_client):
     event = AuditEvent.objects.get(action="incident.create")
     assert event.object_id == str(incident.pk)
     assert event.actor == client.user
-    assert event.after is not None and event.after["title"] == "Leak"
+    assert event.after is not None
+    assert event.after["title"] == "Leak"
 
 
 def test_auditor_cannot_post_a_change(staff_client):

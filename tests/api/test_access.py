@@ -122,7 +122,7 @@ def test_no_caller_gets_data_that_is_not_theirs(caller, world):
 
 
 def test_a_claimant_lists_only_their_own_claims(world):
-    client, headers = _client("claimant", world)
+    client, _headers = _client("claimant", world)
     body = client.get("/api/v1/claims/").json()
     references = {claim["reference"] for claim in body["results"]}
     assert references == {world["my_claim"].reference}

@@ -39,8 +39,10 @@ def assert_problem(response, status: int, code: str) -> dict:
     body = response.json()
     assert set(body) == MEMBERS
     assert body["type"] == f"urn:problem:{code}"
-    assert body["status"] == status and body["code"] == code
-    assert body["title"] and body["detail"]
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["title"]
+    assert body["detail"]
     return body
 
 

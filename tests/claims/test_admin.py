@@ -76,7 +76,9 @@ def test_case_page_shows_everything_and_approves(staff_client, program, document
     page = client.get(url)
     assert page.status_code == 200
     text = page.content.decode()
-    assert claim.reference in text and "Matched" in text and "documents" in text
+    assert claim.reference in text
+    assert "Matched" in text
+    assert "documents" in text
     assert "Missing receipt" in text  # the canned responses of the claim's language
     response = client.post(url, {"action": "approve", "amount_minor": "80000"})
     assert response.status_code == 302
@@ -96,7 +98,8 @@ def test_case_page_reports_a_refused_decision_without_changing_anything(
     response = client.post(url, {"action": "approve", "amount_minor": "999999999"}, follow=True)
     assert "at most" in response.content.decode()
     claim.refresh_from_db()
-    assert claim.status == Claim.Status.SUBMITTED and Award.objects.count() == 0
+    assert claim.status == Claim.Status.SUBMITTED
+    assert Award.objects.count() == 0
 
 
 def test_auditor_reads_the_case_but_cannot_decide(staff_client, program, documented, claimant):

@@ -34,7 +34,8 @@ def test_someone_elses_claim_is_404_in_the_api(client, program, documented):
     other = ClaimantPersonFactory.create(program=program)
     claimant_session(client, person=other, email=other.email)
     response = client.get(reverse("claims-api:my-claim", args=[claim.reference]))
-    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def test_staff_queue_needs_the_second_factor_and_filters(staff_client, client, program, documented):
@@ -53,4 +54,5 @@ def test_openapi_schema_describes_the_claims_endpoints(staff_client):
     response = client.get(reverse("api-schema"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "/api/v1/claims/" in body and "/api/v1/staff/claims/" in body
+    assert "/api/v1/claims/" in body
+    assert "/api/v1/staff/claims/" in body

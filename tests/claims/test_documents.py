@@ -30,10 +30,13 @@ def test_a_file_that_lies_about_its_type_is_refused_and_nothing_is_stored(claima
 def test_a_png_named_pdf_is_stored_as_what_it_is(claimant, settings):
     upload = SimpleUploadedFile("receipt.pdf", PNG, content_type="application/pdf")
     doc = claim_document_add(claimant=claimant, draft_key="d", kind="receipt", upload=upload)
-    assert doc.content_type == "image/png" and doc.storage_name.endswith(".png")
+    assert doc.content_type == "image/png"
+    assert doc.storage_name.endswith(".png")
     assert "receipt" not in doc.storage_name
     assert len(doc.sha256) == 64
-    with document_open(doc.storage_name) as stored:
+    stored_file = document_open(doc.storage_name)
+    assert stored_file is not None
+    with stored_file as stored:
         assert stored.read() == PNG
     # On disk below MEDIA_ROOT/claims/ by default, readable by the owner only.
     (path,) = (settings.MEDIA_ROOT / "claims").rglob(doc.storage_name)
@@ -118,6 +121,7 @@ def test_a_refused_second_file_leaves_no_file_of_the_first_behind(
     url = reverse("claims:details", args=[program.slug, documented.code])
     liar = SimpleUploadedFile("other.png", b"GIF89a not allowed", content_type="image/png")
     response = client.post(url, {"amount": "1000", "doc_receipt": pdf(), "doc_other": liar})
-    assert response.status_code == 200 and ClaimDocument.objects.count() == 0
+    assert response.status_code == 200
+    assert ClaimDocument.objects.count() == 0
     root = settings.MEDIA_ROOT / "claims"
     assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))

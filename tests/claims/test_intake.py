@@ -21,9 +21,11 @@ def test_clear_documented_claim_is_approved_with_an_award_and_two_notices(
     assert created
     claim.refresh_from_db()
     assert claim.status == Claim.Status.APPROVED
-    assert claim.screening_outcome == "approve" and claim.score >= 80
+    assert claim.screening_outcome == "approve"
+    assert claim.score >= 80
     assert claim.amount_decided_minor == 50_000
-    assert claim.award.amount_minor == 50_000 and claim.award.claim_reference == claim.reference
+    assert claim.award.amount_minor == 50_000
+    assert claim.award.claim_reference == claim.reference
     program.refresh_from_db()
     assert program.committed_minor == 50_000
     assert claim.policy.status == "published"
@@ -37,7 +39,8 @@ def test_clear_documented_claim_is_approved_with_an_award_and_two_notices(
 def test_missing_document_sends_the_claim_to_the_queue_with_its_sla(program, documented, claimant):
     claim, _ = file_claim(program=program, claim_type=documented, claimant=claimant, documents=())
     claim.refresh_from_db()
-    assert claim.status == Claim.Status.SUBMITTED and claim.due_at is not None
+    assert claim.status == Claim.Status.SUBMITTED
+    assert claim.due_at is not None
     assert claim.award is None
     failed = [r["code"] for r in claim.decision_reasons if not r["passed"]]
     assert failed == ["documents"]
@@ -49,8 +52,11 @@ def test_retried_submit_with_the_same_key_creates_one_claim(program, documented,
     again, created_again = file_claim(
         program=program, claim_type=documented, claimant=claimant, documents=()
     )
-    assert created and not created_again and again.pk == first.pk
-    assert Claim.objects.count() == 1 and Award.objects.count() == 1
+    assert created
+    assert not created_again
+    assert again.pk == first.pk
+    assert Claim.objects.count() == 1
+    assert Award.objects.count() == 1
 
 
 def test_second_claim_of_a_type_is_refused_and_the_database_backs_it(program, documented, claimant):
@@ -79,7 +85,8 @@ def test_person_not_on_the_list_is_denied_on_a_route_that_needs_the_record(progr
         contact_email="stranger@example.com",
     )
     claim.refresh_from_db()
-    assert claim.status == Claim.Status.DENIED and claim.amount_decided_minor == 0
+    assert claim.status == Claim.Status.DENIED
+    assert claim.amount_decided_minor == 0
     assert Notice.objects.filter(kind="decision", to_address="stranger@example.com").exists()
 
 
@@ -96,7 +103,8 @@ def test_good_faith_buyer_off_the_list_files_on_the_documented_route(program, go
     claim.refresh_from_db()
     # Off the list scores lower on record match: a person looks at it, nothing is denied.
     assert claim.status in (Claim.Status.SUBMITTED, Claim.Status.APPROVED)
-    assert claim.person is None and claim.contact_email == "buyer@example.com"
+    assert claim.person is None
+    assert claim.contact_email == "buyer@example.com"
     assert not [r for r in claim.decision_reasons if not r["passed"] and r["effect"] == "deny"]
 
 
@@ -137,7 +145,8 @@ def test_reused_document_and_shared_payout_are_signals_that_send_to_review(
     second.refresh_from_db()
     codes = {s["code"] for s in second.signals}
     assert codes == {"reused_document", "shared_payout"}
-    assert second.status == Claim.Status.SUBMITTED and second.risk == Claim.Risk.HIGH
+    assert second.status == Claim.Status.SUBMITTED
+    assert second.risk == Claim.Risk.HIGH
     assert Award.objects.filter(claim_reference=second.reference).count() == 0
 
 
@@ -171,7 +180,8 @@ def test_a_burst_of_submissions_from_one_network_is_throttled(program, documente
     who = Claimant(person=person, email_hash=email_hash(person.email))
     with pytest.raises(ClaimError) as exc:
         file_claim(program=program, claim_type=documented, claimant=who, key="t9")
-    assert exc.value.code == "throttled" and exc.value.status == 429
+    assert exc.value.code == "throttled"
+    assert exc.value.status == 429
     assert Claim.objects.count() == 2
 
 
@@ -198,8 +208,10 @@ def test_pro_rata_program_records_the_entitlement_and_pays_nothing_yet(
     program.refresh_from_db()
     claim, _ = file_claim(program=program, claim_type=documented, claimant=claimant)
     claim.refresh_from_db()
-    assert claim.status == Claim.Status.APPROVED and claim.entitlement_minor == 50_000
-    assert claim.award is None and Award.objects.count() == 0
+    assert claim.status == Claim.Status.APPROVED
+    assert claim.entitlement_minor == 50_000
+    assert claim.award is None
+    assert Award.objects.count() == 0
     assert pool_entitled_minor(program) == 50_000
     assert [e.claim_reference for e in pool_entitlements(program)] == [claim.reference]
 

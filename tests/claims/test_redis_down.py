@@ -42,7 +42,8 @@ def test_a_sign_in_code_request_answers_503_in_the_persons_language_and_sends_no
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
     assert UNAVAILABLE[language] in response.text
-    assert mail.outbox == [] and not SignInCode.objects.exists()
+    assert mail.outbox == []
+    assert not SignInCode.objects.exists()
 
 
 def test_a_sign_in_code_check_answers_503_and_counts_no_attempt(
@@ -56,7 +57,8 @@ def test_a_sign_in_code_check_answers_503_and_counts_no_attempt(
         {"code": "123456"},
         HTTP_ACCEPT_LANGUAGE="ko",
     )
-    assert response.status_code == 503 and UNAVAILABLE["ko"] in response.text
+    assert response.status_code == 503
+    assert UNAVAILABLE["ko"] in response.text
     assert not SignInCode.objects.exists()
 
 
@@ -82,7 +84,8 @@ def test_a_claim_submitted_while_redis_is_down_is_taken_and_its_notice_waits_in_
     assert submitted.status_code == 302
     claim = Claim.objects.get()
     assert submitted["Location"] == reverse("claims:status", args=[program.slug, claim.reference])
-    assert claim.person == person and claim.documents.count() == 1
+    assert claim.person == person
+    assert claim.documents.count() == 1
     notice = Notice.objects.get(kind="claim_acknowledged", to_address=person.email)
     assert notice.status == Notice.Status.PENDING
     assert client.get(submitted["Location"]).status_code == 200

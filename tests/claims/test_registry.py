@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_claims_registers_its_dry_runner_and_pool_provider():
-    assert "claims" in CLAIM_DRY_RUNNERS and "claims" in POOL_ENTITLEMENTS
+    assert "claims" in CLAIM_DRY_RUNNERS
+    assert "claims" in POOL_ENTITLEMENTS
 
 
 def test_a_draft_policy_dry_run_decides_the_open_claims_without_changing_them(
@@ -34,7 +35,8 @@ def test_a_draft_policy_dry_run_decides_the_open_claims_without_changing_them(
     assert counts["review"] == 1  # the receipt is still missing under the draft
     assert dry_run.claims_cost_minor == 50_000
     claim.refresh_from_db()
-    assert claim.status == Claim.Status.SUBMITTED and claim.policy.status == "published"
+    assert claim.status == Claim.Status.SUBMITTED
+    assert claim.policy.status == "published"
 
 
 def test_pro_rata_pool_is_projected_then_settled_into_awards_for_each_claim(program, documented):
@@ -44,19 +46,21 @@ def test_pro_rata_pool_is_projected_then_settled_into_awards_for_each_claim(prog
     program.refresh_from_db()
     claims = []
     for i in range(3):
-        person = ClaimantPersonFactory(program=program)
+        person = ClaimantPersonFactory.create(program=program)
         who = Claimant(person=person, email_hash=email_hash(person.email))
         claim, _ = file_claim(
             program=program, claim_type=documented, claimant=who, key=f"p{i}", amount=40_000
         )
         claims.append(claim)
     forecast = program_forecast(program=program)
-    assert forecast.pool_entitled_minor == 120_000 and str(forecast.projected_factor) == "0.5000"
+    assert forecast.pool_entitled_minor == 120_000
+    assert str(forecast.projected_factor) == "0.5000"
     assert claims_pool_settle(program=program, actor_label="test") == 3
     assert sum(Award.objects.values_list("amount_minor", flat=True)) == 60_000
     for claim in claims:
         claim.refresh_from_db()
-        assert claim.award.amount_minor == 20_000 and claim.amount_decided_minor == 20_000
+        assert claim.award.amount_minor == 20_000
+        assert claim.amount_decided_minor == 20_000
     program.refresh_from_db()
     assert program_forecast(program=program).pool_entitled_minor == 0
 
@@ -80,7 +84,9 @@ def test_uploads_of_drafts_never_submitted_are_purged_with_their_files(
     with django_capture_on_commit_callbacks(execute=True):
         assert claims_drafts_purge() == 1
     assert document_open(old.storage_name) is None
-    with document_open(fresh.storage_name) as stored:
+    stored_file = document_open(fresh.storage_name)
+    assert stored_file is not None
+    with stored_file as stored:
         assert stored.read()
     assert claims_drafts_purge() == 0
 

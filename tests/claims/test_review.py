@@ -46,7 +46,8 @@ def senior(db):
 
 def test_agent_approves_within_the_line_and_the_award_and_notice_follow(queued_claim, agent):
     claim = claim_approve(claim=queued_claim, amount_minor=100_000, actor=agent)
-    assert claim.status == Claim.Status.APPROVED and claim.decided_by == agent
+    assert claim.status == Claim.Status.APPROVED
+    assert claim.decided_by == agent
     assert Award.objects.get(claim_reference=claim.reference).amount_minor == 100_000
     assert Notice.objects.filter(kind="decision", person=claim.person).count() == 1
     assert AuditEvent.objects.filter(action="claim.approved", object_id=str(claim.pk)).exists()
@@ -57,7 +58,8 @@ def test_amount_above_the_claims_limit_is_refused_and_nothing_changes(queued_cla
         claim_approve(claim=queued_claim, amount_minor=400_001, actor=agent)
     assert exc.value.code == "amount"
     queued_claim.refresh_from_db()
-    assert queued_claim.status == Claim.Status.SUBMITTED and Award.objects.count() == 0
+    assert queued_claim.status == Claim.Status.SUBMITTED
+    assert Award.objects.count() == 0
 
 
 def test_high_amount_needs_a_second_approver_who_is_not_the_first(
@@ -65,7 +67,8 @@ def test_high_amount_needs_a_second_approver_who_is_not_the_first(
 ):
     settings.CLAIMS_SECOND_APPROVER_MINOR = 300_000
     claim = claim_approve(claim=queued_claim, amount_minor=350_000, actor=senior)
-    assert claim.status == Claim.Status.PENDING_APPROVAL and Award.objects.count() == 0
+    assert claim.status == Claim.Status.PENDING_APPROVAL
+    assert Award.objects.count() == 0
     with pytest.raises(ClaimError) as same:
         claim_approve(claim=claim, amount_minor=350_000, actor=senior)
     assert same.value.code == "same_approver"
@@ -87,7 +90,8 @@ def test_denial_then_one_appeal_decided_by_another_senior_reviewer(
     claim = claim_appeal(
         claim=claim, claimant=claimant, statement="Here is my statement.", upload=upload
     )
-    assert claim.status == Claim.Status.APPEALED and claim.documents.filter(purpose="appeal")
+    assert claim.status == Claim.Status.APPEALED
+    assert claim.documents.filter(purpose="appeal")
     with pytest.raises(ClaimError) as by_agent:
         claim_approve(claim=claim, amount_minor=50_000, actor=agent)
     assert by_agent.value.code == "forbidden"
@@ -121,7 +125,8 @@ def test_request_for_information_opens_one_thing_to_fix_and_the_answer_returns_t
         claim=queued_claim, message="Please send the receipt.", document_kind="receipt", actor=agent
     )
     assert claim.status == Claim.Status.INFO_REQUESTED
-    assert claim.info_due_at is not None and claim.info_due_at > timezone.now()
+    assert claim.info_due_at is not None
+    assert claim.info_due_at > timezone.now()
     notice = Notice.objects.get(kind="info_requested")
     answer_path = f"/programs/{claim.program.slug}/claims/{claim.reference}/answer/"
     assert notice.context["claim_url"].endswith(answer_path)

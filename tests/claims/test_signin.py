@@ -21,14 +21,17 @@ def _code_from_mail() -> str:
 
 def test_code_is_emailed_at_once_and_only_its_keyed_hash_is_stored(program, person):
     signin_code_request(program=program, email=person.email, language="en", ip_address="10.0.0.1")
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [person.email]
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [person.email]
     code = _code_from_mail()
     row = SignInCode.objects.get()
-    assert code.encode() not in bytes(row.code_hash) and len(bytes(row.code_hash)) == 32
+    assert code.encode() not in bytes(row.code_hash)
+    assert len(bytes(row.code_hash)) == 32
     found, digest = signin_code_verify(
         program=program, email=person.email, code=code, ip_address="10.0.0.1"
     )
-    assert found == person and digest == bytes(person.email_hash)
+    assert found == person
+    assert digest == bytes(person.email_hash)
 
 
 def test_code_works_once(program, person):
@@ -87,7 +90,8 @@ def test_code_never_reaches_the_logs(program, person, caplog):
     with caplog.at_level("DEBUG"):
         signin_code_request(program=program, email=person.email, language="ko", ip_address=None)
     code = _code_from_mail()
-    assert code not in caplog.text and person.email not in caplog.text
+    assert code not in caplog.text
+    assert person.email not in caplog.text
     assert "로그인" in mail.outbox[0].subject or mail.outbox[0].subject
 
 
@@ -123,7 +127,8 @@ def test_sign_out_ends_the_session_so_the_next_claimant_cannot_open_the_draft(
     other = ClaimantPersonFactory(program=program, email="jisoo@example.com", language="en")
     claimant_session(client, person=other, email=other.email)
     page = client.get(review_url)
-    assert page.status_code == 404 and "first claimant" not in page.text
+    assert page.status_code == 404
+    assert "first claimant" not in page.text
     assert client.post(review_url).status_code == 404
     assert not Claim.objects.exists()
 
@@ -141,7 +146,8 @@ def test_a_draft_another_identity_left_in_the_session_is_neither_shown_nor_submi
     claimant_session(client, person=other, email=other.email)
     assert "claims_drafts" in client.session
     page = client.get(review_url)
-    assert page.status_code == 404 and "first claimant" not in page.text
+    assert page.status_code == 404
+    assert "first claimant" not in page.text
     assert client.post(review_url).status_code == 404
     assert not Claim.objects.exists()
     # The person who made it still can.

@@ -62,7 +62,8 @@ def test_fifteen_posts_of_the_details_form_keep_one_draft(
     assert len(_stored_files(settings)) == 2
     review = client.get(reviews.pop())
     assert review.status_code == 200
-    assert "scan-14.pdf" in review.content.decode() and "scan-13.pdf" not in review.content.decode()
+    assert "scan-14.pdf" in review.content.decode()
+    assert "scan-13.pdf" not in review.content.decode()
 
 
 @pytest.mark.django_db
@@ -79,7 +80,8 @@ def test_fifteen_sessions_cannot_store_more_than_the_claimants_budget(
             refusals += 1
             assert "as many files as we keep" in response.content.decode()
     stored = sum(ClaimDocument.objects.values_list("size_bytes", flat=True))
-    assert ClaimDocument.objects.count() == 5 and refusals == 10
+    assert ClaimDocument.objects.count() == 5
+    assert refusals == 10
     assert stored <= settings.CLAIMS_DRAFT_BYTES_PER_CLAIMANT
     assert len(_stored_files(settings)) == 5
 
@@ -121,7 +123,8 @@ def test_parallel_uploads_cannot_share_out_more_than_the_budget(claimant, settin
     for thread in threads:
         thread.join()
     assert sorted(codes) == ["draft_budget"] * 5 + ["stored"] * 3
-    assert ClaimDocument.objects.count() == 3 and len(_stored_files(settings)) == 3
+    assert ClaimDocument.objects.count() == 3
+    assert len(_stored_files(settings)) == 3
 
 
 # --- The request body ---------------------------------------------------------------------------
@@ -213,7 +216,9 @@ def test_the_api_refuses_a_large_body_with_a_problem(program):
     boundary = b"----uploadlimit"
     body = _CountingBody(boundary, 40 * MiB)
     status, content = _post(reverse("vouchers_api:redeem"), body, boundary)
-    assert status == 413 and b"request_too_large" in content and body.read_bytes == 0
+    assert status == 413
+    assert b"request_too_large" in content
+    assert body.read_bytes == 0
 
 
 @pytest.mark.django_db
@@ -224,7 +229,8 @@ def test_the_population_upload_keeps_its_own_larger_limit(settings):
     status, _content = _post(
         reverse("admin:compensation_populationimport_add"), body, boundary, HTTP_COOKIE=""
     )
-    assert status == 403 and body.read_bytes == 0
+    assert status == 403
+    assert body.read_bytes == 0
 
 
 def test_the_real_gunicorn_answers_413_before_the_body_is_sent(gunicorn_port):  # noqa: F811

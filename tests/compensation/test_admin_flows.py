@@ -143,7 +143,8 @@ def test_operator_drafts_dry_runs_and_publishes_a_policy(
     )
     assert response.status_code == 302
     policy = PolicyVersion.objects.get()
-    assert policy.created_by == client.user and policy.number == 1
+    assert policy.created_by == client.user
+    assert policy.number == 1
     # The admin's own message names the version the service numbered.
     assert f"{program} policy v1" in " ".join(map(str, get_messages(response.wsgi_request)))
 
@@ -156,10 +157,12 @@ def test_operator_drafts_dry_runs_and_publishes_a_policy(
     assert "within the budget" in page.text
 
     confirm = client.get(reverse("admin:compensation_policyversion_publish", args=[policy.pk]))
-    assert confirm.status_code == 200 and "Publish version 1" in confirm.text
+    assert confirm.status_code == 200
+    assert "Publish version 1" in confirm.text
     client.post(reverse("admin:compensation_policyversion_publish", args=[policy.pk]))
     policy.refresh_from_db()
-    assert policy.status == PolicyVersion.Status.PUBLISHED and policy.published_by == client.user
+    assert policy.status == PolicyVersion.Status.PUBLISHED
+    assert policy.published_by == client.user
 
     forecast = client.get(reverse("admin:compensation_program_change", args=[program.pk]))
     assert "Cost forecast against the budget" in forecast.text

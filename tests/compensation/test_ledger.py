@@ -29,7 +29,8 @@ def test_fifty_concurrent_approvals_against_a_budget_for_ten_grant_exactly_ten()
     results = race(lambda i: _grant(program, f"C-{i}"), 50)
     granted = [r for r in results if isinstance(r, Award)]
     refused = [r for r in results if isinstance(r, BudgetExceeded)]
-    assert len(granted) == 10 and len(refused) == 40
+    assert len(granted) == 10
+    assert len(refused) == 40
     program.refresh_from_db()
     assert program.committed_minor == 100_000 == sum(a.amount_minor for a in granted)
     assert Award.objects.filter(program=program).count() == 10
@@ -86,15 +87,15 @@ def test_the_same_claim_is_never_awarded_twice_and_the_budget_is_untouched():
 def test_a_person_gets_each_proactive_line_once():
     line = AwardLineFactory.create(amount_minor=5_000)
     person = AffectedPersonFactory.create(program=line.program)
-    kwargs: dict[str, Any] = dict(
-        program=line.program,
-        kind="voucher",
-        amount_minor=5_000,
-        source="proactive",
-        person=person,
-        award_line=line,
-        actor_label="test",
-    )
+    kwargs: dict[str, Any] = {
+        "program": line.program,
+        "kind": "voucher",
+        "amount_minor": 5_000,
+        "source": "proactive",
+        "person": person,
+        "award_line": line,
+        "actor_label": "test",
+    }
     award_grant(**kwargs)
     with pytest.raises(AlreadyAwarded):
         award_grant(**kwargs)
@@ -128,12 +129,14 @@ def test_award_ids_are_time_ordered_in_python_and_in_postgresql():
     from compensation.ids import uuid7
 
     first, second = uuid7(), uuid7()
-    assert first.version == 7 and first.variant == "specified in RFC 4122"
+    assert first.version == 7
+    assert first.variant == "specified in RFC 4122"
     assert first.int >> 80 <= second.int >> 80
     with connection.cursor() as cursor:
         cursor.execute("SELECT uuid_v7(), uuid_v7()")
         a, b = cursor.fetchone()
-    assert a.version == 7 and a != b
+    assert a.version == 7
+    assert a != b
     assert abs((a.int >> 80) - (first.int >> 80)) < 60_000  # same clock, within a minute
 
 

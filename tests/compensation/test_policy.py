@@ -42,7 +42,8 @@ def test_dry_run_counts_every_person_and_costs_the_policy(program):
     assert (dry_run.people_total, dry_run.people_eligible, dry_run.people_ineligible) == (12, 10, 2)
     assert dry_run.cost_minor == dry_run.proactive_cost_minor == 10 * 50_000
     assert dry_run.outcome_counts["ineligible:account_status"] == 2
-    assert dry_run.sample and all(s["reasons"] for s in dry_run.sample)
+    assert dry_run.sample
+    assert all(s["reasons"] for s in dry_run.sample)
 
 
 def test_publishing_needs_a_dry_run_and_retires_the_previous_version(program):
@@ -76,7 +77,7 @@ def test_a_policy_that_costs_more_than_the_budget_is_not_published(program):
 
 
 def test_invalid_rules_are_refused_with_the_path_of_the_problem(program):
-    with pytest.raises(PolicyInvalid, match="proactive.award_lines: no such award line"):
+    with pytest.raises(PolicyInvalid, match=r"proactive\.award_lines: no such award line"):
         policy_draft_create(
             program=program, rules={"proactive": {"award_lines": ["spa"]}}, actor_label="test"
         )

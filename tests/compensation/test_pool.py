@@ -16,7 +16,8 @@ from tests.factories import ClaimTypeFactory, ProgramFactory
 
 def test_claims_that_fit_the_pool_are_paid_in_full():
     factor, finals = pro_rata_allocate([("a", 100), ("b", 200)], 1_000)
-    assert factor == 1 and finals == {"a": 100, "b": 200}
+    assert factor == 1
+    assert finals == {"a": 100, "b": 200}
 
 
 def test_claims_over_the_pool_are_scaled_by_one_factor_and_add_up_to_the_pool():
@@ -24,14 +25,16 @@ def test_claims_over_the_pool_are_scaled_by_one_factor_and_add_up_to_the_pool():
     factor, finals = pro_rata_allocate(entitlements, 100_000)
     assert factor == Fraction(100_000, 200_000)
     assert sum(finals.values()) == 100_000
-    assert finals["a"] == 50_000 and finals["b"] == 25_000
+    assert finals["a"] == 50_000
+    assert finals["b"] == 25_000
     # 16,666.5 and 8,333.5: one leftover unit goes to the earlier of the equal remainders
     assert (finals["c"], finals["d"]) == (16_667, 8_333)
 
 
 def test_leftover_units_go_to_the_largest_remainders():
-    factor, finals = pro_rata_allocate([("a", 1), ("b", 1), ("c", 1)], 2)
-    assert sum(finals.values()) == 2 and sorted(finals.values()) == [0, 1, 1]
+    _factor, finals = pro_rata_allocate([("a", 1), ("b", 1), ("c", 1)], 2)
+    assert sum(finals.values()) == 2
+    assert sorted(finals.values()) == [0, 1, 1]
     assert finals == {"a": 1, "b": 1, "c": 0}
 
 
@@ -59,9 +62,11 @@ def test_settling_a_pool_records_final_amounts_with_their_arithmetic_once():
     awards = Award.objects.filter(program=program)
     assert sorted(awards.values_list("amount_minor", flat=True)) == [20_000, 20_000, 20_000]
     first = awards.first()
-    assert first is not None and first.explanation["pro_rata"]["factor"] == "0.500000"
+    assert first is not None
+    assert first.explanation["pro_rata"]["factor"] == "0.500000"
     program.refresh_from_db()
-    assert program.status == Program.Status.SETTLED and program.committed_minor == 60_000
+    assert program.status == Program.Status.SETTLED
+    assert program.committed_minor == 60_000
     with pytest.raises(CompensationError, match="already been settled"):
         pool_settle(program=program, entitlements=entitlements, actor_label="test")
     assert Award.objects.filter(program=program).count() == 3

@@ -35,7 +35,8 @@ def test_a_clean_file_is_imported_with_keyed_hashes(program, tmp_path):
     assert done.status == PopulationImport.Status.DONE
     assert (done.rows_read, done.rows_inserted, done.rows_rejected) == (3, 3, 0)
     minji = AffectedPerson.objects.get(program=program, external_id="A1")
-    assert minji.email_hash is not None and minji.phone_hash is not None
+    assert minji.email_hash is not None
+    assert minji.phone_hash is not None
     assert bytes(minji.email_hash) == hashing.email_hash("minji@example.com")
     assert bytes(minji.phone_hash) == hashing.phone_hash("+82 10 1234 5678")
     assert AffectedPerson.objects.get(external_id="A3").data_categories == ["email", "name"]
@@ -75,7 +76,8 @@ def test_bad_rows_are_reported_by_line_and_column_and_the_rest_imported(program,
     )
     done = run(program, tmp_path, text)
     assert done.status == PopulationImport.Status.DONE
-    assert done.rows_inserted == 3 and done.rows_rejected == 7
+    assert done.rows_inserted == 3
+    assert done.rows_rejected == 7
     rejects = list(
         PopulationReject.objects.filter(population_import=done)
         .order_by("line")
@@ -96,7 +98,7 @@ def test_bad_rows_are_reported_by_line_and_column_and_the_rest_imported(program,
 def test_a_wrong_header_is_refused_before_anything_is_written(program, tmp_path):
     path = tmp_path / "wrong.csv"
     path.write_text("id,full_name,mail\n1,a,b\n")
-    with pytest.raises(ImportRefused, match="missing column.*external_id"):
+    with pytest.raises(ImportRefused, match=r"missing column.*external_id"):
         importer.population_import_create(
             program=program,
             source=path,
@@ -197,7 +199,8 @@ def test_parallel_merge_workers_split_the_chunks_and_count_exactly(program, tmp_
     assert done.status == PopulationImport.Status.DONE
     assert AffectedPerson.objects.count() == 2000 == done.rows_inserted == done.rows_merged
     chunks = done.chunks.all()
-    assert chunks.count() == 21 and not chunks.filter(done_at__isnull=True).exists()
+    assert chunks.count() == 21
+    assert not chunks.filter(done_at__isnull=True).exists()
     assert sum(c.rows_merged for c in chunks) == 2000
 
 
@@ -277,6 +280,7 @@ def test_the_person_table_is_analysed_before_the_import_reports_done(program, tm
     done = run(program, tmp_path, HEADER + rows)
     assert done.status == PopulationImport.Status.DONE
     last_analyze, modified_since = statistics()
-    assert last_analyze is not None and last_analyze != analysed_before
+    assert last_analyze is not None
+    assert last_analyze != analysed_before
     assert last_analyze <= done.finished_at
     assert modified_since < 500  # the 500 rows the import wrote are counted in the statistics

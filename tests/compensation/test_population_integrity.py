@@ -89,7 +89,7 @@ def test_an_award_naming_a_missing_row_is_refused_on_insert_and_update(column):
         connection.cursor() as cursor,
     ):
         cursor.execute(
-            f"INSERT INTO compensation_award (public_id, {_AWARD_COLUMNS}, created_at, "  # noqa: S608
+            f"INSERT INTO compensation_award (public_id, {_AWARD_COLUMNS}, created_at, "
             f"updated_at) SELECT gen_random_uuid(), {copied}, now(), now() "
             "FROM compensation_award WHERE id = %s",
             [award.pk],
@@ -115,7 +115,7 @@ def test_rows_an_award_names_cannot_be_deleted():
             transaction.atomic(),
             connection.cursor() as cursor,
         ):
-            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])  # noqa: S608
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
 
 
 @pytest.mark.django_db
@@ -160,6 +160,7 @@ def test_a_delete_racing_an_uncommitted_import_waits_for_it_and_is_refused():
         time.sleep(0.5)  # the delete is now waiting on the program row
         assert not outcome
     thread.join(10)
-    assert len(outcome) == 1 and isinstance(outcome[0], IntegrityError), outcome
+    assert len(outcome) == 1, outcome
+    assert isinstance(outcome[0], IntegrityError), outcome
     assert Program.objects.filter(pk=program.pk).exists()
     assert AffectedPerson.objects.filter(program=program).count() == 1

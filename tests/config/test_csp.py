@@ -68,10 +68,12 @@ def filed(settings, tmp_path):
     # is handed to the broker.
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
-    program = ProgramFactory(name="Account breach compensation")
+    program = ProgramFactory.create(name="Account breach compensation")
     published_policy(program)
     claim_type = ClaimTypeFactory(program=program, code="documented-loss")
-    person = ClaimantPersonFactory(program=program, email="minji@example.com", language="en")
+    person = ClaimantPersonFactory.create(
+        program=program, email="minji@example.com", language="en"
+    )
     claimant = Claimant(person=person, email_hash=email_hash(person.email))
     claim, _ = file_claim(program=program, claim_type=claim_type, claimant=claimant)
     yield program, claim_type, person, claim
@@ -99,9 +101,8 @@ def test_every_claimant_wallet_and_api_page_sends_the_strict_policy(client, file
 
     program, claim_type, person, claim = filed
     routes = list(_patterns())
-    assert any("sign-in" in route for route, _ in routes) and any(
-        route.startswith("wallet") for route, _ in routes
-    )
+    assert any("sign-in" in route for route, _ in routes)
+    assert any(route.startswith("wallet") for route, _ in routes)
     for signed_in in (False, True):
         if signed_in:
             claimant_session(client, person=person, email=person.email)
@@ -122,11 +123,12 @@ def test_the_api_docs_page_runs_no_inline_script(client):
     script = re.search(r'<script src="([^"]*\?[^"]*script[^"]*)"', response.text)
     assert script is not None, "Swagger UI's start-up script is not a file of this site"
     started = client.get(script.group(1).replace("&amp;", "&"))
-    assert started.status_code == 200 and "SwaggerUIBundle" in started.text
+    assert started.status_code == 200
+    assert "SwaggerUIBundle" in started.text
 
 
 def test_admin_login_index_case_and_every_change_list_send_the_strict_policy(client, filed):
-    program, claim_type, person, claim = filed
+    *_, claim = filed
     _assert_strict(client.get(reverse("admin:login")), "admin login")
     staff = UserFactory(is_superuser=True)
     otp_login(client, staff)

@@ -50,8 +50,10 @@ def gunicorn_port(django_db_setup):
         "TRUSTED_PROXY_COUNT": "0",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "config.wsgi"],
+        [
+            *(sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "1", "config.wsgi"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -65,6 +67,7 @@ def gunicorn_port(django_db_setup):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
+                    assert server.stderr is not None  # stderr=PIPE
                     raise RuntimeError(server.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.2)
         yield port
@@ -78,9 +81,11 @@ def test_gunicorn_answers_without_a_server_header_and_with_the_csp(gunicorn_port
         response = _get(gunicorn_port, path)
         assert response.getheader("Server") is None, path
     page = _get(gunicorn_port, "/")
-    assert page.status == 200 and page.getheader("Content-Type").startswith("text/html")
+    assert page.status == 200
+    assert (page.getheader("Content-Type") or "").startswith("text/html")
     policy = page.getheader("Content-Security-Policy") or ""
-    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
 
 
 def test_a_client_saying_https_over_plain_http_is_not_treated_as_secure(gunicorn_port):

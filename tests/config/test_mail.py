@@ -76,7 +76,8 @@ def test_a_notification_sent_through_the_email_channel_lands_in_the_folder(mail_
     [path] = mail_dir.glob("*.eml")
     message = _read(path)
     raw = path.read_bytes()
-    assert "결정" in message["Subject"] and f"Subject: {message['Subject']}".encode() in raw
+    assert "결정" in message["Subject"]
+    assert f"Subject: {message['Subject']}".encode() in raw
     assert b"=?utf-8?" not in raw.lower()
     assert message["X-Notice-Reference"] == notice.reference
     assert notice.reference_display in _body(path)

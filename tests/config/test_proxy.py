@@ -23,7 +23,8 @@ def test_without_trusted_proxies_a_spoofed_https_header_is_still_redirected_to_h
 ):
     settings.SECURE_SSL_REDIRECT = True
     response = client.get("/", HTTP_X_FORWARDED_PROTO="https")
-    assert response.status_code == 301 and response["Location"].startswith("https://")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
 
 
 def test_production_settings_honour_the_header_only_behind_a_configured_proxy():

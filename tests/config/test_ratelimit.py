@@ -28,14 +28,17 @@ def test_a_rate_counts_hits_and_refused_hits_count_too():
     assert [rate_hit(rate, "someone") for _ in range(4)] == [True, True, True, False]
     assert rate_remaining(rate, "someone") == 0
     assert not rate_test(rate, "someone")
-    assert rate_test(rate, "someone else") and rate_remaining(rate, "someone else") == 3
+    assert rate_test(rate, "someone else")
+    assert rate_remaining(rate, "someone else") == 3
 
 
 def test_test_and_remaining_count_nothing():
     rate = Rate("test.peek", 2, 60)
     for _ in range(5):
-        assert rate_test(rate, "a") and rate_remaining(rate, "a") == 2
-    assert rate_hit(rate, "a", cost=2) and not rate_test(rate, "a")
+        assert rate_test(rate, "a")
+        assert rate_remaining(rate, "a") == 2
+    assert rate_hit(rate, "a", cost=2)
+    assert not rate_test(rate, "a")
 
 
 def test_an_aligned_window_is_a_slice_of_the_callers_clock():
@@ -73,12 +76,15 @@ def test_a_take_counts_all_or_nothing_and_a_refused_take_counts_nothing():
     first, second, guard = Rate("t.first", 3, 60), Rate("t.second", 1, 60), Rate("t.guard", 1, 60)
     assert rate_take([(first, "a"), (second, "a")]) is None
     assert rate_take([(first, "a"), (second, "a")]) == second
-    assert rate_remaining(first, "a") == 2 and rate_remaining(second, "a") == 0
+    assert rate_remaining(first, "a") == 2
+    assert rate_remaining(second, "a") == 0
     assert rate_take([(first, "a")], guards=[(guard, "g")]) is None  # a guard is only read
-    assert rate_remaining(guard, "g") == 1 and rate_remaining(first, "a") == 1
+    assert rate_remaining(guard, "g") == 1
+    assert rate_remaining(first, "a") == 1
     rate_hit(guard, "g")
     assert rate_take([(first, "a")], guards=[(guard, "g")]) == guard
-    assert rate_room([(first, "a"), (guard, "g")]) == guard and rate_remaining(first, "a") == 1
+    assert rate_room([(first, "a"), (guard, "g")]) == guard
+    assert rate_remaining(first, "a") == 1
 
 
 def test_hit_once_counts_each_member_once_per_window():

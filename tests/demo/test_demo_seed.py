@@ -49,14 +49,18 @@ def test_the_demo_is_dated_from_today_with_usable_vouchers_claims_and_figures():
     output = _seed("--no-signin")
     now = timezone.now()
     program = Program.objects.get(slug=data.PROGRAM["slug"])
-    assert program.claim_opens_at and program.claim_closes_at and program.incident.detected_at
-    assert program.voucher_valid_from and program.voucher_valid_until
+    assert program.claim_opens_at
+    assert program.claim_closes_at
+    assert program.incident.detected_at
+    assert program.voucher_valid_from
+    assert program.voucher_valid_until
     assert program.claim_opens_at < now - dt.timedelta(days=14) < now < program.claim_closes_at
     assert program.voucher_valid_from < now - dt.timedelta(days=2)
     assert program.voucher_valid_until - program.voucher_valid_from >= dt.timedelta(days=89)
     assert program.incident.detected_at < program.claim_opens_at
     [batch] = VoucherBatch.objects.filter(program=program)
-    assert batch.status == VoucherBatch.Status.DONE and batch.vouchers_planned > 0
+    assert batch.status == VoucherBatch.Status.DONE
+    assert batch.vouchers_planned > 0
     usable = Voucher.objects.filter(
         program=program,
         state=Voucher.State.ISSUED,
@@ -68,8 +72,10 @@ def test_the_demo_is_dated_from_today_with_usable_vouchers_claims_and_figures():
     assert ProgramSnapshot.objects.get(program=program).figures["vouchers"]
     person = demo_claimant(program)
     assert person is not None
-    assert person.claims.exists() and person.vouchers.filter(state=Voucher.State.ISSUED).count()
-    assert "Vouchers: run" in output and "Staff sign in" not in output
+    assert person.claims.exists()
+    assert person.vouchers.filter(state=Voucher.State.ISSUED).count()
+    assert "Vouchers: run" in output
+    assert "Staff sign in" not in output
 
     again = _seed("--no-signin")
     assert "none issued again" in again
@@ -79,8 +85,10 @@ def test_the_demo_is_dated_from_today_with_usable_vouchers_claims_and_figures():
     signin = io.StringIO()
     call_command("demo_signin", stdout=signin)
     block = signin.getvalue()
-    assert block.count("  backup codes: ") == 4 and person.email in block
-    assert ".local/mail/" in block and "/wallet/" in block
+    assert block.count("  backup codes: ") == 4
+    assert person.email in block
+    assert ".local/mail/" in block
+    assert "/wallet/" in block
 
 
 def test_a_demo_whose_voucher_window_has_ended_issues_nothing_and_says_why(monkeypatch):
@@ -94,5 +102,7 @@ def test_a_demo_whose_voucher_window_has_ended_issues_nothing_and_says_why(monke
 
     monkeypatch.setattr("demo.management.commands.demo_seed.data.program_dates", ended)
     output = _seed("--no-signin")
-    assert "Vouchers not issued" in output and "delete .local/pgdata" in output
-    assert not VoucherBatch.objects.exists() and not Voucher.objects.exists()
+    assert "Vouchers not issued" in output
+    assert "delete .local/pgdata" in output
+    assert not VoucherBatch.objects.exists()
+    assert not Voucher.objects.exists()
