@@ -1,7 +1,6 @@
 """Dry runs after a broker outage or a killed worker: the database says what is left, beat's
 sweep starts it, and a dry run never runs twice at once."""
 
-import subprocess
 import time
 import uuid
 
@@ -20,7 +19,7 @@ from compensation.services.policy import (
 )
 from config.celery import app
 from tests.factories import AwardLineFactory, ProgramFactory
-from tests.support import celery_worker_start, test_database_url
+from tests.support import celery_worker_running, test_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,13 +46,8 @@ def policy():
 @pytest.fixture
 def worker():
     queue = f"test-dry-runs-{uuid.uuid4().hex[:8]}"
-    proc = celery_worker_start(queue)
-    yield queue
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with celery_worker_running(queue):
+        yield queue
 
 
 def _wait_done(dry_run: DryRun, timeout: float = 60) -> None:

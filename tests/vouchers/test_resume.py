@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from compensation.models import Award
-from tests.support import celery_worker_start, test_database_url
+from tests.support import celery_worker_start, process_stop, test_database_url
 from tests.vouchers.conftest import people_make
 from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
 from vouchers.services import issuance
@@ -134,10 +134,6 @@ def test_kill_9_of_a_worker_process_mid_run_then_resume_is_exact(coupang, no_dis
     _assert_exact(coupang, 20_000)
 
 
-def _celery_worker(queue: str) -> subprocess.Popen:
-    return celery_worker_start(queue)
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_real_celery_worker_killed_mid_run_and_a_redispatch_finish_the_run(coupang, no_dispatch):
@@ -146,7 +142,7 @@ def test_a_real_celery_worker_killed_mid_run_and_a_redispatch_finish_the_run(cou
     people_make(coupang, 20_000)
     batch = _start(coupang, chunk_size=100)
     queue = f"test-vouchers-{uuid.uuid4().hex[:8]}"
-    first = _celery_worker(queue)
+    first = celery_worker_start(queue)
     try:
         voucher_batch_run_task.apply_async(args=(batch.pk,), queue=queue)
         _wait_for_chunks(batch, 10, timeout=90)
@@ -155,7 +151,7 @@ def test_a_real_celery_worker_killed_mid_run_and_a_redispatch_finish_the_run(cou
         first.wait(10)
     batch.refresh_from_db()
     assert batch.status == VoucherBatch.Status.RUNNING
-    second = _celery_worker(queue)
+    second = celery_worker_start(queue)
     try:
         # What the admin's "resume" button or beat's sweep sends: only a wake-up.
         voucher_batch_run_task.apply_async(args=(batch.pk,), queue=queue)
@@ -166,10 +162,6 @@ def test_a_real_celery_worker_killed_mid_run_and_a_redispatch_finish_the_run(cou
                 break
             time.sleep(0.2)
     finally:
-        second.terminate()
-        try:
-            second.wait(20)
-        except subprocess.TimeoutExpired:
-            second.kill()
+        process_stop(second)
     assert batch.status == VoucherBatch.Status.DONE
     _assert_exact(coupang, 20_000)
