@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from audit.admin_mixins import ReadOnlyAdmin
 from audit.services import client_ip
-from compensation.admin.ledger import ReadOnlyAdmin
 from compensation.models import Program
 from vouchers.errors import CodeMalformed, VoucherError
 from vouchers.models import Redemption, Voucher, VoucherBatch, VoucherFreeze
