@@ -5,7 +5,10 @@ a problem JSON body (config.problems) for a program."""
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class DomainError(Exception):
@@ -17,7 +20,7 @@ class DomainError(Exception):
     retry_after: int | None = None
 
     def __init__(
-        self, message: str | Promise, *, code: str | None = None, status: int | None = None
+        self, message: StrOrPromise, *, code: str | None = None, status: int | None = None
     ):
         super().__init__(str(message))
         self.message = message  # may be a lazy translation, rendered in the reader's language

@@ -34,7 +34,8 @@ class PolicyDraftForm(forms.ModelForm):
         fields = ["program", "rules", "notes"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         program, rules = cleaned.get("program"), cleaned.get("rules")
         if program is not None and rules is not None:
             try:
@@ -48,7 +49,7 @@ class DryRunInline(admin.TabularInline):
     model = DryRun
     extra = 0
     can_delete = False
-    fields = ["created_at", "status", "people_total", "people_eligible", "cost", "seconds"]
+    fields = ("created_at", "status", "people_total", "people_eligible", "cost", "seconds")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -67,7 +68,7 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "program", "number", "status", "published_at"]
     list_filter = ["status", "program"]
     list_select_related = ["program"]
-    readonly_fields = [
+    readonly_fields = (
         "program",
         "number",
         "status",
@@ -78,7 +79,7 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
         "published_by",
         "published_at",
         "latest_dry_run",
-    ]
+    )
     fields = readonly_fields
     inlines = [DryRunInline]
     change_form_template = "admin/compensation/policyversion/change_form.html"
@@ -102,7 +103,7 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
         rules = base.rules if base else DEFAULT_RULES
         initial = {"rules": json.dumps(rules, indent=2)}
         if base:
-            initial["program"] = base.program_id
+            initial["program"] = str(base.program_id)  # as a query string would give it
         return initial
 
     def save_model(self, request, obj, form, change):

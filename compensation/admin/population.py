@@ -62,7 +62,7 @@ class PopulationImportAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "program"]
     list_select_related = ["program"]
-    readonly_fields = [
+    readonly_fields = (
         "program",
         "original_name",
         "size_bytes",
@@ -84,7 +84,7 @@ class PopulationImportAdmin(ReadOnlyAdmin):
         "started_at",
         "heartbeat_at",
         "finished_at",
-    ]
+    )
     fields = readonly_fields
     change_form_template = "admin/compensation/populationimport/change_form.html"
 

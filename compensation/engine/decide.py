@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from compensation.engine.facts import (
@@ -71,7 +72,7 @@ def _hours_allowed(facts: ClaimFacts, documented: bool) -> Decimal:
     return min(hours, cap) if cap is not None else hours
 
 
-def _entitlement(facts: ClaimFacts, money) -> tuple[int, list[RuleResult]]:
+def _entitlement(facts: ClaimFacts, money: Callable[[int], str]) -> tuple[int, list[RuleResult]]:
     """What the claim is worth before person-level limits, with the rules that shaped it."""
     claim_type = facts.claim_type
     notes: list[RuleResult] = []
@@ -198,7 +199,13 @@ def _score(facts: ClaimFacts, weights: dict, missing: list[str], on_list: bool) 
     )
 
 
-def _outcome(results, score, amount, scoring, money) -> tuple[str, RuleResult | None]:
+def _outcome(
+    results: list[RuleResult],
+    score: int,
+    amount: int,
+    scoring: dict,
+    money: Callable[[int], str],
+) -> tuple[str, RuleResult | None]:
     failed = [r for r in results if not r.passed]
     if any(r.effect == DENY for r in failed):
         return DENY, None

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from psycopg import sql
 
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from compensation.errors import AlreadyAwarded, BudgetExceeded
 from compensation.models import Award, Program
 from config.db import violated_constraint
@@ -126,7 +126,7 @@ def award_grant(
     claim_reference: str = "",
     policy=None,
     explanation: dict | None = None,
-    actor=None,
+    actor: Actor = None,
     actor_label: str = "",
 ) -> Award:
     """Grant one award within the budget, at most once per thing granted.
@@ -177,7 +177,9 @@ def award_grant(
     return award
 
 
-def award_reverse(*, award: Award, reason: str, actor=None, actor_label: str = "") -> Award:
+def award_reverse(
+    *, award: Award, reason: str, actor: Actor = None, actor_label: str = ""
+) -> Award:
     """Reverse a live award and give its amount back to the budget. Reversing twice does
     nothing the second time."""
     with transaction.atomic():

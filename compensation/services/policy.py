@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import Actor, actor_user, audit_record
 from compensation import selectors
 from compensation.engine import person_decide, reason_text, rules_validate
 from compensation.errors import PolicyInvalid
@@ -45,7 +45,7 @@ def policy_draft_create(
     program: Program,
     rules: object,
     notes: str = "",
-    actor=None,
+    actor: Actor = None,
     actor_label: str = "",
     ip_address: str | None = None,
 ) -> PolicyVersion:
@@ -60,7 +60,7 @@ def policy_draft_create(
                     number=number,
                     rules=checked,
                     notes=notes,
-                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    created_by=actor_user(actor),
                 )
                 audit_record(
                     action="policy.draft",
@@ -77,7 +77,11 @@ def policy_draft_create(
 
 
 def dry_run_request(
-    *, policy: PolicyVersion, actor=None, actor_label: str = "", ip_address: str | None = None
+    *,
+    policy: PolicyVersion,
+    actor: Actor = None,
+    actor_label: str = "",
+    ip_address: str | None = None,
 ) -> DryRun:
     """Record a dry run and start it on a worker after commit. A broker that cannot be reached
     does not fail the request: the dry run is committed pending and beat's sweep
@@ -86,7 +90,7 @@ def dry_run_request(
         dry_run = DryRun.objects.create(
             policy=policy,
             budget_minor=policy.program.budget_minor,
-            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+            requested_by=actor_user(actor),
         )
         audit_record(
             action="policy.dry_run",
@@ -229,9 +233,8 @@ def _dry_run_compute(dry_run: DryRun) -> DryRun:
     dry_run.proactive_cost_minor = cost
     dry_run.claims_cost_minor = claims.pop("cost_minor", 0)
     dry_run.cost_minor = cost + dry_run.claims_cost_minor
-    outcomes["claims"] = claims
     dry_run.budget_minor = program.budget_minor
-    dry_run.outcome_counts = outcomes
+    dry_run.outcome_counts = {**outcomes, "claims": claims}
     dry_run.sample = sample
     dry_run.seconds = time.monotonic() - started
     dry_run.status = DryRun.Status.DONE
@@ -255,7 +258,11 @@ def _claims_dry_run(policy: PolicyVersion) -> dict:
 
 
 def policy_publish(
-    *, policy: PolicyVersion, actor=None, actor_label: str = "", ip_address: str | None = None
+    *,
+    policy: PolicyVersion,
+    actor: Actor = None,
+    actor_label: str = "",
+    ip_address: str | None = None,
 ) -> PolicyVersion:
     """Publish a draft that has a finished dry run within budget; retire the version it
     replaces. Refused (PolicyInvalid, nothing changed) otherwise."""
@@ -279,7 +286,7 @@ def policy_publish(
         previous.update(status=PolicyVersion.Status.RETIRED)
         locked.status = PolicyVersion.Status.PUBLISHED
         locked.published_at = timezone.now()
-        locked.published_by = actor if getattr(actor, "is_authenticated", False) else None
+        locked.published_by = actor_user(actor)
         locked.save(update_fields=["status", "published_at", "published_by"])
         audit_record(
             action="policy.publish",

@@ -44,7 +44,7 @@ def _isolated(settings, tmp_path, monkeypatch):
 
 @pytest.fixture
 def program(db):
-    program = ProgramFactory(name="Account breach compensation")
+    program = ProgramFactory.create(name="Account breach compensation")
     published_policy(program)
     return program
 
@@ -85,7 +85,9 @@ def claimant_session(client, *, person=None, email="minji@example.com"):
     """Sign a claimant in as the code check would (tests of other pages start here)."""
     session = client.session
     session["claimant_person_id"] = person.pk if person else None
-    session["claimant_email_hash"] = email_hash(email).hex()
+    digest = email_hash(email)
+    assert digest is not None, email
+    session["claimant_email_hash"] = digest.hex()
     session["claims_contact_email"] = email
     session.save()
     return client

@@ -88,7 +88,7 @@ def e2e_program(transactional_db):
     from accounts.roles import roles_sync
 
     roles_sync(apps)
-    program = ProgramFactory(
+    program = ProgramFactory.create(
         name="Account breach compensation", slug="account-breach", claim_pool_minor=None
     )
     # Claims above 100,000 KRW are always seen by a person.

@@ -42,7 +42,8 @@ class RunForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         program, lines = data.get("program"), data.get("award_lines")
         if program and lines and any(line.program_id != program.pk for line in lines):
             raise forms.ValidationError("Choose award lines of the chosen program only.")
@@ -55,7 +56,7 @@ class VoucherBatchAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "program", "status", "progress_bar", "created_by", "created_at"]
     list_filter = ["status", "program"]
     list_select_related = ["program", "created_by"]
-    readonly_fields = [
+    readonly_fields = (
         "program",
         "policy",
         "status",
@@ -72,7 +73,7 @@ class VoucherBatchAdmin(ReadOnlyAdmin):
         "created_at",
         "heartbeat_at",
         "finished_at",
-    ]
+    )
     fields = readonly_fields
     change_form_template = "admin/vouchers/voucherbatch/change_form.html"
 

@@ -9,8 +9,10 @@ of them, a re-dispatch, or the periodic sweep after a killed worker, finish a ru
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -24,6 +26,9 @@ from vouchers.errors import BudgetExhausted
 from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
 from vouchers.services.codes import CodeMaker
 from vouchers.services.planning import voucher_window_refusal
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +101,7 @@ def voucher_batch_execute(*, batch_id: int, time_budget_seconds: float = 240.0) 
         try:
             worked = _chunk_run_next(batch, maker)
         except BudgetExhausted as exc:
-            _batch_fail(batch_id, exc.message)
+            _batch_fail(batch_id, str(exc.message))
             return False
         if not worked:
             break
@@ -201,7 +206,14 @@ def _chunk_do(batch: VoucherBatch, maker: CodeMaker, claimed: list) -> bool:
     return True
 
 
-def _vouchers_copy(cursor, batch, awards, lines, maker: CodeMaker, now) -> None:
+def _vouchers_copy(
+    cursor: CursorWrapper,
+    batch: VoucherBatch,
+    awards: list[tuple[int, int, int, int]],
+    lines: dict[int, AwardLine],
+    maker: CodeMaker,
+    now: dt.datetime,
+) -> None:
     if not awards:
         return
     program = batch.program
