@@ -17,20 +17,11 @@ from notifications.models import Notice
 from notifications.services.enqueue import DISPATCH_TASK
 from tests.notifications.factories import NoticeFactory
 from tests.notifications.smtp import CountingHandler, SmtpServer
-from tests.notifications.workers import Workers
+from tests.notifications.workers import Workers, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 LEASE = "4"
-
-
-def _wait(condition, *, timeout: float, workers: Workers, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}\n{workers.logs()}")
 
 
 def _count(status: str) -> int:
@@ -83,7 +74,7 @@ def test_a_worker_killed_holding_a_chunk_has_it_sent_once_by_another_within_the_
             notices = NoticeFactory.create_batch(30)
             victim.start("victim")
             queueing.task_send(DISPATCH_TASK, {"channel": "email"}, queue=victim.queue)
-            _wait(
+            wait_for(
                 lambda: _count("sending") == 30,
                 timeout=60,
                 workers=victim,
@@ -92,7 +83,9 @@ def test_a_worker_killed_holding_a_chunk_has_it_sent_once_by_another_within_the_
             victim.kill9("victim")
             killed_at = time.monotonic()
             survivor.start("survivor", beat=True)
-            _wait(lambda: _count("sent") == 30, timeout=90, workers=survivor, what="30 sent again")
+            wait_for(
+                lambda: _count("sent") == 30, timeout=90, workers=survivor, what="30 sent again"
+            )
             elapsed = time.monotonic() - killed_at
             handler = smtp.handler
             references = {n.reference for n in notices}
@@ -124,7 +117,7 @@ def test_a_slow_live_sender_keeps_its_lease_and_nothing_is_sent_twice(tmp_path, 
             pool.start("sender")
             pool.start("sweeper", beat=True)  # sweeps every second, and would send too
             queueing.task_send(DISPATCH_TASK, {"channel": "email"}, queue=pool.queue)
-            _wait(lambda: _count("sent") == 25, timeout=120, workers=pool, what="25 sent")
+            wait_for(lambda: _count("sent") == 25, timeout=120, workers=pool, what="25 sent")
             handler = smtp.handler
             assert handler.total == 25 and handler.duplicates() == 0
             assert not Notice.objects.exclude(last_error="").exists()  # never taken back

@@ -16,7 +16,13 @@ from notifications.services import campaign_build, campaign_create, campaign_sch
 from tests.factories import ProgramFactory, UserFactory
 from tests.notifications.factories import population_make
 from tests.notifications.smtp import SmtpServer
-from tests.notifications.workers import ROOT, PrivateRedis, Workers, workers_database_url
+from tests.notifications.workers import (
+    ROOT,
+    PrivateRedis,
+    Workers,
+    wait_for,
+    workers_database_url,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -35,15 +41,6 @@ def workers(tmp_path, smtp, settings):
     settings.NOTIFICATIONS_QUEUE = pool.queue
     yield pool
     pool.stop_all()
-
-
-def _wait(condition, *, timeout: float, workers: Workers, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.25)
-    pytest.fail(f"timed out waiting for {what}\n{workers.logs()}")
 
 
 def _all_sent(count: int):
@@ -72,7 +69,7 @@ def test_ten_thousand_notices_through_two_workers_arrive_exactly_once(workers, s
     # What an operator does in the admin: schedule for now. The build and the sending run in
     # the workers.
     campaign_schedule(campaign=campaign, scheduled_for=timezone.now(), actor=UserFactory())
-    _wait(_all_sent(10_000), timeout=150, workers=workers, what="10,000 notices sent")
+    wait_for(_all_sent(10_000), timeout=150, workers=workers, what="10,000 notices sent")
     elapsed = time.monotonic() - started
     handler = smtp.handler
     references = set(Notice.objects.values_list("reference", flat=True))
@@ -82,7 +79,7 @@ def test_ten_thousand_notices_through_two_workers_arrive_exactly_once(workers, s
     expected = {"en": "compensation vouchers", "ko": "보상 이용권", "zh-hans": "补偿券"}
     for reference, language in Notice.objects.values_list("reference", "person__language"):
         assert expected[language] in handler.subject(reference)
-    _wait(
+    wait_for(
         lambda: Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.DONE,
         timeout=10,
         workers=workers,
@@ -118,11 +115,11 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_stay_within_its_ch
         pool.start("victim")
         pool.start("survivor", beat=True)
         campaign_build(campaign_id=campaign.pk)  # kicks the dispatch after each range commits
-        _wait(lambda: smtp.handler.total >= 1_200, timeout=60, workers=pool, what="1,200 sent")
+        wait_for(lambda: smtp.handler.total >= 1_200, timeout=60, workers=pool, what="1,200 sent")
         pool.kill9("victim")
         in_flight = Notice.objects.filter(status=Notice.Status.SENDING).count()
         pool.start("replacement")
-        _wait(_all_sent(4_000), timeout=90, workers=pool, what="every notice sent")
+        wait_for(_all_sent(4_000), timeout=90, workers=pool, what="every notice sent")
         handler = smtp.handler
         assert set(handler.by_reference) == set(Notice.objects.values_list("reference", flat=True))
         duplicates = handler.duplicates()
@@ -165,7 +162,7 @@ def test_notices_created_while_redis_is_down_wait_in_the_outbox_and_go_out_once_
         output = producer.finish()
         assert producer.returncode == 0, output
         assert "not queued" in output  # the producer went on while the broker was down
-        _wait(_all_sent(300), timeout=60, workers=pool, what="all 300 sent after the outage")
+        wait_for(_all_sent(300), timeout=60, workers=pool, what="all 300 sent after the outage")
         handler = smtp.handler
         assert handler.total == 300 and handler.duplicates() == 0
         print(

@@ -7,7 +7,10 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.notifications.smtp import free_port
 from tests.support import celery_worker_start, process_stop, test_database_url
@@ -67,6 +70,19 @@ class Workers:
         for process in self.processes.values():
             process_stop(process)
         self.processes.clear()
+
+
+def wait_for(
+    condition: Callable[[], object], *, timeout: float, workers: Workers, what: str
+) -> None:
+    """Poll `condition` until it is true; past `timeout` seconds fail the test with the
+    workers' logs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}\n{workers.logs()}")
 
 
 class PrivateRedis:
