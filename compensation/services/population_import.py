@@ -30,7 +30,7 @@ from django.db.models import Case, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import actor_user, audit_record
 from compensation import hashing
 from compensation.models import AffectedPerson, PopulationImport, PopulationReject
 from compensation.services import population_sql
@@ -434,7 +434,7 @@ def population_import_create(
             source_path=str(stored),
             original_name=original_name[:255],
             size_bytes=size,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         audit_record(
             action="population_import.create",

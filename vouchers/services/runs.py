@@ -9,7 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import actor_user, audit_record
 from compensation.models import AwardLine, Program
 from config import queueing
 from vouchers.errors import IssuanceRefused
@@ -58,7 +58,7 @@ def voucher_batch_start(
             people_planned=plan.people,
             vouchers_planned=plan.vouchers,
             cost_planned_minor=plan.cost_minor,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         _profiles_write(batch, plan)
         audit_record(
