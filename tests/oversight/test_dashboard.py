@@ -1,5 +1,3 @@
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -9,11 +7,10 @@ from audit.models import AuditEvent
 from oversight.services import snapshot_refresh
 from tests.factories import ClaimFactory, ClaimTypeFactory
 from tests.vouchers.conftest import (  # noqa: F401  (no_dispatch is a fixture)
-    LINES,
     no_dispatch,
     people_make,
-    policy_publish_for,
     run_issue,
+    voucher_program_make,
 )
 
 pytestmark = pytest.mark.django_db
@@ -21,19 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def program(no_dispatch):  # noqa: F811
-    from tests.factories import AwardLineFactory, ProgramFactory
-
-    program = ProgramFactory.create(
-        name="Dashboard demo",
-        budget_minor=10_000_000_000,
-        voucher_valid_from=timezone.now() - dt.timedelta(days=1),
-        voucher_valid_until=timezone.now() + dt.timedelta(days=90),
-    )
-    for position, (code, amount) in enumerate(LINES):
-        AwardLineFactory.create(
-            program=program, code=code, service_scope=code, amount_minor=amount, position=position
-        )
-    policy_publish_for(program, account_statuses=["active"])
+    program = voucher_program_make(name="Dashboard demo", account_statuses=["active"])
     people_make(program, 30)
     run_issue(program)
     return program

@@ -4,7 +4,6 @@ program's audit trail holds that program's rows only."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import importlib
 import io
 from types import SimpleNamespace
@@ -13,19 +12,17 @@ import pytest
 from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.roles import AUDITOR
 from audit.models import AuditEvent
 from compensation.models import AffectedPerson
-from tests.factories import AwardLineFactory, ClaimFactory, ClaimTypeFactory, ProgramFactory
+from tests.factories import ClaimFactory, ClaimTypeFactory
 from tests.vouchers.conftest import (  # noqa: F401  (coupang and no_dispatch are fixtures)
-    LINES,
     coupang,
     no_dispatch,
     people_make,
-    policy_publish_for,
     run_issue,
+    voucher_program_make,
 )
 from vouchers.models import VoucherBatch
 
@@ -45,18 +42,7 @@ def _export(client, program, name: str) -> list[dict[str, str]]:
 
 @pytest.fixture
 def other_program(no_dispatch):  # noqa: F811
-    program = ProgramFactory.create(
-        name="Other 2025",
-        budget_minor=10_000_000_000,
-        voucher_valid_from=timezone.now() - dt.timedelta(days=1),
-        voucher_valid_until=timezone.now() + dt.timedelta(days=90),
-    )
-    for position, (code, amount) in enumerate(LINES):
-        AwardLineFactory.create(
-            program=program, code=code, service_scope=code, amount_minor=amount, position=position
-        )
-    policy_publish_for(program, account_statuses=["active"])
-    return program
+    return voucher_program_make(name="Other 2025", account_statuses=["active"])
 
 
 def test_claims_awards_and_vouchers_exports_neutralise_formula_cells(

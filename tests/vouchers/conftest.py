@@ -5,7 +5,7 @@ from django.db import connection
 from django.utils import timezone
 
 from compensation.engine import rules_validate
-from compensation.models import PolicyVersion
+from compensation.models import PolicyVersion, Program
 from tests.factories import AwardLineFactory, ProgramFactory
 from vouchers.services.issuance import voucher_batch_execute
 from vouchers.services.keys import service_key_create
@@ -38,21 +38,27 @@ def policy_publish_for(program, **eligibility):
     )
 
 
-@pytest.fixture
-def coupang():
-    """The Coupang shape: four single-use vouchers per person, one per service."""
-    program = ProgramFactory(
-        name="Coupang 2025",
+def voucher_program_make(*, name: str, account_statuses: list[str]) -> Program:
+    """A program with the four voucher lines (LINES), its vouchers valid from yesterday for
+    90 days, and a published policy granting them to people of those account statuses."""
+    program = ProgramFactory.create(
+        name=name,
         budget_minor=10_000_000_000,
         voucher_valid_from=timezone.now() - dt.timedelta(days=1),
         voucher_valid_until=timezone.now() + dt.timedelta(days=90),
     )
     for position, (code, amount) in enumerate(LINES):
-        AwardLineFactory(
+        AwardLineFactory.create(
             program=program, code=code, service_scope=code, amount_minor=amount, position=position
         )
-    policy_publish_for(program, account_statuses=["active", "dormant"])
+    policy_publish_for(program, account_statuses=account_statuses)
     return program
+
+
+@pytest.fixture
+def coupang():
+    """The Coupang shape: four single-use vouchers per person, one per service."""
+    return voucher_program_make(name="Coupang 2025", account_statuses=["active", "dormant"])
 
 
 def run_issue(program, *, chunk_size=100, segments=None, lines=None):
@@ -85,7 +91,7 @@ def no_dispatch(monkeypatch):
 @pytest.fixture
 def eats_key():
     key, raw = service_key_create(name="Eats checkout", service_scope="eats", actor_label="test")
-    key.raw = raw
+    setattr(key, "raw", raw)  # the secret rides along on the instance, for the requests
     return key
 
 
