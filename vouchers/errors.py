@@ -37,6 +37,7 @@ class Throttled(VoucherError):
     code = "too_many_failed_attempts"
     status = 429
     title = "Too many failed attempts"
+    retry_after: int  # always known: when the window ends
 
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)

@@ -13,7 +13,14 @@ from psycopg import sql
 
 from audit.services import Actor, audit_record
 from compensation.errors import AlreadyAwarded, BudgetExceeded
-from compensation.models import Award, Program
+from compensation.models import (
+    AffectedPerson,
+    Award,
+    AwardLine,
+    ClaimType,
+    PolicyVersion,
+    Program,
+)
 from config.db import violated_constraint
 
 # The unique constraints that make a second grant of the same thing fail (models/ledger.py).
@@ -119,12 +126,12 @@ def award_grant(
     kind: str,
     amount_minor: int,
     source: str,
-    person=None,
-    award_line=None,
+    person: AffectedPerson | None = None,
+    award_line: AwardLine | None = None,
     unit: int = 1,
-    claim_type=None,
+    claim_type: ClaimType | None = None,
     claim_reference: str = "",
-    policy=None,
+    policy: PolicyVersion | None = None,
     explanation: dict | None = None,
     actor: Actor = None,
     actor_label: str = "",

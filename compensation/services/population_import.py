@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 import psycopg
 from django.conf import settings
@@ -30,9 +31,9 @@ from django.db.models import Case, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from audit.services import actor_user, audit_record
+from audit.services import Actor, actor_user, audit_record
 from compensation import hashing
-from compensation.models import AffectedPerson, PopulationImport, PopulationReject
+from compensation.models import AffectedPerson, PopulationImport, PopulationReject, Program
 from compensation.services import population_sql
 from compensation.services import population_staging as staging
 from compensation.services.population_files import (
@@ -393,10 +394,10 @@ def _finish(population_import: PopulationImport) -> PopulationImport:
 
 def population_import_create(
     *,
-    program,
-    source,
+    program: Program,
+    source: BinaryIO | Path,
     original_name: str,
-    actor=None,
+    actor: Actor = None,
     actor_label: str = "",
     ip_address: str | None = None,
     copy_to_store: bool = True,
@@ -423,8 +424,10 @@ def population_import_create(
         raise ImportRefused(f"{original_name}: {exc}") from exc
 
     if copy_to_store:
+        assert not isinstance(source, Path), "a file on the server is imported in place"
         stored, size = source_store(source)
     else:
+        assert isinstance(source, Path), "an upload is stored first (copy_to_store)"
         stored = source.resolve()
         size = stored.stat().st_size
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from audit.services import actor_user, audit_record, audit_snapshot
+from audit.services import Actor, actor_user, audit_record, audit_snapshot
 from compensation.models import AffectedPerson, Program
 from config import queueing
 from notifications.audiences import audience_get
@@ -26,7 +27,7 @@ from notifications.services.enqueue import dispatch_after_commit
 
 BUILD_TASK = "notifications.campaign_build"
 
-_ADDRESS_COLUMN = {Channel.EMAIL: "p.email", Channel.SMS: "p.phone"}
+_ADDRESS_COLUMN: dict[str, str] = {Channel.EMAIL: "p.email", Channel.SMS: "p.phone"}
 
 # The build's one statement. The audience condition comes from the AUDIENCES registry (code,
 # never input); every value is a parameter.
@@ -55,7 +56,7 @@ def campaign_create(
     audience: str,
     audience_params: dict | None = None,
     context: dict | None = None,
-    actor,
+    actor: Actor,
     ip_address: str | None = None,
 ) -> Campaign:
     """A draft campaign, checked: the audience exists with its parameters, and the context has
@@ -96,7 +97,7 @@ def campaign_create(
 
 
 def campaign_schedule(
-    *, campaign: Campaign, scheduled_for: dt.datetime, actor, ip_address: str | None = None
+    *, campaign: Campaign, scheduled_for: dt.datetime, actor: Actor, ip_address: str | None = None
 ) -> Campaign:
     """Schedule a draft campaign. Due now (or in the past): the build starts after commit."""
     # Not durable: the admin calls this inside its own transaction.
@@ -119,7 +120,7 @@ def campaign_schedule(
     return campaign
 
 
-def campaign_cancel(*, campaign: Campaign, actor, ip_address: str | None = None) -> Campaign:
+def campaign_cancel(*, campaign: Campaign, actor: Actor, ip_address: str | None = None) -> Campaign:
     """Stop a campaign: no more notices are created, and its unsent notices fail as
     'campaign cancelled' when a worker reaches them (no 30M-row UPDATE here)."""
     live = [
@@ -168,7 +169,7 @@ def campaigns_start_due() -> int:
                 object_id=str(campaign_id),
                 actor_label="job:notifications.beat",
             )
-            transaction.on_commit(lambda pk=campaign_id: campaign_build_enqueue(campaign_id=pk))
+            transaction.on_commit(partial(campaign_build_enqueue, campaign_id=campaign_id))
         started += 1
     return started
 
@@ -207,6 +208,7 @@ def campaign_build(*, campaign_id: int, time_budget_seconds: float | None = None
             campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
             if campaign.status != Campaign.Status.BUILDING:
                 return True
+            assert campaign.build_upto is not None  # set before the loop
             if campaign.build_cursor >= campaign.build_upto:
                 _build_finish(campaign)
                 return True

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
@@ -102,7 +103,7 @@ def results_write(results: ChunkResults) -> None:
     results.retry.clear()
 
 
-def _execute(sql: str, params) -> list[tuple]:
+def _execute(sql: str, params: dict[str, Any] | list[Any]) -> list[tuple]:
     """One atomic statement. Two workers finishing chunks of the same campaigns can deadlock
     on the campaign rows; the statement then did nothing, so it is simply run again."""
     for attempt in range(5):

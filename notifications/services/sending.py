@@ -20,6 +20,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,6 +42,11 @@ from notifications.references import reference_display
 from notifications.rendering import render, template_compile, variables_used
 from notifications.services.enqueue import notices_dispatch_kick
 from notifications.services.outcomes import ChunkResults, results_write
+
+if TYPE_CHECKING:
+    from django.template.base import Template
+
+    from notifications.channels import ChannelBackend
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +151,7 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 def _claim(channel: str, size: int) -> tuple[list[_Claimed], dt.datetime | None]:
     (at_0, id_0), (at_1, id_1) = _floor(channel, 0), _floor(channel, 1)
-    params = {"channel": channel, "size": size, "at_0": at_0, "id_0": id_0}
+    params: dict[str, Any] = {"channel": channel, "size": size, "at_0": at_0, "id_0": id_0}
     params |= {"at_1": at_1, "id_1": id_1, "lease": settings.NOTIFICATIONS_SENDING_LEASE}
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
@@ -172,7 +178,8 @@ class _Renderer:
             subject_names = tuple(sorted(variables_used(subject))) if subject else ()
             body = template_compile(template.body)
             self.templates[(template.kind, template.language)] = (subject, subject_names, body)
-        self.programs = dict(
+        # Keyed by a notice's program_id, which may be None (no program: no name).
+        self.programs: dict[int | None, str] = dict(
             Program.objects.filter(id__in={n.program_id for n in claimed}).values_list("id", "name")
         )
         self.campaigns = Campaign.objects.in_bulk({n.campaign_id for n in claimed if n.campaign_id})
@@ -206,7 +213,13 @@ class _Renderer:
             body=render(body_template, context),
         )
 
-    def _subject(self, notice, template, names, context) -> str:
+    def _subject(
+        self,
+        notice: _Claimed,
+        template: Template | None,
+        names: tuple[str, ...],
+        context: dict[str, Any],
+    ) -> str:
         if template is None:
             return ""
         key = (notice.kind, notice.language, *(str(context.get(name)) for name in names))
@@ -229,6 +242,7 @@ def notices_dispatch(*, channel: str, chunk_size: int | None = None) -> int:
     _chain_mark(channel, alive=full)
     if not claimed:
         return 0
+    assert claimed_at is not None  # a claim of one row or more has its time
     if full:
         notices_dispatch_kick(channel=channel)
     results = ChunkResults(claimed_at=claimed_at)
@@ -312,7 +326,9 @@ def _send_chunk(channel: str, claimed: list[_Claimed], results: ChunkResults) ->
         _give_back(to_send[position:], results, exc.message, uncount=0)
 
 
-def _send_one(backend, notice: _Claimed, renderer: _Renderer, results: ChunkResults) -> None:
+def _send_one(
+    backend: ChannelBackend, notice: _Claimed, renderer: _Renderer, results: ChunkResults
+) -> None:
     try:
         message = renderer.message(notice)
     except PermanentSendError as exc:

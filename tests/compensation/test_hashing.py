@@ -111,7 +111,7 @@ def _import(rows: list[tuple[bool, str, str]]) -> PopulationImport:
     writer.writerow(HEADER)
     for n, (_, email, phone) in enumerate(rows):
         writer.writerow([f"P{n}", "Person", email, phone, "ko", "seoul", "member", "email"])
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "people.csv"
         path.write_text(out.getvalue(), encoding="utf-8")

@@ -48,7 +48,7 @@ def _all_sent(count: int):
 
 
 def _campaign(size: int) -> Campaign:
-    program = ProgramFactory()
+    program = ProgramFactory.create()
     population_make(program, size)
     return campaign_create(
         name="Vouchers issued",
@@ -57,7 +57,7 @@ def _campaign(size: int) -> Campaign:
         channel="email",
         audience="population",
         context=VOUCHERS,
-        actor=UserFactory(),
+        actor=UserFactory.create(),
     )
 
 
@@ -68,13 +68,14 @@ def test_ten_thousand_notices_through_two_workers_arrive_exactly_once(workers, s
     started = time.monotonic()
     # What an operator does in the admin: schedule for now. The build and the sending run in
     # the workers.
-    campaign_schedule(campaign=campaign, scheduled_for=timezone.now(), actor=UserFactory())
+    campaign_schedule(campaign=campaign, scheduled_for=timezone.now(), actor=UserFactory.create())
     wait_for(_all_sent(10_000), timeout=150, workers=workers, what="10,000 notices sent")
     elapsed = time.monotonic() - started
     handler = smtp.handler
     references = set(Notice.objects.values_list("reference", flat=True))
     assert set(handler.by_reference) == references
-    assert handler.total == 10_000 and handler.duplicates() == 0
+    assert handler.total == 10_000
+    assert handler.duplicates() == 0
     # Everyone got the message in their own language.
     expected = {"en": "compensation vouchers", "ko": "보상 이용권", "zh-hans": "补偿券"}
     for reference, language in Notice.objects.values_list("reference", "person__language"):
@@ -164,7 +165,8 @@ def test_notices_created_while_redis_is_down_wait_in_the_outbox_and_go_out_once_
         assert "not queued" in output  # the producer went on while the broker was down
         wait_for(_all_sent(300), timeout=60, workers=pool, what="all 300 sent after the outage")
         handler = smtp.handler
-        assert handler.total == 300 and handler.duplicates() == 0
+        assert handler.total == 300
+        assert handler.duplicates() == 0
         print(
             f"\nRedis down: {created_during_outage} events created meanwhile, "
             f"{waiting} notices waiting in the outbox; all 300 sent once after"

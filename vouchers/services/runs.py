@@ -9,7 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import actor_user, audit_record
+from audit.services import Actor, actor_user, audit_record
 from compensation.models import AwardLine, Program
 from config import queueing
 from vouchers.errors import IssuanceRefused
@@ -26,7 +26,7 @@ def voucher_batch_start(
     segments: list[str] | None = None,
     confirm_name: str,
     chunk_size: int = 2_000,
-    actor=None,
+    actor: Actor = None,
     actor_label: str = "",
     ip_address: str | None = None,
 ) -> VoucherBatch:
@@ -111,7 +111,11 @@ def voucher_batch_dispatch(
 
 
 def voucher_batch_resume(
-    *, batch: VoucherBatch, actor=None, actor_label: str = "", ip_address: str | None = None
+    *,
+    batch: VoucherBatch,
+    actor: Actor = None,
+    actor_label: str = "",
+    ip_address: str | None = None,
 ) -> VoucherBatch:
     """Put a failed run back to running (after, say, the budget was raised) and wake
     workers; a running run is only woken. Chunks already done are never redone. Refused
@@ -137,7 +141,11 @@ def voucher_batch_resume(
 
 
 def voucher_batch_cancel(
-    *, batch: VoucherBatch, actor=None, actor_label: str = "", ip_address: str | None = None
+    *,
+    batch: VoucherBatch,
+    actor: Actor = None,
+    actor_label: str = "",
+    ip_address: str | None = None,
 ) -> VoucherBatch:
     """Stop a run: workers finish the chunk in hand and take no other. What is issued stays
     issued (freeze the run to stop its vouchers being used)."""
