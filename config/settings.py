@@ -55,7 +55,7 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE), "
             "or DEBUG=1 for development."
         )
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on-never-in-production"
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on-never-in-production"  # noqa: S105
 
 # Keys for keyed hashes. Voucher codes: "version:secret" pairs, the highest version signs new
 # codes and every listed version still verifies old ones (rotation without re-issuing).
@@ -201,17 +201,18 @@ SWEEPS_QUEUE = env.str("SWEEPS_QUEUE", default="sweeps")
 # The Celery queue of the notifications tasks.
 NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="notifications")
 CELERY_TASK_ROUTES = {
-    **dict.fromkeys(
-        [
+    **{
+        name: {"queue": BULK_QUEUE}
+        for name in [
             "vouchers.batch_run",
             "vouchers.freeze_marks",
             "compensation.population_import_run",
             "compensation.dry_run_execute",
-        ],
-        {"queue": BULK_QUEUE},
-    ),
-    **dict.fromkeys(
-        [
+        ]
+    },
+    **{
+        name: {"queue": SWEEPS_QUEUE}
+        for name in [
             "vouchers.redispatch",
             "vouchers.idempotency_purge",
             "vouchers.freeze_marks_resume",
@@ -220,13 +221,16 @@ CELERY_TASK_ROUTES = {
             "claims.flag_overdue",
             "claims.drafts_purge",
             "oversight.snapshots_refresh",
-        ],
-        {"queue": SWEEPS_QUEUE},
-    ),
-    **dict.fromkeys(
-        ["notifications.dispatch", "notifications.campaign_build", "notifications.redispatch"],
-        {"queue": NOTIFICATIONS_QUEUE},
-    ),
+        ]
+    },
+    **{
+        name: {"queue": NOTIFICATIONS_QUEUE}
+        for name in [
+            "notifications.dispatch",
+            "notifications.campaign_build",
+            "notifications.redispatch",
+        ]
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -567,7 +571,7 @@ CELERY_BEAT_SCHEDULE["vouchers-idempotency-purge"] = {
     "options": {"expires": 1800},
 }
 
-# --- Beat's queue (keep this last) -----------------------------------------------------------------
+# --- Beat's queue (keep this last) ----------------------------------------------------------------
 # Every periodic task without a queue of its own runs on the sweeps queue, never behind bulk work.
 for _entry in CELERY_BEAT_SCHEDULE.values():
     _entry.setdefault("options", {}).setdefault("queue", SWEEPS_QUEUE)

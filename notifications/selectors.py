@@ -34,7 +34,7 @@ def campaign_status_counts(*, campaign: Campaign) -> dict[str, int]:
         .values_list("status")
         .annotate(count=Count("id"))
     )
-    return {status: count for status, count in rows}
+    return dict(rows)
 
 
 def audience_size(*, campaign: Campaign) -> int:

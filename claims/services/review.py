@@ -183,7 +183,7 @@ def claim_deny(
             .select_related("program", "person")
             .get(pk=claim.pk)
         )
-        if claim.status not in DECIDABLE + (S.PENDING_APPROVAL,):
+        if claim.status not in (*DECIDABLE, S.PENDING_APPROVAL):
             raise ClaimError(_("This claim cannot be denied now."), code="conflict", status=409)
         _appeal_check(claim, actor)
         appeal = claim.status == S.APPEALED

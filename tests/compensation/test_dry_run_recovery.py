@@ -100,7 +100,8 @@ def test_a_running_dry_run_is_taken_over_only_when_its_runner_is_gone(policy):
         # A second wake-up of the one being run returns at once and changes nothing.
         assert dry_run_execute(dry_run_id=alive.pk).status == DryRun.Status.RUNNING
         alive.refresh_from_db()
-        assert alive.status == DryRun.Status.RUNNING and alive.finished_at is None
+        assert alive.status == DryRun.Status.RUNNING
+        assert alive.finished_at is None
     assert dry_run_execute(dry_run_id=orphan.pk).status == DryRun.Status.DONE
     # The runner's session ended without finishing: now it is an orphan too.
     assert dry_runs_resume_stale(pending_seconds=0) == [alive.pk]

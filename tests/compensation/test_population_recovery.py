@@ -88,7 +88,8 @@ def test_a_refused_import_deletes_its_file_too(program, import_root):
     path.write_bytes(path.read_bytes().replace("ü".encode(), "ü".encode("latin-1")))
     refused = importer.population_import_run(import_id=created.pk)
     assert refused.status == PopulationImport.Status.REFUSED
-    assert not path.exists() and refused.source_deleted_at is not None
+    assert not path.exists()
+    assert refused.source_deleted_at is not None
 
 
 def test_an_import_whose_file_is_gone_says_so_instead_of_failing_on_it(program, import_root):
@@ -148,7 +149,7 @@ def test_the_admin_resume_button_wakes_a_worker_and_is_audited(program, import_r
     assert url in page.text
     response = client.post(url)
     assert response.status_code == 302
-    assert "go on with the import" in str(list(get_messages(response.wsgi_request))[0])
+    assert "go on with the import" in str(next(iter(get_messages(response.wsgi_request))))
     assert AuditEvent.objects.filter(
         action="population_import.resume", object_id=str(created.pk), actor=client.user
     ).exists()
@@ -162,7 +163,7 @@ def test_the_admin_resume_button_wakes_a_worker_and_is_audited(program, import_r
     assert url not in page.text
     response = client.post(url)
     assert "Only an unfinished or failed import" in str(
-        list(get_messages(response.wsgi_request))[0]
+        next(iter(get_messages(response.wsgi_request)))
     )
     assert AuditEvent.objects.filter(action="population_import.resume").count() == 1
 

@@ -16,7 +16,8 @@ def test_visibility_timeout_outlasts_the_longest_task_and_its_retry_delay():
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert visibility > settings.CELERY_TASK_TIME_LIMIT + settings.CELERY_RETRY_BACKOFF_MAX
     assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
-    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.task_acks_late
+    assert app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
 
 

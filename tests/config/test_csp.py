@@ -71,9 +71,7 @@ def filed(settings, tmp_path):
     program = ProgramFactory.create(name="Account breach compensation")
     published_policy(program)
     claim_type = ClaimTypeFactory(program=program, code="documented-loss")
-    person = ClaimantPersonFactory.create(
-        program=program, email="minji@example.com", language="en"
-    )
+    person = ClaimantPersonFactory.create(program=program, email="minji@example.com", language="en")
     claimant = Claimant(person=person, email_hash=email_hash(person.email))
     claim, _ = file_claim(program=program, claim_type=claim_type, claimant=claimant)
     yield program, claim_type, person, claim

@@ -60,7 +60,8 @@ def test_claimant_files_reviewer_approves_claimant_sees_the_decision(
     assert "Done." in staff.content()
 
     claim.refresh_from_db()
-    assert claim.status == Claim.Status.APPROVED and claim.decided_by == reviewer
+    assert claim.status == Claim.Status.APPROVED
+    assert claim.decided_by == reviewer
     assert Award.objects.get(claim_reference=reference).amount_minor == 150_000
     assert Notice.objects.filter(kind="decision", to_address=person.email).exists()
 

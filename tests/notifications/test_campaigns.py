@@ -51,14 +51,16 @@ def test_a_population_campaign_gives_each_person_with_an_address_one_notice_in_t
     campaign = _building(program)
     assert campaign_build(campaign_id=campaign.pk) is True
     campaign.refresh_from_db()
-    assert campaign.status == Campaign.Status.SENDING and campaign.notices_created == 30
+    assert campaign.status == Campaign.Status.SENDING
+    assert campaign.notices_created == 30
     notices = Notice.objects.filter(campaign=campaign).select_related("person")
     assert notices.count() == 30
     for notice in notices:
         assert notice.person is not None
         assert notice.language == notice.person.language
         assert notice.to_address == notice.person.email
-        assert notice.priority == Notice.Priority.BULK and notice.status == Notice.Status.PENDING
+        assert notice.priority == Notice.Priority.BULK
+        assert notice.status == Notice.Status.PENDING
         assert notice.dedupe_key == f"campaign:{campaign.pk}:person:{notice.person_id}"
     assert {n.language for n in notices} == {"ko", "en", "zh-hans"}
     assert len({n.reference for n in notices}) == 30
@@ -106,7 +108,8 @@ def test_building_goes_range_by_range_and_a_rerun_adds_nothing(settings):
     campaign = _building(program)
     assert campaign_build(campaign_id=campaign.pk) is True
     campaign.refresh_from_db()
-    assert campaign.build_cursor == campaign.build_upto and campaign.notices_created == 40
+    assert campaign.build_cursor == campaign.build_upto
+    assert campaign.notices_created == 40
     # A killed build re-run from the start: every range again, nothing new.
     Campaign.objects.filter(pk=campaign.pk).update(
         status=Campaign.Status.BUILDING, build_cursor=0, notices_created=0
@@ -161,7 +164,8 @@ def test_a_campaign_runs_to_done_and_counts_its_progress(smtp_server):
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.DONE
     assert (campaign.notices_created, campaign.sent_count, campaign.failed_count) == (13, 12, 1)
-    assert smtp_server.total == 12 and smtp_server.duplicates() == 0
+    assert smtp_server.total == 12
+    assert smtp_server.duplicates() == 0
     assert AuditEvent.objects.filter(action="campaign.finish", object_id=str(campaign.pk)).exists()
 
 

@@ -2,6 +2,7 @@ import io
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -29,8 +30,8 @@ MESSAGE = OutgoingMessage(
 class Provider(BaseHTTPRequestHandler):
     """A fake SMS provider: the status to answer comes from the test."""
 
-    answers: list[int] = []
-    received: list[tuple[dict, dict]] = []
+    answers: ClassVar[list[int]] = []
+    received: ClassVar[list[tuple[dict, dict]]] = []
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -67,7 +68,8 @@ def test_the_console_sms_backend_masks_the_number(monkeypatch):
     stream = io.StringIO()
     monkeypatch.setattr(ConsoleSms, "stream", stream)
     assert ConsoleSms().send(MESSAGE) == "console-42"
-    assert "*********5678" in stream.getvalue() and "1234" not in stream.getvalue()
+    assert "*********5678" in stream.getvalue()
+    assert "1234" not in stream.getvalue()
 
 
 def test_the_http_provider_gets_the_notice_id_as_idempotency_key(provider):
@@ -107,7 +109,8 @@ def test_sms_notices_go_through_the_provider_and_are_marked_sent(provider):
     notice = NoticeFactory.create(channel="sms", to_address="010-9999-0000", language="ko")
     notices_dispatch(channel="sms")
     notice.refresh_from_db()
-    assert notice.status == Notice.Status.SENT and notice.provider_message_id == "prov-1"
+    assert notice.status == Notice.Status.SENT
+    assert notice.provider_message_id == "prov-1"
     assert notice.reference_display in provider.received[0][1]["text"]
 
 

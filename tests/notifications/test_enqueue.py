@@ -25,6 +25,13 @@ def _enqueue(**overrides) -> Notice:
     return notice_enqueue(**{**fields, **overrides})
 
 
+def _enqueue_then_fail(error: str, **overrides) -> None:
+    """An event that writes a notice, then fails: its transaction (or savepoint) rolls back."""
+    with transaction.atomic():
+        _enqueue(**overrides)
+        raise RuntimeError(error)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_enqueue_outside_a_transaction_is_refused_and_creates_nothing(queued):
     with pytest.raises(NotificationError) as error:
@@ -44,7 +51,8 @@ def test_enqueue_creates_a_pending_notice_and_dispatches_only_after_commit(
     notice.refresh_from_db()
     assert notice.status == Notice.Status.PENDING
     assert notice.priority == Notice.Priority.TRANSACTIONAL
-    assert len(notice.reference) == 16 and set(notice.reference) <= set(ALPHABET)
+    assert len(notice.reference) == 16
+    assert set(notice.reference) <= set(ALPHABET)
     assert queued == [("notifications.dispatch", {"channel": "email"})]
 
 
@@ -64,11 +72,9 @@ def test_a_rolled_back_event_leaves_no_notice_and_queues_nothing(
 ):
     with (
         django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
+        pytest.raises(RuntimeError, match="the event failed"),
     ):
-        _enqueue()
-        raise RuntimeError("the event failed")
+        _enqueue_then_fail("the event failed")
     assert not Notice.objects.exists()
     assert queued == []
 
@@ -116,7 +122,8 @@ def test_concurrent_events_with_one_dedupe_key_create_one_notice():
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert len(ids) == 4 and len(set(ids)) == 1
+    assert len(ids) == 4
+    assert len(set(ids)) == 1
     assert Notice.objects.filter(dedupe_key="claim:7:decision").count() == 1
 
 
@@ -124,9 +131,8 @@ def test_a_rolled_back_savepoint_keeps_the_dispatch_of_the_notices_that_stay(
     queued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _enqueue(to_address="first@example.com")
-            raise RuntimeError("this part of the event failed")
+        with pytest.raises(RuntimeError, match="this part of the event failed"):
+            _enqueue_then_fail("this part of the event failed", to_address="first@example.com")
         _enqueue(to_address="second@example.com")
     assert list(Notice.objects.values_list("to_address", flat=True)) == ["second@example.com"]
     assert queued == [("notifications.dispatch", {"channel": "email"})]
@@ -137,9 +143,8 @@ def test_each_committed_transaction_queues_its_own_dispatch_and_a_rolled_back_on
     with transaction.atomic():
         _enqueue(to_address="first@example.com")
     assert queued == [("notifications.dispatch", {"channel": "email"})]
-    with pytest.raises(RuntimeError), transaction.atomic():
-        _enqueue(to_address="rolled-back@example.com")
-        raise RuntimeError("the event failed")
+    with pytest.raises(RuntimeError, match="the event failed"):
+        _enqueue_then_fail("the event failed", to_address="rolled-back@example.com")
     assert len(queued) == 1
     with transaction.atomic():
         _enqueue(to_address="second@example.com")

@@ -90,7 +90,8 @@ def test_a_worker_killed_holding_a_chunk_has_it_sent_once_by_another_within_the_
             handler = smtp.handler
             references = {n.reference for n in notices}
             assert set(handler.by_reference) == references
-            assert handler.total == 30 and handler.duplicates() == 0
+            assert handler.total == 30
+            assert handler.duplicates() == 0
             print(
                 f"\nkilled holding 30 notices: all sent once by another worker {elapsed:.1f}s later"
             )
@@ -119,7 +120,8 @@ def test_a_slow_live_sender_keeps_its_lease_and_nothing_is_sent_twice(tmp_path, 
             queueing.task_send(DISPATCH_TASK, {"channel": "email"}, queue=pool.queue)
             wait_for(lambda: _count("sent") == 25, timeout=120, workers=pool, what="25 sent")
             handler = smtp.handler
-            assert handler.total == 25 and handler.duplicates() == 0
+            assert handler.total == 25
+            assert handler.duplicates() == 0
             assert not Notice.objects.exclude(last_error="").exists()  # never taken back
         finally:
             pool.stop_all()

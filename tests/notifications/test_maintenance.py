@@ -29,7 +29,8 @@ def test_a_notice_stuck_in_sending_past_the_timeout_goes_back_to_pending(setting
     result = notices_redispatch()
     stuck.refresh_from_db()
     in_progress.refresh_from_db()
-    assert stuck.status == Notice.Status.PENDING and stuck.claimed_at is None
+    assert stuck.status == Notice.Status.PENDING
+    assert stuck.claimed_at is None
     assert in_progress.status == Notice.Status.SENDING
     assert result["reset"] == 1
     assert ("notifications.dispatch", {"channel": "email"}) in queued
@@ -47,7 +48,8 @@ def test_a_stuck_notice_with_no_attempts_left_fails_and_counts_for_its_campaign(
     stuck.refresh_from_db()
     campaign.refresh_from_db()
     assert stuck.status == Notice.Status.FAILED
-    assert campaign.failed_count == 1 and campaign.status == Campaign.Status.DONE
+    assert campaign.failed_count == 1
+    assert campaign.status == Campaign.Status.DONE
 
 
 def test_nothing_due_means_nothing_queued(queued):
@@ -77,9 +79,11 @@ def test_staff_retry_moves_only_failed_notices_and_is_audited(
     failed.refresh_from_db()
     sent.refresh_from_db()
     campaign.refresh_from_db()
-    assert failed.status == Notice.Status.PENDING and failed.attempts == 0
+    assert failed.status == Notice.Status.PENDING
+    assert failed.attempts == 0
     assert sent.status == Notice.Status.SENT
-    assert campaign.status == Campaign.Status.SENDING and campaign.failed_count == 0
+    assert campaign.status == Campaign.Status.SENDING
+    assert campaign.failed_count == 0
     assert AuditEvent.objects.get(action="notice.retry").actor == user
     assert queued == [("notifications.dispatch", {"channel": "email"})]
 

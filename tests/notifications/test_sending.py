@@ -24,15 +24,18 @@ def test_dispatch_sends_each_notice_once_in_its_language_and_marks_it_sent(smtp_
     notices = [NoticeFactory.create(language=language) for language in ("ko", "en", "zh-hans")]
     assert notices_dispatch(channel="email") == 3
     assert list(Notice.objects.values_list("status", "last_error")) == [("sent", "")] * 3
-    assert smtp_server.total == 3 and smtp_server.duplicates() == 0
+    assert smtp_server.total == 3
+    assert smtp_server.duplicates() == 0
     by_reference = {m["X-Notice-Reference"]: m for m in smtp_server.messages}
     for notice in notices:
         notice.refresh_from_db()
-        assert notice.status == Notice.Status.SENT and notice.attempts == 1
+        assert notice.status == Notice.Status.SENT
+        assert notice.attempts == 1
         assert notice.provider_message_id.startswith(f"<notice-{notice.pk}.")
         message = by_reference[notice.reference]
         body = message.get_content()
-        assert notice.reference_display in body and "/verify/" in body
+        assert notice.reference_display in body
+        assert "/verify/" in body
         assert "C-TEST-0001" in message["Subject"]
     assert "결정" in by_reference[notices[0].reference].get_content()
     assert "决定" in by_reference[notices[2].reference].get_content()
@@ -44,7 +47,8 @@ def test_a_refused_address_fails_at_once_and_is_not_tried_again(smtp_server):
     notice = NoticeFactory.create(to_address="nobody@bad.example")
     notices_dispatch(channel="email")
     notice.refresh_from_db()
-    assert notice.status == Notice.Status.FAILED and notice.attempts == 1
+    assert notice.status == Notice.Status.FAILED
+    assert notice.attempts == 1
     assert "550" in notice.last_error
     assert smtp_server.total == 0
 
@@ -53,7 +57,8 @@ def test_a_malformed_address_fails_without_reaching_the_server(smtp_server):
     notice = NoticeFactory.create(to_address="not an address")
     notices_dispatch(channel="email")
     notice.refresh_from_db()
-    assert notice.status == Notice.Status.FAILED and "valid email" in notice.last_error
+    assert notice.status == Notice.Status.FAILED
+    assert "valid email" in notice.last_error
 
 
 def test_a_deferred_address_is_retried_with_backoff_then_given_up(smtp_server, settings):
@@ -63,14 +68,16 @@ def test_a_deferred_address_is_retried_with_backoff_then_given_up(smtp_server, s
         before = timezone.now()
         notices_dispatch(channel="email")
         notice.refresh_from_db()
-        assert notice.status == Notice.Status.PENDING and notice.attempts == attempt
+        assert notice.status == Notice.Status.PENDING
+        assert notice.attempts == attempt
         assert "451" in notice.last_error
         assert notice.next_attempt_at > before + dt.timedelta(seconds=20)
         assert notices_dispatch(channel="email") == 0  # not due yet
         _due(pk=notice.pk)
     notices_dispatch(channel="email")
     notice.refresh_from_db()
-    assert notice.status == Notice.Status.FAILED and notice.attempts == 3
+    assert notice.status == Notice.Status.FAILED
+    assert notice.attempts == 3
     assert notice.last_error.startswith("gave up after 3 attempts")
     assert smtp_server.total == 0
 
@@ -79,8 +86,10 @@ def test_retry_delay_doubles_and_stops_at_the_cap(settings):
     settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 30
     settings.CELERY_RETRY_BACKOFF_MAX = 600
     delays = [retry_delay(n).total_seconds() for n in range(1, 9)]
-    assert 24 <= delays[0] <= 30 and 48 <= delays[1] <= 60
-    assert max(delays) <= 600 and delays[-1] >= 480
+    assert 24 <= delays[0] <= 30
+    assert 48 <= delays[1] <= 60
+    assert max(delays) <= 600
+    assert delays[-1] >= 480
 
 
 def test_a_mail_server_that_is_down_puts_the_chunk_back_for_later(settings):
@@ -90,7 +99,8 @@ def test_a_mail_server_that_is_down_puts_the_chunk_back_for_later(settings):
     assert notices_dispatch(channel="email") == 3
     for notice in notices:
         notice.refresh_from_db()
-        assert notice.status == Notice.Status.PENDING and notice.attempts == 1
+        assert notice.status == Notice.Status.PENDING
+        assert notice.attempts == 1
         assert "cannot connect" in notice.last_error
 
 
@@ -112,14 +122,15 @@ def test_a_decision_goes_before_a_campaign_backlog(smtp_server):
 
 def test_a_late_result_never_overwrites_a_row_that_was_claimed_again(smtp_server):
     notice = NoticeFactory.create()
-    claimed, first_claim = _claim("email", 10)
+    _claimed, first_claim = _claim("email", 10)
     assert first_claim is not None
     Notice.objects.filter(pk=notice.pk).update(claimed_at=first_claim + dt.timedelta(seconds=1))
     results = ChunkResults(claimed_at=first_claim)
     results.sent[notice.pk] = "late"
     results_write(results)
     notice.refresh_from_db()
-    assert notice.status == Notice.Status.SENDING and notice.provider_message_id == ""
+    assert notice.status == Notice.Status.SENDING
+    assert notice.provider_message_id == ""
 
 
 @pytest.mark.django_db(transaction=True)
@@ -147,7 +158,8 @@ def test_workers_claiming_at_the_same_time_never_take_the_same_notice():
     for thread in threads:
         thread.join(60)
     every = [pk for mine in taken for pk in mine]
-    assert len(every) == 400 and len(set(every)) == 400
+    assert len(every) == 400
+    assert len(set(every)) == 400
     assert sum(1 for mine in taken if mine) >= 2  # they really ran side by side
 
 
@@ -159,7 +171,8 @@ def test_other_email_backends_get_a_django_email_message(settings, mailoutbox):
     assert notice.status == Notice.Status.SENT
     [message] = mailoutbox
     assert message.extra_headers["X-Notice-Reference"] == notice.reference
-    assert notice.reference_display in message.body and "결정" in message.subject
+    assert notice.reference_display in message.body
+    assert "결정" in message.subject
 
 
 def test_retries_stay_above_the_claim_floor_and_a_late_commit_below_it_is_found(

@@ -33,7 +33,8 @@ def test_an_unknown_variable_is_caught():
     problems = template_problems(
         kind="decision", subject="", body="{{ reference }} {{ verify_url }} {{ claim_refrence }}"
     )
-    assert problems and "claim_refrence" in problems[0]
+    assert problems
+    assert "claim_refrence" in problems[0]
 
 
 def test_a_variable_used_only_in_a_condition_is_checked_too():

@@ -85,12 +85,14 @@ def test_wrong_used_frozen_unknown_and_other_service_codes_get_the_same_answer(
         response = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-9"})
         answers.append((response.status_code, response.json(), response["Content-Type"]))
     assert len({repr(a) for a in answers}) == 1
-    assert answers[0][0] == 404 and answers[0][1]["code"] == "voucher_unusable"
+    assert answers[0][0] == 404
+    assert answers[0][1]["code"] == "voucher_unusable"
     assert answers[0][2] == "application/problem+json"
     reasons = " ".join(r.getMessage() for r in caplog.records if r.name == "vouchers.redemption")
     for reason in ["redeemed", "frozen", "malformed", "unknown", "other_service"]:
         assert f"reason={reason}" in reasons
-    assert good not in caplog.text and code_of(used) not in caplog.text
+    assert good not in caplog.text
+    assert code_of(used) not in caplog.text
     assert Redemption.objects.count() == 1
 
 
@@ -150,7 +152,8 @@ def test_a_retry_gets_its_first_answer_even_when_the_customer_is_throttled(
         guess = code_display(f"ABCDEFGHJKLMNP{ALPHA[i]}Q")
         _post(client, eats_key, "validate", {"code": guess, "customer_ref": "bob"})
     retry = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-3"})
-    assert retry.status_code == 201 and retry.json() == first.json()
+    assert retry.status_code == 201
+    assert retry.json() == first.json()
     fresh = {**body, "code": code_of(_eats(issued, 1)), "order_reference": "E-2"}
     stopped = _post(client, eats_key, "redeem", fresh, **{"Idempotency-Key": "k-4"})
     assert stopped.status_code == 429
@@ -166,7 +169,8 @@ def test_while_redis_is_down_a_retry_gets_its_first_answer_and_a_new_redeem_fail
     assert first.status_code == 201
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     retry = _post(client, eats_key, "redeem", body, **{"Idempotency-Key": "k-5"})
-    assert retry.status_code == 201 and retry.json() == first.json()
+    assert retry.status_code == 201
+    assert retry.json() == first.json()
     fresh = {"code": code_of(_eats(issued, 1)), "order_reference": "E-2"}
     refused = _post(client, eats_key, "redeem", fresh, **{"Idempotency-Key": "k-6"})
     assert refused.status_code == 503
@@ -217,7 +221,8 @@ def test_a_refund_reverses_the_redemption_and_the_code_works_again(client, issue
     redeemed = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-1"})
     url = reverse("vouchers_api:reverse", args=[redeemed.json()["redemption_id"]])
     reversed_ = _post(client, eats_key, url, {"reason": "order cancelled"})
-    assert reversed_.status_code == 200 and reversed_.json()["status"] == "reversed"
+    assert reversed_.status_code == 200
+    assert reversed_.json()["status"] == "reversed"
     twice = _post(client, eats_key, url, {"reason": "order cancelled"})
     assert twice.status_code == 200
     assert _eats(issued).state == Voucher.State.ISSUED
@@ -254,7 +259,8 @@ def test_a_code_outside_its_window_is_refused_the_same_way(client, issued, eats_
     voucher = _eats(issued)
     Voucher.objects.filter(pk=voucher.pk).update(valid_from=timezone.now() + dt.timedelta(days=1))
     response = _post(client, eats_key, "redeem", {"code": code_of(voucher), "order_reference": "1"})
-    assert response.status_code == 404 and response.json()["code"] == "voucher_unusable"
+    assert response.status_code == 404
+    assert response.json()["code"] == "voucher_unusable"
 
 
 def test_the_schema_describes_the_api_with_examples(client):
@@ -285,7 +291,8 @@ def test_a_replay_is_byte_for_byte_the_first_answer(client, issued, eats_key):
         assert retry["Idempotent-Replayed"] == "true"
     assert list(first.json()) == ["type", "title", "status", "code", "detail"]
     redeemed = _post(client, eats_key, "redeem", right, **{"Idempotency-Key": "b-1"}).json()
-    assert redeemed["order_reference"] == order and redeemed["amount_minor"] == 5_000
+    assert redeemed["order_reference"] == order
+    assert redeemed["amount_minor"] == 5_000
     assert list(redeemed)[:4] == ["redemption_id", "status", "order_reference", "amount_minor"]
     reused = [
         _post(
@@ -302,12 +309,14 @@ def test_a_replay_is_byte_for_byte_the_first_answer(client, issued, eats_key):
     missing = f"/api/v1/vouchers/redemptions/{uuid.uuid4()}/reverse"
     gone = [_post(client, eats_key, missing, {}, **{"Idempotency-Key": "b-4"}) for _ in range(2)]
     assert gone[0].status_code == gone[1].status_code == 404
-    assert gone[0].content == gone[1].content and gone[1]["Idempotent-Replayed"] == "true"
+    assert gone[0].content == gone[1].content
+    assert gone[1]["Idempotent-Replayed"] == "true"
     refund = f"/api/v1/vouchers/redemptions/{redeemed['redemption_id']}/reverse"
     back = [
         _post(client, eats_key, refund, {"reason": "환불"}, **{"Idempotency-Key": "b-5"})
         for _ in range(2)
     ]
     assert back[0].status_code == back[1].status_code == 200
-    assert back[0].content == back[1].content and back[0].json()["status"] == "reversed"
+    assert back[0].content == back[1].content
+    assert back[0].json()["status"] == "reversed"
     assert Redemption.objects.get().status == Redemption.Status.REVERSED

@@ -98,5 +98,6 @@ def test_a_database_dump_holds_no_code(coupang, no_dispatch):
         dump += "\n".join(row[0] for row in cursor.fetchall())
     assert len(codes) == 12
     for code in codes:
-        assert code[:16] not in dump and code[:8] not in dump
+        assert code[:16] not in dump
+        assert code[:8] not in dump
         assert code[12:16] in dump  # only the last four, for display

@@ -222,7 +222,8 @@ def test_one_idempotency_key_raced_with_different_codes_redeems_only_one(issued,
     )
     # Errors carry a status too (DomainError): an answer is an Answer.
     answered = [r for r in results if isinstance(r, Answer)]
-    assert len(answered) == 1 and answered[0].status == 201
+    assert len(answered) == 1
+    assert answered[0].status == 201
     assert all(type(r).__name__ == "IdempotencyMismatch" for r in results if r not in answered)
     assert Redemption.objects.count() == 1
     assert Voucher.objects.filter(state=Voucher.State.REDEEMED).count() == 1

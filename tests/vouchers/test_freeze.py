@@ -49,7 +49,8 @@ def test_freezing_a_run_freezes_all_its_usable_vouchers_and_a_frozen_one_cannot_
     assert answer.status == 404
     event = AuditEvent.objects.get(action="voucher.freeze")
     assert event.after is not None
-    assert event.after["frozen"] == 40 and event.after["reason"] == "compromised"
+    assert event.after["frozen"] == 40
+    assert event.after["reason"] == "compromised"
 
 
 def test_freezing_by_people_touches_only_their_vouchers(issued):
@@ -86,7 +87,8 @@ def test_freezing_by_issuance_window(issued):
 def test_unfreezing_makes_the_vouchers_usable_again_once(issued, eats_key):
     freeze = _freeze(issued, "run", batch=issued.batch)
     lifted = voucher_freeze_lift(freeze=freeze, actor_label="t")
-    assert lifted.vouchers_unfrozen == 40 and lifted.lifted_at
+    assert lifted.vouchers_unfrozen == 40
+    assert lifted.lifted_at
     voucher_freeze_lift(freeze=freeze, actor_label="t")
     assert AuditEvent.objects.filter(action="voucher.unfreeze").count() == 1
     voucher = Voucher.objects.filter(service_scope="eats").first()
@@ -128,7 +130,9 @@ def test_void_and_reissue_kills_the_old_code_issues_a_new_one_and_queues_a_notic
     with django_capture_on_commit_callbacks(execute=False):
         new = voucher_void_and_reissue(voucher=old, reason="code leaked", actor_label="t")
     old.refresh_from_db()
-    assert old.state == "void" and new.generation == 2 and new.award_id == old.award_id
+    assert old.state == "void"
+    assert new.generation == 2
+    assert new.award_id == old.award_id
     assert code_of(new) != code_of(old)
     assert (
         voucher_redeem(service_key=eats_key, code=code_of(old), order_reference="1").status == 404
@@ -137,7 +141,8 @@ def test_void_and_reissue_kills_the_old_code_issues_a_new_one_and_queues_a_notic
         voucher_redeem(service_key=eats_key, code=code_of(new), order_reference="2").status == 201
     )
     notice = Notice.objects.get(person=person)
-    assert notice.kind == "voucher_issued" and code_of(new) not in str(notice.context)
+    assert notice.kind == "voucher_issued"
+    assert code_of(new) not in str(notice.context)
     assert Award.objects.filter(person=person).count() == 4  # the money did not change
     with pytest.raises(FreezeRefused):
         voucher_void_and_reissue(voucher=old, reason="again", actor_label="t")
@@ -327,13 +332,16 @@ def test_a_run_freeze_refuses_its_vouchers_at_once_while_its_marks_are_being_wri
     assert "error" not in outcome, outcome.get("error")
     freeze = VoucherFreeze.objects.get(pk=outcome["freeze"].pk)
     assert marks_queued == [("vouchers.freeze_marks", {"freeze_id": freeze.pk})]
-    assert freeze.marks_done_at is not None and freeze.vouchers_frozen == 20_000
+    assert freeze.marks_done_at is not None
+    assert freeze.vouchers_frozen == 20_000
     assert set(run_vouchers.values_list("state", flat=True)) == {"frozen"}
     assert not run_vouchers.exclude(freeze=freeze).exists()
     event = AuditEvent.objects.get(action="voucher.freeze")
-    assert event.after is not None and event.after["frozen"] == 20_000
+    assert event.after is not None
+    assert event.after["frozen"] == 20_000
     other.refresh_from_db()
-    assert other.state == "redeemed" and other.freeze_id is None
+    assert other.state == "redeemed"
+    assert other.freeze_id is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -387,7 +395,8 @@ def test_lifting_a_run_freeze_makes_its_vouchers_usable_at_once_before_its_marks
     assert marks_queued[-1] == ("vouchers.freeze_marks", {"freeze_id": freeze.pk})
     voucher_freeze_marks_write(freeze_id=freeze.pk)  # the queued task's work
     freeze.refresh_from_db()
-    assert freeze.marks_done_at is not None and freeze.vouchers_unfrozen == 20_000
+    assert freeze.marks_done_at is not None
+    assert freeze.vouchers_unfrozen == 20_000
     assert not Voucher.objects.filter(freeze=freeze).exists()
     target.refresh_from_db()
     assert target.state == "redeemed"
@@ -404,7 +413,8 @@ def test_marks_left_by_a_killed_worker_are_queued_again_by_the_sweep_and_finish_
     monkeypatch.setattr("vouchers.services.freeze.FREEZE_MARK_CHUNK", 10)
     monkeypatch.setattr(freeze_marks, "FREEZE_MARK_CHUNK", 10)
     freeze = _freeze(issued, "run", batch=issued.batch)
-    assert freeze.marks_done_at is None and freeze.vouchers_frozen == 0
+    assert freeze.marks_done_at is None
+    assert freeze.vouchers_frozen == 0
     assert marks_queued == [("vouchers.freeze_marks", {"freeze_id": freeze.pk})]
     with transaction.atomic():  # a worker writes one chunk of marks, then is killed
         freeze_marks._marks_chunk(freeze.pk)
@@ -425,7 +435,8 @@ def test_marks_left_by_a_killed_worker_are_queued_again_by_the_sweep_and_finish_
     marks_task.apply(kwargs={"freeze_id": freeze.pk}).get()
     marks_task.apply(kwargs={"freeze_id": freeze.pk}).get()  # a second run changes nothing
     freeze.refresh_from_db()
-    assert freeze.marks_done_at is not None and freeze.vouchers_frozen == 40
+    assert freeze.marks_done_at is not None
+    assert freeze.vouchers_frozen == 40
     assert set(Voucher.objects.values_list("state", flat=True)) == {"frozen"}
     voucher = Voucher.objects.filter(service_scope="eats").first()
     assert voucher is not None

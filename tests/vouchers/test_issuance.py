@@ -84,7 +84,8 @@ def test_the_wrong_confirmation_starts_nothing(coupang, no_dispatch):
             confirm_name="coupang",
             actor_label="test",
         )
-    assert not VoucherBatch.objects.exists() and no_dispatch == []
+    assert not VoucherBatch.objects.exists()
+    assert no_dispatch == []
 
 
 def test_a_run_the_budget_cannot_cover_stops_with_a_clear_message_and_rolls_back_the_chunk(
@@ -129,13 +130,17 @@ def test_a_chunk_that_keeps_failing_is_recorded_and_fails_the_run_after_three_at
 
     monkeypatch.setattr(issuance, "_vouchers_copy", broken)
     for _ in range(3):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="disk on fire"):
             voucher_batch_execute(batch_id=batch.pk)
     batch.refresh_from_db()
     chunk = batch.chunks.get(number=1)
-    assert chunk.status == "pending" and chunk.attempts == 3 and "disk on fire" in chunk.last_error
-    assert batch.status == VoucherBatch.Status.FAILED and "Chunk 1 failed 3 times" in batch.error
-    assert not Voucher.objects.exists() and not Award.objects.exists()
+    assert chunk.status == "pending"
+    assert chunk.attempts == 3
+    assert "disk on fire" in chunk.last_error
+    assert batch.status == VoucherBatch.Status.FAILED
+    assert "Chunk 1 failed 3 times" in batch.error
+    assert not Voucher.objects.exists()
+    assert not Award.objects.exists()
 
 
 def _person_reads(node: dict) -> list[dict]:

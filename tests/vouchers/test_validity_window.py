@@ -52,9 +52,12 @@ def test_a_run_for_a_window_that_has_ended_is_refused_naming_the_date(coupang, n
     with pytest.raises(IssuanceRefused) as refused:
         _start(coupang)
     message = str(refused.value.message)
-    assert _shown(ended) in message and "expired" in message
-    assert not VoucherBatch.objects.exists() and not Award.objects.exists()
-    assert not Voucher.objects.exists() and no_dispatch == []
+    assert _shown(ended) in message
+    assert "expired" in message
+    assert not VoucherBatch.objects.exists()
+    assert not Award.objects.exists()
+    assert not Voucher.objects.exists()
+    assert no_dispatch == []
     assert not AuditEvent.objects.filter(action="voucher_batch.start").exists()
     coupang.refresh_from_db()
     assert coupang.committed_minor == 0
@@ -67,8 +70,10 @@ def test_a_window_that_ends_mid_run_fails_the_run_before_its_next_chunk(coupang,
     _window_ends(coupang, ended)
     assert voucher_batch_execute(batch_id=batch.pk) is False
     batch.refresh_from_db()
-    assert batch.status == VoucherBatch.Status.FAILED and _shown(ended) in batch.error
-    assert not Voucher.objects.exists() and not Award.objects.exists()
+    assert batch.status == VoucherBatch.Status.FAILED
+    assert _shown(ended) in batch.error
+    assert not Voucher.objects.exists()
+    assert not Award.objects.exists()
     assert not IssuanceChunk.objects.filter(status=IssuanceChunk.Status.DONE).exists()
     coupang.refresh_from_db()
     assert coupang.committed_minor == 0
@@ -85,13 +90,16 @@ def test_the_warning_uses_the_last_finished_runs_measured_rate(coupang, no_dispa
     assert issuance_rate_last_run() is None
     run_issue(coupang)
     rate = issuance_rate_last_run()
-    assert rate is not None and rate > 0
+    assert rate is not None
+    assert rate > 0
     plan = batch_plan(program=coupang, award_lines=list(coupang.award_lines.all()))
     until = coupang.voucher_valid_until
     # Just before the end of the window: 120 vouchers at the measured rate take longer.
     warning = voucher_window_warning(plan, now=until - dt.timedelta(microseconds=1))
-    assert warning and "measured on the last finished run" in warning
-    assert f"{rate:,.0f} vouchers a second" in warning and _shown(until) in warning
+    assert warning
+    assert "measured on the last finished run" in warning
+    assert f"{rate:,.0f} vouchers a second" in warning
+    assert _shown(until) in warning
     assert voucher_window_warning(plan, now=until - dt.timedelta(days=1)) is None
 
 
@@ -114,8 +122,10 @@ def test_the_start_page_warns_when_the_window_has_ended(staff_client, coupang, n
     ended = timezone.now() - dt.timedelta(days=2)
     _window_ends(coupang, ended)
     html = _preview(client, coupang)
-    assert "Dry run" in html and 'class="warning"' in html
-    assert _shown(ended) in html and "Starting the run will be refused" in html
+    assert "Dry run" in html
+    assert 'class="warning"' in html
+    assert _shown(ended) in html
+    assert "Starting the run will be refused" in html
 
 
 def test_the_start_page_warns_when_the_run_would_outlast_the_window(
@@ -125,7 +135,8 @@ def test_the_start_page_warns_when_the_run_would_outlast_the_window(
     people_make(coupang, 30)  # 120 vouchers: two minutes at one a second
     _window_ends(coupang, timezone.now() + dt.timedelta(seconds=60))
     html = _preview(client := staff_client(PROGRAM_OPERATOR), coupang)
-    assert 'class="warning"' in html and "the configured estimate" in html
+    assert 'class="warning"' in html
+    assert "the configured estimate" in html
     assert "after the validity window ends" in html
     settings.VOUCHERS_ISSUANCE_RATE_PER_SECOND = 100  # about a second: it fits
     assert 'class="warning"' not in _preview(client, coupang)
