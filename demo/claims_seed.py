@@ -24,27 +24,13 @@ from claims.services import (
 from compensation.claimant_session import Claimant
 from compensation.hashing import email_hash
 from compensation.models import Program
-
-# A one-page PDF that pypdf parses (the upload check refuses what does not parse).
-_PDF = (
-    b"%PDF-1.3\n1 0 obj\n<< /Type /Pages /Count 1 /Kids [ 3 0 R ] >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Catalog /Pages 1 0 R >>\nendobj\n"
-    b"3 0 obj\n<< /Type /Page /Resources << >> /MediaBox [ 0 0 612 792 ] /Parent 1 0 R >>\n"
-    b"endobj\nxref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000068 00000 n \n"
-    b"0000000117 00000 n \ntrailer\n<< /Size 4 /Root 2 0 R >>\nstartxref\n207\n%%EOF\n"
-)
-
-
-def _pdf_bytes(tag: bytes) -> bytes:
-    """The PDF above made distinct by a file identifier in its trailer (after the xref, so no
-    offset moves and the file still ends with %%EOF)."""
-    return _PDF.replace(b"/Root 2 0 R >>", b"/Root 2 0 R /ID [<%s> <%s>] >>" % (tag, tag))
+from demo.documents import pdf_tagged
 
 
 def _pdf(content: bytes | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(
         "receipt.pdf",
-        content or _pdf_bytes(os.urandom(8).hex().encode()),
+        content or pdf_tagged(os.urandom(8).hex().encode()),
         content_type="application/pdf",
     )
 
@@ -98,7 +84,7 @@ def claims_seed(program: Program, *, agent, reviewer, expert) -> dict[str, int]:
         person_file(i, "documented-loss", amount=60_000 + i * 1_000)
     for i in range(23, 27):  # above the automatic line: a person decides
         person_file(i, "documented-loss", amount=320_000 + i * 3_000, docs=[("receipt", None)])
-    shared = _pdf_bytes(b"5ca1ab1e5ca1ab1e")  # the same scan
+    shared = pdf_tagged(b"5ca1ab1e5ca1ab1e")  # the same scan
     for i in range(27, 33):  # one network, one reused scan: signals for the reviewer
         person_file(
             i,

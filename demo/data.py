@@ -6,6 +6,8 @@ import random
 from calendar import monthrange
 from pathlib import Path
 
+from compensation.services.population_rows import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
 KST = dt.timezone(dt.timedelta(hours=9))
 
 INCIDENT = {
@@ -151,19 +153,7 @@ def population_csv_write(path: Path, people: int, seed: int = 7) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "external_id",
-                "name",
-                "email",
-                "phone",
-                "language",
-                "region",
-                "segment",
-                "data_categories",
-                "account_status",
-            ]
-        )
+        writer.writerow([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
         for i in range(1, people + 1):
             writer.writerow(
                 [

@@ -8,7 +8,8 @@ from claims.services import claim_document_add
 from claims.storage import document_open
 from compensation.claimant_session import Claimant
 from compensation.hashing import email_hash
-from tests.claims.conftest import PNG, claimant_session
+from demo.documents import PNG
+from tests.claims.conftest import claimant_session
 from tests.claims.helpers import file_claim
 from tests.factories import ClaimantPersonFactory
 

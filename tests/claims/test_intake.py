@@ -111,7 +111,7 @@ def test_good_faith_buyer_off_the_list_files_on_the_documented_route(program, go
 def test_reused_document_and_shared_payout_are_signals_that_send_to_review(
     program, documented, claimant
 ):
-    from tests.claims.conftest import PDF
+    from demo.documents import PDF
 
     other = ClaimantPersonFactory.create(program=program, email="other@example.com")
     other_claimant = Claimant(person=other, email_hash=email_hash(other.email))

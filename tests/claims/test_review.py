@@ -16,8 +16,9 @@ from claims.services import (
     claims_flag_overdue,
 )
 from compensation.models import Award
+from demo.documents import PDF
 from notifications.models import Notice, NoticeTemplate
-from tests.claims.conftest import PDF, days_ago
+from tests.claims.conftest import days_ago
 from tests.claims.helpers import file_claim
 from tests.factories import UserFactory
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from claims.models import ClaimDocument
 from claims.storage import document_open
-from tests.claims.conftest import PNG, claimant_session
+from demo.documents import PNG
+from tests.claims.conftest import claimant_session
 from tests.claims.helpers import file_claim
 
 pytestmark = pytest.mark.django_db

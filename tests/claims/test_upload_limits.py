@@ -19,7 +19,8 @@ from django.urls import reverse
 from claims.errors import ClaimError
 from claims.models import ClaimDocument
 from claims.services import claim_document_add
-from tests.claims.conftest import PDF, claimant_session
+from demo.documents import PDF
+from tests.claims.conftest import claimant_session
 from tests.claims.helpers import file_claim
 from tests.config.test_gunicorn import gunicorn_port  # noqa: F401 (the real server, a fixture)
 

@@ -20,7 +20,8 @@ from claims.errors import ClaimError
 from claims.models import ClaimDocument
 from claims.services import claim_document_add
 from claims.storage import document_open
-from tests.claims.conftest import PNG, claimant_session, pdf
+from demo.documents import PNG
+from tests.claims.conftest import claimant_session, pdf
 from tests.claims.helpers import file_claim
 
 pytestmark = pytest.mark.django_db

@@ -15,20 +15,12 @@ from hypothesis import strategies as st
 from compensation import hashing
 from compensation.models import AffectedPerson, PopulationImport
 from compensation.services import population_import as importer
+from compensation.services.population_rows import REQUIRED_COLUMNS
 from tests.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HEADER = [
-    "external_id",
-    "name",
-    "email",
-    "phone",
-    "language",
-    "region",
-    "segment",
-    "data_categories",
-]
+HEADER = list(REQUIRED_COLUMNS)
 
 
 _TRIM = " \t\n\r\f\v"  # what both sides trim: ASCII whitespace

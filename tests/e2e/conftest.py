@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from compensation.models import ClaimType
+from demo.documents import PDF
 from tests.factories import (
     AwardLineFactory,
     ClaimTypeFactory,
@@ -18,14 +19,6 @@ from tests.factories import (
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# A one-page PDF that pypdf parses (the upload check refuses what does not parse).
-PDF = (
-    b"%PDF-1.3\n1 0 obj\n<< /Type /Pages /Count 1 /Kids [ 3 0 R ] >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Catalog /Pages 1 0 R >>\nendobj\n"
-    b"3 0 obj\n<< /Type /Page /Resources << >> /MediaBox [ 0 0 612 792 ] /Parent 1 0 R >>\n"
-    b"endobj\nxref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000068 00000 n \n"
-    b"0000000117 00000 n \ntrailer\n<< /Size 4 /Root 2 0 R >>\nstartxref\n207\n%%EOF\n"
-)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between browser steps are ordinary blocking calls, which Django must be told are fine here.
