@@ -21,12 +21,17 @@ has no models, and claims, vouchers and notifications all use it."""
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
+# Imported here, whole, before any thread asks limits for a storage: limits reads the client's
+# version from sys.modules on first use, and a thread that looked while another was still
+# importing redis saw 0.0.0 and raised ConfigurationError.
+import redis  # noqa: F401
 from django.conf import settings
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.errors import StorageError
@@ -48,16 +53,27 @@ class Rate:
     aligned: bool = False
 
 
-@lru_cache(maxsize=4)
+_limiters: dict[str, FixedWindowRateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
 def _limiter(url: str) -> FixedWindowRateLimiter:
-    storage = RedisStorage(
-        url,
-        key_prefix="ratelimit",
-        wrap_exceptions=True,
-        socket_timeout=2,
-        socket_connect_timeout=2,
-    )
-    return FixedWindowRateLimiter(storage)
+    """One limiter (and Redis connection pool) per URL, made once even when the first requests
+    of a process arrive on several threads at the same moment."""
+    limiter = _limiters.get(url)
+    if limiter is None:
+        with _limiters_lock:
+            limiter = _limiters.get(url)
+            if limiter is None:
+                storage = RedisStorage(
+                    url,
+                    key_prefix="ratelimit",
+                    wrap_exceptions=True,
+                    socket_timeout=2,
+                    socket_connect_timeout=2,
+                )
+                limiter = _limiters[url] = FixedWindowRateLimiter(storage)
+    return limiter
 
 
 def _window(rate: Rate, subject: str | bytes, now: float | None) -> tuple[RateLimitItem, list[str]]:

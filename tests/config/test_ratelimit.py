@@ -95,3 +95,50 @@ def test_hit_once_counts_each_member_once_per_window():
     assert rate_hit_once(rate, "key", "bob", now=603.0)
     assert not rate_hit_once(rate, "key", "carol", now=604.0)
     assert rate_remaining(rate, "key", now=660.0) == 2  # the next window
+
+
+FIRST_USE_RACE = """
+import sys, threading
+import django
+django.setup()
+assert "redis" not in sys.modules or __import__("redis").__version__
+from config.ratelimit import Rate, rate_hit
+
+rate = Rate("first-use-race", 100, 60)
+barrier = threading.Barrier(8)
+errors = []
+
+def hit(i):
+    barrier.wait()
+    try:
+        rate_hit(rate, f"subject-{i}")
+    except Exception as exc:
+        errors.append(repr(exc))
+
+threads = [threading.Thread(target=hit, args=(i,)) for i in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print("errors:", errors)
+sys.exit(1 if errors else 0)
+"""
+
+
+def test_the_first_hits_of_a_fresh_process_on_many_threads_all_count():
+    # limits checks its Redis client's version on first use; a thread that looked while
+    # another was still importing redis saw version 0.0.0 and raised ConfigurationError (a 500
+    # on the first concurrent redeems after a start).
+    import os
+    import subprocess
+    import sys
+
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", FIRST_USE_RACE],
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr[-2000:]
