@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "compensation.claimant_session.claimant_context",
             ],
         },
     },
@@ -268,6 +269,9 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("ko", "한국어"), ("en", "English"), ("zh-hans", "中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's own ko and zh_Hans formats, with what Korean and Chinese readers expect (오전 11:37;
+# 1,234,567 in zh where Django groups by ten thousand with no separator): config/formats/.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Seoul")
 USE_I18N = True
 USE_TZ = True

@@ -17,6 +17,16 @@ INCIDENT = {
         "numbers, delivery addresses and some order histories of customer accounts. Payment "
         "data and passwords were not exposed."
     ),
+    "summary_i18n": {
+        "ko": (
+            "퇴사한 직원의 서명 키가 사용되어 고객 계정의 이름, 이메일 주소, 전화번호, 배송지 "
+            "주소와 일부 주문 내역이 조회되었습니다. 결제 정보와 비밀번호는 노출되지 않았습니다."
+        ),
+        "zh-hans": (
+            "一名前员工的签名密钥被用于读取客户账户的姓名、电子邮件地址、电话号码、收货地址和部分"
+            "订单记录。支付信息和密码没有泄露。"
+        ),
+    },
     "systems_involved": "Account API; order history service",
     "data_categories": ["name", "email", "phone", "address", "order_history"],
     "estimated_affected": 3000,
@@ -29,6 +39,7 @@ INCIDENT = {
 PROGRAM = {
     "slug": "demo-account-breach-2025",
     "name": "Account breach compensation (demo)",
+    "name_i18n": {"ko": "계정 유출 보상 (데모)", "zh-hans": "账户泄露补偿（演示）"},
     "currency": "KRW",
     "budget_minor": 3000 * 50_000 + 50_000_000,
     "claim_pool_minor": 50_000_000,

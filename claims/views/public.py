@@ -11,7 +11,9 @@ from claims.selectors import program_list_public, program_public_get
 from claims.throttle import network_of, throttle_hit
 from claims.views.common import limits_required
 from compensation.claimant_session import claimant_get
+from compensation.engine.money import money_format
 from compensation.services.forecast import program_forecast
+from vouchers.labels import SERVICES
 
 AWARD_KINDS = {
     "voucher": _("Single-use voucher"),
@@ -49,8 +51,10 @@ def program_detail(request, slug: str):
             "award_lines": [
                 {
                     "label": AWARD_KINDS.get(line.kind, line.get_kind_display()),
-                    "service_scope": line.service_scope,
+                    "scope": line.service_scope,
+                    "service": SERVICES.get(line.service_scope, line.service_scope),
                     "amount_minor": line.amount_minor,
+                    "amount": money_format(line.amount_minor, program.currency),
                     "count": line.count,
                 }
                 for line in program.award_lines.all()

@@ -3,6 +3,7 @@ import uuid
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 
 from compensation.models.choices import AwardKind, DataCategory, Severity
 
@@ -13,6 +14,11 @@ class Incident(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=200)
     summary = models.TextField(help_text="What happened, in plain language, for the public page.")
+    summary_i18n = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The summary in other languages, by code: {"ko": "...", "zh-hans": "..."}.',
+    )
     detected_at = models.DateTimeField()
     disclosed_at = models.DateTimeField(null=True, blank=True)
     systems_involved = models.TextField(blank=True)
@@ -50,6 +56,14 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def summary_in(self, language: str) -> str:
+        return self.summary_i18n.get(language) or self.summary
+
+    @property
+    def local_summary(self) -> str:
+        """The summary in the active language (public pages), else the main text."""
+        return self.summary_in(get_language() or "")
+
 
 class RegulatorNotice(models.Model):
     incident = models.ForeignKey(
@@ -84,6 +98,11 @@ class Program(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="programs")
     slug = models.SlugField(max_length=60, unique=True, help_text="Used in the public address.")
     name = models.CharField(max_length=200)
+    name_i18n = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The name in other languages, by code: {"ko": "...", "zh-hans": "..."}.',
+    )
     currency = models.CharField(max_length=3, default="KRW")
     budget_minor = models.BigIntegerField(help_text="Hard cap, in minor units of the currency.")
     committed_minor = models.BigIntegerField(default=0, editable=False)
@@ -136,6 +155,14 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def name_in(self, language: str) -> str:
+        return self.name_i18n.get(language) or self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language (public pages), else the main name."""
+        return self.name_in(get_language() or "")
 
     @property
     def remaining_minor(self) -> int:
