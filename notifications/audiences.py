@@ -2,9 +2,10 @@
 program's AffectedPerson rows (alias `p`), so creating a campaign's notices stays one
 INSERT ... SELECT per chunk of ids, whatever the audience.
 
-Audiences that need claims (claims in a state) or vouchers (expiring within N days) belong
-with those apps' selectors; notifications does not import claims or vouchers, so they are not
-here yet: they will be registered by passing their condition in, not by importing upwards.
+Audiences that need claims (claims in a state) or vouchers (holders from a run) belong with
+those apps; notifications does not import claims or vouchers, so those apps register their
+audiences here in their AppConfig.ready() (vouchers/audiences.py), passing SQL in, never
+being imported.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ class Audience:
     params: tuple[str, ...]
     # (program_id, params) -> (SQL condition on alias p, its parameters)
     condition: Callable[[int, dict], tuple[str, list]]
+    # (program_id, params) -> (SQL jsonb expression on alias p, its parameters): each
+    # person's own values (their voucher count and total), for the kind's variables in
+    # `provides`. None: every notice has the campaign's context only.
+    context: Callable[[int, dict], tuple[str, list]] | None = None
+    provides: frozenset[str] = frozenset()
+    # (params, person ids) -> None: called once the notices of a campaign to this audience
+    # have been sent to those people (services/outcomes.py), e.g. to mark their awards
+    # delivered. Must be idempotent: a person may be reported again.
+    on_sent: Callable[[dict, list[int]], None] | None = None
 
     def params_check(self, params: dict) -> None:
         missing = [name for name in self.params if not str(params.get(name, "")).strip()]

@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     DECISION = "decision", "Decision"
     APPEAL_OUTCOME = "appeal_outcome", "Appeal outcome"
     VOUCHER_EXPIRY_REMINDER = "voucher_expiry_reminder", "Voucher expiry reminder"
+    VOUCHERS_READY = "vouchers_ready", "Vouchers ready (per holder, links to /me/)"
 
 
 class Channel(models.TextChoices):
@@ -77,6 +78,20 @@ KINDS: dict[str, KindSpec] = {
     Kind.VOUCHER_EXPIRY_REMINDER: KindSpec(
         variables=frozenset({"voucher_total", "expires_on"}),
         sample={"voucher_total": "25,000 KRW", "expires_on": "2026-12-31"},
+    ),
+    # Per holder: the audience fills the first four for each person (run holders, in
+    # vouchers/audiences.py); the link to the person's page is the campaign's.
+    Kind.VOUCHERS_READY: KindSpec(
+        variables=frozenset(
+            {"voucher_count", "voucher_total", "valid_from", "valid_until", "me_url"}
+        ),
+        sample={
+            "voucher_count": "4",
+            "voucher_total": "50,000 KRW",
+            "valid_from": "2026-01-15",
+            "valid_until": "2026-04-15",
+            "me_url": "https://compensation.example.com/me/",
+        },
     ),
 }
 

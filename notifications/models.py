@@ -59,6 +59,9 @@ class Campaign(models.Model):
     audience = models.CharField(max_length=32)
     audience_params = models.JSONField(default=dict, blank=True)
     context = models.JSONField(default=dict, blank=True)
+    # The event that started a campaign on its own ("vouchers:run:12:holders:email"): a
+    # re-finished run finds the first campaign and starts no second one.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     # Build progress: people with id <= build_cursor have had their notice created.
@@ -91,6 +94,7 @@ class Campaign(models.Model):
                 & Q(sent_count__lte=models.F("notices_created") - models.F("failed_count")),
                 name="campaign_counts_consistent",
             ),
+            models.UniqueConstraint(fields=["dedupe_key"], name="campaign_dedupe_key_unique"),
         ]
         indexes = [
             models.Index(

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 from psycopg import sql
 
 from audit.services import Actor, audit_record
@@ -204,3 +206,36 @@ def award_reverse(
                 after={"reason": reason, "amount_minor": award.amount_minor},
             )
     return award
+
+
+# Awards marked delivered per statement: each chunk is its own short transaction, so a
+# large run never holds many award rows locked at once.
+DELIVERED_MARK_CHUNK = 5_000
+
+
+def awards_delivered_mark(
+    *, program_id: int, award_ids: Sequence[int], actor_label: str, reason: str
+) -> int:
+    """Move granted awards of the program to delivered (their instrument reached the person),
+    set-based in chunks of DELIVERED_MARK_CHUNK, each with its own audit row naming how many
+    moved. Idempotent: an award already delivered, or reversed, is left as it is. Returns the
+    number of awards that moved now."""
+    ids = sorted(set(award_ids))
+    moved = 0
+    for start in range(0, len(ids), DELIVERED_MARK_CHUNK):
+        chunk = ids[start : start + DELIVERED_MARK_CHUNK]
+        with transaction.atomic():
+            changed = Award.objects.filter(
+                program_id=program_id, pk__in=chunk, status=Award.Status.GRANTED
+            ).update(status=Award.Status.DELIVERED, updated_at=timezone.now())
+            if changed:
+                audit_record(
+                    action="award.deliver",
+                    object_type="compensation.program",
+                    object_id=str(program_id),
+                    program_id=program_id,
+                    actor_label=actor_label,
+                    after={"awards": changed, "reason": reason},
+                )
+        moved += changed
+    return moved

@@ -6,6 +6,7 @@ from notifications.services.campaigns import (
     campaign_cancel,
     campaign_create,
     campaign_schedule,
+    campaign_start_once,
     campaigns_start_due,
 )
 from notifications.services.enqueue import notice_enqueue, notices_dispatch_kick
@@ -17,6 +18,7 @@ __all__ = [
     "campaign_cancel",
     "campaign_create",
     "campaign_schedule",
+    "campaign_start_once",
     "campaigns_start_due",
     "notice_enqueue",
     "notices_dispatch",

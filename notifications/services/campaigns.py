@@ -12,7 +12,7 @@ import time
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -29,8 +29,8 @@ BUILD_TASK = "notifications.campaign_build"
 
 _ADDRESS_COLUMN: dict[str, str] = {Channel.EMAIL: "p.email", Channel.SMS: "p.phone"}
 
-# The build's one statement. The audience condition comes from the AUDIENCES registry (code,
-# never input); every value is a parameter.
+# The build's one statement. The audience condition (and per-person context, if any) come
+# from the AUDIENCES registry (code, never input); every value is a parameter.
 _BUILD_SQL = """
 INSERT INTO notifications_notice (
     reference, kind, channel, language, to_address, context, program_id, person_id,
@@ -38,7 +38,7 @@ INSERT INTO notifications_notice (
 )
 SELECT notifications_reference_new(), %(kind)s, %(channel)s,
        CASE WHEN p.language IN ('ko', 'en', 'zh-hans') THEN p.language ELSE 'ko' END,
-       {address}, '{{}}'::jsonb, p.program_id, p.id, %(campaign_id)s,
+       {address}, {context}, p.program_id, p.id, %(campaign_id)s,
        'campaign:' || %(campaign_id)s::text || ':person:' || p.id::text,
        1, 'pending', 0, '', ''
 FROM compensation_affectedperson AS p
@@ -58,17 +58,20 @@ def campaign_create(
     context: dict | None = None,
     actor: Actor,
     ip_address: str | None = None,
+    dedupe_key: str | None = None,
 ) -> Campaign:
     """A draft campaign, checked: the audience exists with its parameters, and the context has
-    every variable the kind's templates need. Audited."""
+    every variable the kind's templates need (but those the audience gives each person).
+    Audited. With a `dedupe_key` taken already, IntegrityError (see campaign_start_once)."""
     audience_params = audience_params or {}
     context = context or {}
-    audience_get(audience).params_check(audience_params)
+    audience_spec = audience_get(audience)
+    audience_spec.params_check(audience_params)
     if kind not in KINDS:
         raise NotificationError(f"Unknown notice kind {kind!r}.", code="unknown_kind")
     if channel not in _ADDRESS_COLUMN:
         raise NotificationError(f"Unknown channel {channel!r}.", code="unknown_channel")
-    missing = sorted(KINDS[kind].variables - set(context))
+    missing = sorted(KINDS[kind].variables - set(context) - audience_spec.provides)
     if missing:
         raise NotificationError(
             f"The context needs values for: {', '.join(missing)}.", code="missing_context"
@@ -83,6 +86,7 @@ def campaign_create(
             audience=audience,
             audience_params=audience_params,
             context=context,
+            dedupe_key=dedupe_key,
             created_by=actor_user(actor),
         )
         audit_record(
@@ -93,6 +97,57 @@ def campaign_create(
             actor_label="" if actor_user(actor) else "job:notifications",
             after=audit_snapshot(campaign),
         )
+    return campaign
+
+
+def campaign_start_once(
+    *,
+    dedupe_key: str,
+    name: str,
+    program: Program,
+    kind: str,
+    channel: str,
+    audience: str,
+    audience_params: dict | None = None,
+    context: dict | None = None,
+    actor_label: str,
+) -> Campaign | None:
+    """A campaign an event starts on its own (a run's finish), scheduled for now: built after
+    commit. At most one per `dedupe_key` (unique in the database): the second call, or a
+    concurrent one, creates nothing and returns None. Inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise NotificationError(
+            "A campaign is started inside its event's transaction.", code="no_transaction"
+        )
+    if Campaign.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            campaign = campaign_create(
+                name=name,
+                program=program,
+                kind=kind,
+                channel=channel,
+                audience=audience,
+                audience_params=audience_params,
+                context=context,
+                actor=None,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:  # a concurrent caller took the key first
+        return None
+    now = timezone.now()
+    Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
+        status=Campaign.Status.SCHEDULED, scheduled_for=now, updated_at=now
+    )
+    campaign.refresh_from_db()
+    audit_record(
+        action="campaign.schedule",
+        obj=campaign,
+        actor_label=actor_label,
+        after={"scheduled_for": now},
+    )
+    transaction.on_commit(campaigns_start_due)
     return campaign
 
 
@@ -194,6 +249,13 @@ def campaign_build(*, campaign_id: int, time_budget_seconds: float | None = None
         return True
     audience = audience_get(campaign.audience)
     condition, condition_params = audience.condition(campaign.program_id, campaign.audience_params)
+    context_sql, context_params = "'{}'::jsonb", list[object]()
+    if audience.context is not None:
+        context_sql, context_params = audience.context(
+            campaign.program_id, campaign.audience_params
+        )
+    # The context comes before the condition in the statement, so its parameters do too.
+    condition_params = [*context_params, *condition_params]
     if campaign.build_upto is None:
         upto = (
             AffectedPerson.objects.filter(program_id=campaign.program_id).aggregate(top=Max("id"))[
@@ -202,7 +264,9 @@ def campaign_build(*, campaign_id: int, time_budget_seconds: float | None = None
             or 0
         )
         Campaign.objects.filter(pk=campaign_id, build_upto__isnull=True).update(build_upto=upto)
-    sql = _BUILD_SQL.format(address=_ADDRESS_COLUMN[campaign.channel], condition=condition)
+    sql = _BUILD_SQL.format(
+        address=_ADDRESS_COLUMN[campaign.channel], condition=condition, context=context_sql
+    )
     while time.monotonic() < deadline:
         with transaction.atomic(durable=True):
             campaign = Campaign.objects.select_for_update().get(pk=campaign_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
+from notifications.audiences import AUDIENCES
 from notifications.models import Campaign
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,8 @@ def results_write(results: ChunkResults) -> None:
             _RETRY_SQL,
             [list(results.retry), list(errors), list(next_at), list(uncount), results.claimed_at],
         )
+    if results.sent:
+        _sent_hooks_run(list(results.sent))
     for campaign_id in finished:
         _campaign_finish_audit(campaign_id)
     results.sent.clear()
@@ -120,6 +124,33 @@ def _execute(sql: str, params: dict[str, Any] | list[Any]) -> list[tuple]:
             logger.warning("deadlock writing notice results; trying again")
             time.sleep(0.05 * (attempt + 1))
     return []
+
+
+_SENT_PEOPLE_SQL = """
+SELECT c.audience, c.audience_params, array_agg(n.person_id)
+FROM notifications_notice AS n JOIN notifications_campaign AS c ON c.id = n.campaign_id
+WHERE n.id = ANY(%s) AND n.status = 'sent' AND n.person_id IS NOT NULL
+  AND c.audience = ANY(%s)
+GROUP BY c.id, c.audience, c.audience_params
+"""
+
+
+def _sent_hooks_run(notice_ids: list[int]) -> None:
+    """Tell the audiences that asked (AUDIENCES[...].on_sent) whom their campaigns reached.
+    The sends are already written: a failing hook is logged, not raised, so the sender carries
+    on; the hooks are idempotent, so the person may be reported again later."""
+    hooked = [name for name, audience in AUDIENCES.items() if audience.on_sent is not None]
+    if not hooked:
+        return
+    for audience_name, params, person_ids in _execute(_SENT_PEOPLE_SQL, [notice_ids, hooked]):
+        on_sent = AUDIENCES[audience_name].on_sent
+        assert on_sent is not None  # chosen above
+        if isinstance(params, str):
+            params = json.loads(params)
+        try:
+            on_sent(params, list(person_ids))
+        except Exception as exc:  # the notices are sent; the hook's effect can be redone
+            logger.warning("on_sent of audience %s failed (%s)", audience_name, type(exc).__name__)
 
 
 def campaign_finish_if_done(*, campaign_id: int) -> bool:

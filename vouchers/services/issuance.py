@@ -25,6 +25,7 @@ from compensation.services.ledger import awards_proactive_insert, program_budget
 from vouchers.errors import BudgetExhausted
 from vouchers.models import IssuanceChunk, Voucher, VoucherBatch
 from vouchers.services.codes import CodeMaker
+from vouchers.services.delivery import run_holders_notify
 from vouchers.services.planning import voucher_window_refusal
 
 if TYPE_CHECKING:
@@ -292,3 +293,6 @@ def _batch_finish_if_complete(batch_id: int) -> None:
             actor_label="job:voucher_issuance",
             after={"vouchers": vouchers, "amount_minor": amount},
         )
+        # The holders are told in the finish's transaction: the campaigns exist if and only
+        # if the run is done, and their builds are queued after commit.
+        run_holders_notify(batch_id=batch_id)
