@@ -30,7 +30,7 @@ def test_program_page_explains_what_people_get_how_to_claim_and_deadlines(
     response = client.get(reverse("claims:program", args=[program.slug]), HTTP_ACCEPT_LANGUAGE="en")
     text = response.text
     assert "20,000" in text
-    assert "travel" in text
+    assert "Travel" in text  # the service by its name (issue 14), not its code
     assert "Documented loss" in text
     assert "Receipt or bank statement" in text
     assert "Claims close on" in text
