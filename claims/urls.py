@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.views import filing, public, signin, status
+from claims.views import filing, me, public, signin, status
 
 app_name = "claims"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("verify/", public.verify_notice, name="verify"),
     path("sign-out/", signin.signout, name="signout"),
+    path("me/", me.me, name="me"),
     path(_P, public.program_detail, name="program"),
     path(_P + "sign-in/", signin.signin, name="signin"),
     path(_P + "sign-in/code/", signin.signin_code, name="signin_code"),

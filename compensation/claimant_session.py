@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from compensation.models import AffectedPerson
 
 _PERSON_KEY = "claimant_person_id"
@@ -58,3 +60,29 @@ def claimant_get(request) -> Claimant | None:
         else None
     )
     return Claimant(person=person, email_hash=bytes.fromhex(email_hash) if email_hash else None)
+
+
+def claimant_people(claimant: Claimant) -> list[AffectedPerson]:
+    """Every affected record of this claimant, one per program they are in: the record they
+    signed in as, and the records of other programs with the email they proved they hold (the
+    sign-in code went to it). One query, programs joined."""
+    if claimant.email_hash is None:
+        return [claimant.person] if claimant.person else []
+    condition = Q(email_hash=claimant.email_hash)
+    if claimant.person is not None:
+        condition |= Q(pk=claimant.person.pk)
+    return list(AffectedPerson.objects.filter(condition).select_related("program").order_by("id"))
+
+
+def claimant_person_ids(claimant: Claimant) -> list[int]:
+    return [person.pk for person in claimant_people(claimant)]
+
+
+def claimant_context(request) -> dict[str, bool]:
+    """For the header of every claimant page: is someone signed in (a link to /me/)?
+    Reads the session only (no look-up of the person)."""
+    session = getattr(request, "session", None)
+    signed_in = session is not None and (
+        session.get(_PERSON_KEY) is not None or session.get(_EMAIL_HASH_KEY) is not None
+    )
+    return {"claimant_signed_in": signed_in}

@@ -23,6 +23,26 @@ def policy_published(program: Program) -> PolicyVersion | None:
     ).first()
 
 
+def policies_published_by_program(program_ids: list[int]) -> dict[int, PolicyVersion]:
+    """The published policy of each program that has one; one query."""
+    policies = PolicyVersion.objects.filter(
+        program_id__in=program_ids, status=PolicyVersion.Status.PUBLISHED
+    )
+    return {policy.program_id: policy for policy in policies}
+
+
+def award_line_facts_by_program(program_ids: list[int]) -> dict[int, list[AwardLineFacts]]:
+    """award_line_facts for several programs at once; one query."""
+    facts: dict[int, list[AwardLineFacts]] = {pk: [] for pk in program_ids}
+    for line in AwardLine.objects.filter(program_id__in=program_ids).order_by("position", "id"):
+        facts[line.program_id].append(
+            AwardLineFacts(
+                code=line.code, kind=line.kind, amount_minor=line.amount_minor, count=line.count
+            )
+        )
+    return facts
+
+
 def population_profiles(program: Program):
     """The population grouped by every fact the engine reads about a person: one row per
     distinct profile with its head count and one example id. Proactive decisions depend on

@@ -22,6 +22,16 @@ def wallet_vouchers(person: AffectedPerson) -> QuerySet[Voucher]:
     )
 
 
+def person_page_vouchers(person_ids: list[int]) -> QuerySet[Voucher]:
+    """The vouchers of several records of one person (one per program), void ones left out;
+    one query."""
+    return (
+        Voucher.objects.filter(person_id__in=person_ids)
+        .exclude(state=Voucher.State.VOID)
+        .order_by("valid_from", "amount_minor", "id")
+    )
+
+
 @dataclass(frozen=True)
 class BatchProgress:
     chunks_done: int

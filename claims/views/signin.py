@@ -21,7 +21,7 @@ def _next(request, slug: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    return reverse("claims:start", args=[slug])
+    return reverse("claims:me")
 
 
 @require_http_methods(["GET", "POST"])
