@@ -39,7 +39,13 @@ def test_the_owner_sees_every_voucher_with_its_full_code_and_where_to_use_it(cli
         assert code_of(voucher) in html
     others = Voucher.objects.exclude(person=person)
     assert not any(code_of(v) in html for v in others)
-    for text in ["Food delivery (Eats)", "Travel", "20,000 KRW", "Ready to use", "<caption>"]:
+    for text in [
+        "Food delivery (Eats)",
+        "Travel",
+        "20,000 KRW",
+        "Ready to use",
+        '<caption id="vouchers-caption">',
+    ]:
         assert text in html
 
 
