@@ -77,7 +77,7 @@ def test_ten_thousand_notices_through_two_workers_arrive_exactly_once(workers, s
     assert handler.total == 10_000
     assert handler.duplicates() == 0
     # Everyone got the message in their own language.
-    expected = {"en": "compensation vouchers", "ko": "보상 이용권", "zh-hans": "补偿券"}
+    expected = {"en": "compensation vouchers", "ko": "보상 상품권", "zh-hans": "补偿券"}
     for reference, language in Notice.objects.values_list("reference", "person__language"):
         assert expected[language] in handler.subject(reference)
     wait_for(
