@@ -89,7 +89,6 @@ def signin_lines(program: Program | None, *, site: str) -> list[str]:
             else "  with the email of an affected person (customer1@example.com ...)",
             "  The sign-in code is emailed: in development each email is a file in .local/mail/",
             "  (the newest one; `make run` prints a 'mail:' line naming it when it arrives).",
-            f"  Then: {site}{reverse('vouchers:wallet')} (vouchers) and "
-            f"{site}{reverse('claims:my_claims', args=[program.slug])} (claims).",
+            f"  Then their own page: {site}{reverse('claims:me')} (vouchers, claims, notices).",
         ]
     return lines
