@@ -89,6 +89,7 @@ def signin_lines(program: Program | None, *, site: str) -> list[str]:
             else "  with the email of an affected person (customer1@example.com ...)",
             "  The sign-in code is emailed: in development each email is a file in .local/mail/",
             "  (the newest one; `make run` prints a 'mail:' line naming it when it arrives).",
-            f"  Then their own page: {site}{reverse('claims:me')} (vouchers, claims, notices).",
+            f"  Then their own page: {site}{reverse('claims:me')} (vouchers, claims, notices);"
+            f" the vouchers alone: {site}{reverse('vouchers:wallet')}",
         ]
     return lines
