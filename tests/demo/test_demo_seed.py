@@ -3,7 +3,6 @@ the real run and usable in a wallet, claims filed, dashboard figures computed; a
 issues nothing again."""
 
 import datetime as dt
-import importlib
 import io
 import uuid
 
@@ -18,6 +17,7 @@ from demo import data
 from demo.signin import demo_claimant
 from notifications.models import NoticeTemplate
 from oversight.models import ProgramSnapshot
+from tests.support import notice_templates_seed
 from vouchers.models import Voucher, VoucherBatch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,7 +36,7 @@ def _demo_isolated(settings, tmp_path, monkeypatch):
     }
     roles_sync(apps)
     if not NoticeTemplate.objects.exists():
-        importlib.import_module("notifications.migrations.0002_default_templates").seed(apps, None)
+        notice_templates_seed()
 
 
 def _seed(*args) -> str:

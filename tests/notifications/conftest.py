@@ -1,4 +1,3 @@
-import importlib
 import uuid
 
 import pytest
@@ -44,13 +43,12 @@ def _default_templates(request):
     if marker is None:
         return
     request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
-    from django.apps import apps
 
     from notifications.models import NoticeTemplate
+    from tests.support import notice_templates_seed
 
-    if NoticeTemplate.objects.count() < 42:
-        seed = importlib.import_module("notifications.migrations.0002_default_templates").seed
-        seed(apps, None)
+    if not NoticeTemplate.objects.exists():
+        notice_templates_seed()
 
 
 @pytest.fixture(autouse=True)

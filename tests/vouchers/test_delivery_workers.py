@@ -2,15 +2,13 @@
 finish queues the campaign by name, the workers build and send it, and the sending marks the
 holders' awards delivered (the audiences are registered in the workers' app ready too)."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 
 from compensation.models import Award
 from notifications.models import Campaign, Notice, NoticeTemplate
 from tests.notifications.smtp import SmtpServer
 from tests.notifications.workers import Workers, wait_for
+from tests.support import notice_templates_seed
 from tests.vouchers.conftest import people_make, run_issue
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -34,11 +32,8 @@ def workers(tmp_path, smtp, settings):
 @pytest.fixture(autouse=True)
 def _templates():
     """A transactional test's flush empties the templates: seed them as the migrations do."""
-    if NoticeTemplate.objects.count() < 42:
-        importlib.import_module("notifications.migrations.0002_default_templates").seed(apps, None)
-    importlib.import_module("notifications.migrations.0009_vouchers_ready_templates").seed(
-        apps, None
-    )
+    if not NoticeTemplate.objects.exists():
+        notice_templates_seed()
 
 
 def test_a_finished_run_reaches_each_holder_once_through_the_workers_and_delivers(
