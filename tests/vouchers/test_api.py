@@ -320,3 +320,27 @@ def test_a_replay_is_byte_for_byte_the_first_answer(client, issued, eats_key):
     assert back[0].content == back[1].content
     assert back[0].json()["status"] == "reversed"
     assert Redemption.objects.get().status == Redemption.Status.REVERSED
+
+
+def test_redeem_and_reverse_audit_rows_name_the_program_without_reading_the_voucher_again(
+    client, issued, eats_key
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    code = code_of(_eats(issued))
+    with CaptureQueriesContext(connection) as redeem_queries:
+        redeemed = _post(client, eats_key, "redeem", {"code": code, "order_reference": "E-1"})
+    url = reverse("vouchers_api:reverse", args=[redeemed.json()["redemption_id"]])
+    with CaptureQueriesContext(connection) as reverse_queries:
+        _post(client, eats_key, url, {"reason": "order cancelled"})
+    for action in ("voucher.redeem", "voucher.reverse"):
+        assert AuditEvent.objects.get(action=action).program_id == issued.pk
+    # The program comes back from the statements that spend and restore the voucher.
+    for queries in (redeem_queries, reverse_queries):
+        lookups = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('SELECT "vouchers_voucher"."program_id"')
+        ]
+        assert lookups == []

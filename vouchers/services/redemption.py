@@ -57,7 +57,7 @@ WITH spent AS (
     WHERE code_hash = ANY(%(hashes)s) AND {usable} AND service_scope = %(scope)s
       AND (valid_from IS NULL OR valid_from <= %(now)s)
       AND (valid_until IS NULL OR valid_until > %(now)s)
-    RETURNING id, amount_minor, currency
+    RETURNING id, amount_minor, currency, program_id
 ), redeemed AS (
     INSERT INTO vouchers_redemption (public_id, voucher_id, service_key_id, order_reference,
         customer_ref, amount_minor, currency, status, created_at, reverse_reason)
@@ -66,7 +66,8 @@ WITH spent AS (
     FROM spent
     RETURNING id, voucher_id, amount_minor, currency
 ){answer_cte}
-SELECT id, voucher_id, amount_minor, currency, {answer_column} FROM redeemed
+SELECT r.id, r.voucher_id, r.amount_minor, r.currency, {answer_column}, s.program_id
+FROM redeemed AS r JOIN spent AS s ON s.id = r.voucher_id
 """
 # With an Idempotency-Key, the same statement records the key with its answer (201 and the
 # redemption, or the uniform refusal). No ON CONFLICT: a key already used, or being used by
@@ -358,6 +359,7 @@ def _redeem_once(
             action="voucher.redeem",
             object_type="vouchers.voucher",
             object_id=str(redemption.voucher_id),
+            program_id=row[5],  # from the statement: no look-up on the hot path
             actor_label=f"service:{service_key.prefix}",
             after={"redemption": redemption.public_id, "order": order_reference},
         )
@@ -430,13 +432,15 @@ def redemption_reverse(
                     cursor.execute(
                         "UPDATE vouchers_voucher SET state = CASE WHEN freeze_id IS NULL "
                         "THEN 'issued' ELSE 'frozen' END, state_changed_at = now() "
-                        "WHERE id = %s AND state = 'redeemed'",
+                        "WHERE id = %s AND state = 'redeemed' RETURNING program_id",
                         [redemption.voucher_id],
                     )
+                    restored = cursor.fetchone()
                 audit_record(
                     action="voucher.reverse",
                     object_type="vouchers.voucher",
                     object_id=str(redemption.voucher_id),
+                    program_id=restored[0] if restored else None,
                     actor_label=f"service:{service_key.prefix}",
                     after={"redemption": redemption.public_id, "reason": reason[:200]},
                 )
