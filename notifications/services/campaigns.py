@@ -19,6 +19,7 @@ from django.utils import timezone
 from audit.services import Actor, actor_user, audit_record, audit_snapshot
 from compensation.models import AffectedPerson, Program
 from config import queueing
+from config.db import violated_constraint
 from notifications.audiences import audience_get
 from notifications.errors import NotificationError
 from notifications.kinds import KINDS, Channel
@@ -134,8 +135,10 @@ def campaign_start_once(
                 actor=None,
                 dedupe_key=dedupe_key,
             )
-    except IntegrityError:  # a concurrent caller took the key first
-        return None
+    except IntegrityError as exc:
+        if violated_constraint(exc) != "campaign_dedupe_key_unique":
+            raise
+        return None  # a concurrent caller took the key first
     now = timezone.now()
     Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
         status=Campaign.Status.SCHEDULED, scheduled_for=now, updated_at=now
