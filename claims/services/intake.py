@@ -26,6 +26,7 @@ from claims.throttle import network_of, throttle_take
 from compensation.claimant_session import Claimant
 from compensation.models import ClaimType, Program
 from compensation.selectors import policy_published
+from config.db import violated_constraint
 
 _DRAFT_LOCK_NAMESPACE = 7302  # advisory lock class: one claimant's draft uploads
 
@@ -114,6 +115,12 @@ def claim_draft_documents_replace(*, claimant: Claimant, draft_key: str) -> int:
 
 
 _SUBMISSION_LOCK_NAMESPACE = 7303  # advisory lock class: one draft's submission
+# The constraints that mean "this submission, or this kind of claim, is already filed".
+_ONCE_CONSTRAINTS = {
+    "claim_idempotency_key_unique",
+    "claim_identity_slot_unique",
+    "claim_person_slot_unique",
+}
 
 
 def _submission_lock(idempotency_key: str) -> None:
@@ -211,7 +218,9 @@ def claim_submit(
                     idempotency_key=idempotency_key,
                     due_at=sla_due(Claim.Status.SUBMITTED),
                 )
-        except IntegrityError:
+        except IntegrityError as exc:
+            if violated_constraint(exc) not in _ONCE_CONSTRAINTS:
+                raise
             again = Claim.objects.filter(idempotency_key=idempotency_key).first()
             if again is not None:
                 return again, False

@@ -19,6 +19,7 @@ from compensation.engine import person_decide, reason_text, rules_validate
 from compensation.errors import PolicyInvalid
 from compensation.models import DryRun, PolicyVersion, Program
 from config import queueing
+from config.db import violated_constraint
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +72,10 @@ def policy_draft_create(
                     after={"number": number, "rules": checked},
                 )
                 return policy
-        except IntegrityError:
-            continue
+        except IntegrityError as exc:
+            if violated_constraint(exc) != "policy_number_unique":
+                raise
+            continue  # a concurrent draft took the number
     raise PolicyInvalid("Could not number the new version; try again.")
 
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from compensation.models import AffectedPerson, Program
 from compensation.models.choices import Language
 from config import queueing
+from config.db import violated_constraint
 from notifications.errors import NotificationError
 from notifications.kinds import KINDS, Channel
 from notifications.models import Notice
@@ -117,8 +118,8 @@ def notice_enqueue(
                 dedupe_key=dedupe_key,
                 priority=Notice.Priority.TRANSACTIONAL,
             )
-    except IntegrityError:
-        if dedupe_key is None:
+    except IntegrityError as exc:
+        if dedupe_key is None or violated_constraint(exc) != "notice_dedupe_key_unique":
             raise
         return Notice.objects.get(dedupe_key=dedupe_key)
     dispatch_after_commit(channel)
