@@ -8,6 +8,7 @@ COPY . .
 ENV PATH=/opt/venv/bin:$PATH
 # Build-time placeholders only: collectstatic needs settings to load, not real secrets.
 RUN DEBUG=0 SECRET_KEY=build-only CODE_HASH_KEYS=1:build-only-placeholder IDENTITY_HASH_KEY=x \
+    PAYOUT_ACCOUNT_KEYS=1:build-only-placeholder-of-thirty-two-characters \
     DATABASE_URL=postgres://x@localhost/x REDIS_URL=redis://localhost \
     STATIC_ROOT=/app/staticfiles python manage.py collectstatic --no-input
 RUN useradd --system --uid 1000 app && mkdir -p /data && chown app /data

@@ -9,6 +9,7 @@ SENIOR_REVIEWER = "Senior reviewer"
 OUTSIDE_EXPERT = "Outside expert"
 PROGRAM_OPERATOR = "Program operator"
 AUDITOR = "Auditor"
+PAYMENTS_OFFICER = "Payments officer"
 
 _SUPPORT = {
     "compensation": [
@@ -101,6 +102,33 @@ _OPERATOR["oversight"] = [
     "change_programreview",
 ]
 
+# Payouts: operators say which methods a program offers and build batches; a payments officer
+# (never the batch's builder: a CHECK in the database) releases it, downloads the bank's file
+# and uploads the bank's result file. Agents and reviewers see payouts to answer "was I paid?".
+_PAYOUTS_READ = ["view_payoutbatch", "view_payout", "view_payoutinstruction"]
+_SUPPORT["payouts"] = ["view_payout", "view_payoutinstruction"]
+_SENIOR["payouts"] = _SUPPORT["payouts"]
+_OPERATOR["payouts"] = [
+    *_PAYOUTS_READ,
+    "add_payoutbatch",
+    "view_payoutoffer",
+    "add_payoutoffer",
+    "change_payoutoffer",
+    "view_payoutresultfile",
+]
+_PAYMENTS = {
+    "compensation": ["view_program", "view_award"],
+    "payouts": [
+        *_PAYOUTS_READ,
+        "release_payoutbatch",
+        "export_payoutbatch",
+        "import_payoutresult",
+        "view_payoutresultfile",
+        "add_payoutresultfile",
+    ],
+    "audit": ["view_auditevent"],
+}
+
 # Read-only everywhere, including the audit trail; may export what it reads.
 _AUDITOR_APPS = [
     "accounts",
@@ -110,6 +138,7 @@ _AUDITOR_APPS = [
     "vouchers",
     "notifications",
     "oversight",
+    "payouts",
 ]
 _AUDITOR_EXTRA = {"oversight": ["export_program_data"]}
 
@@ -121,6 +150,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     OUTSIDE_EXPERT: _EXPERT,
     SENIOR_REVIEWER: _SENIOR,
     PROGRAM_OPERATOR: _OPERATOR,
+    PAYMENTS_OFFICER: _PAYMENTS,
 }
 
 

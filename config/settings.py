@@ -70,6 +70,19 @@ if not CODE_HASH_KEYS:
     CODE_HASH_KEYS = ["1:insecure-development-code-key"]
 if not IDENTITY_HASH_KEY:
     IDENTITY_HASH_KEY = "insecure-development-identity-key"
+# Payment details (bank account numbers) are encrypted at rest with keys derived from these
+# "version:secret" pairs (payouts/crypto.py): the highest version encrypts, every listed one
+# decrypts; rotate by adding a higher version and running `manage.py payouts_keys_rotate`.
+PAYOUT_ACCOUNT_KEYS = env.list("PAYOUT_ACCOUNT_KEYS", default=[])
+if not PAYOUT_ACCOUNT_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "PAYOUT_ACCOUNT_KEYS must be set when DEBUG is off (1:<long random secret>)."
+        )
+    PAYOUT_ACCOUNT_KEYS = ["1:insecure-development-payout-key"]
+versioned_keys_parse(
+    PAYOUT_ACCOUNT_KEYS, setting="PAYOUT_ACCOUNT_KEYS", min_secret_length=0 if DEBUG else 32
+)
 versioned_keys_parse(CODE_HASH_KEYS, setting="CODE_HASH_KEYS", min_secret_length=0 if DEBUG else 16)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
@@ -100,6 +113,7 @@ INSTALLED_APPS = [
     "vouchers",
     "notifications",
     "oversight",
+    "payouts",
     "demo",
 ]
 
@@ -209,6 +223,9 @@ CELERY_TASK_ROUTES = {
             "vouchers.freeze_marks",
             "compensation.population_import_run",
             "compensation.dry_run_execute",
+            "payouts.batch_build",
+            "payouts.batch_released",
+            "payouts.chunk_send",
         ]
     },
     **{
@@ -222,6 +239,7 @@ CELERY_TASK_ROUTES = {
             "claims.flag_overdue",
             "claims.drafts_purge",
             "oversight.snapshots_refresh",
+            "payouts.redispatch",
         ]
     },
     **{

@@ -18,6 +18,8 @@ class Kind(models.TextChoices):
     APPEAL_OUTCOME = "appeal_outcome", "Appeal outcome"
     VOUCHER_EXPIRY_REMINDER = "voucher_expiry_reminder", "Voucher expiry reminder"
     VOUCHERS_READY = "vouchers_ready", "Vouchers ready (per holder, links to /me/)"
+    PAYOUT_PAID = "payout_paid", "Payout paid"
+    PAYOUT_FAILED = "payout_failed", "Payout failed (links to correct the details)"
 
 
 class Channel(models.TextChoices):
@@ -91,6 +93,26 @@ KINDS: dict[str, KindSpec] = {
             "valid_from": "2026-01-15",
             "valid_until": "2026-04-15",
             "me_url": "https://compensation.example.com/me/",
+        },
+    ),
+    # Payouts (payouts/notices.py): the claim, the amount and how it was paid.
+    Kind.PAYOUT_PAID: KindSpec(
+        variables=frozenset({"claim_reference", "amount", "method", "paid_on", "claim_url"}),
+        sample={
+            "claim_reference": "C-7Q2M-9KXD",
+            "amount": "30,000 KRW",
+            "method": "Bank transfer to ****1234",
+            "paid_on": "2026-03-02",
+            "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
+        },
+    ),
+    Kind.PAYOUT_FAILED: KindSpec(
+        variables=frozenset({"claim_reference", "amount", "method", "fix_url"}),
+        sample={
+            "claim_reference": "C-7Q2M-9KXD",
+            "amount": "30,000 KRW",
+            "method": "Bank transfer to ****1234",
+            "fix_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/payment/",
         },
     ),
 }

@@ -109,6 +109,7 @@ def services(*, debug: bool):
     env.setdefault("SECRET_KEY", _local_secret("secret_key"))
     env.setdefault("CODE_HASH_KEYS", "1:" + _local_secret("code_hash_key"))
     env.setdefault("IDENTITY_HASH_KEY", _local_secret("identity_hash_key"))
+    env.setdefault("PAYOUT_ACCOUNT_KEYS", "1:" + _local_secret("payout_account_key"))
     env.setdefault("SECURE_SSL_REDIRECT", "0")
     with contextlib.ExitStack() as stack:
         if not env.get("DATABASE_URL"):

@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 30 + "production-like-secret-key-with-enough-entropy-1234567890",
     "CODE_HASH_KEYS": "1:" + "k" * 40,
     "IDENTITY_HASH_KEY": "i" * 40,
+    "PAYOUT_ACCOUNT_KEYS": "1:" + "p" * 40,
     "ALLOWED_HOSTS": "compensation.example.com",
     "DATABASE_URL": "postgres://app@db.internal:5432/compensation",
     "REDIS_URL": "redis://redis.internal:6379/0",
