@@ -30,7 +30,8 @@ def instruction_keys_rotate(*, actor_label: str, chunk: int = ROTATE_CHUNK) -> i
             if not rows:
                 break
             for row in rows:
-                token, row.details_key_version = details_rotate(row.details_encrypted)
+                assert row.details_encrypted is not None  # the filter above
+                token, row.details_key_version = details_rotate(bytes(row.details_encrypted))
                 row.details_encrypted = token
             PayoutInstruction.objects.bulk_update(
                 rows, ["details_encrypted", "details_key_version"]
