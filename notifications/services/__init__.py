@@ -9,7 +9,11 @@ from notifications.services.campaigns import (
     campaign_start_once,
     campaigns_start_due,
 )
-from notifications.services.enqueue import notice_enqueue, notices_dispatch_kick
+from notifications.services.enqueue import (
+    notice_enqueue,
+    notices_dispatch_kick,
+    notices_enqueue_select,
+)
 from notifications.services.maintenance import notices_redispatch, notices_retry
 from notifications.services.sending import notices_dispatch
 
@@ -23,6 +27,7 @@ __all__ = [
     "notice_enqueue",
     "notices_dispatch",
     "notices_dispatch_kick",
+    "notices_enqueue_select",
     "notices_redispatch",
     "notices_retry",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -124,3 +125,81 @@ def notice_enqueue(
         return Notice.objects.get(dedupe_key=dedupe_key)
     dispatch_after_commit(channel)
     return notice
+
+
+# The bulk insert around a caller's SELECT of (to_address, language, context, program_id,
+# person_id, dedupe_key). The CTE counts, in the same pass, the rows whose language is
+# unknown or whose context lacks a variable of the kind, so a bad SELECT is refused whole.
+_BULK_SQL = """
+WITH inserted AS (
+    INSERT INTO notifications_notice (
+        reference, kind, channel, language, to_address, context, program_id, person_id,
+        campaign_id, dedupe_key, priority, status, attempts, last_error, provider_message_id
+    )
+    SELECT notifications_reference_new(), %(kind)s, %(channel)s, s.language, s.to_address,
+           s.context, s.program_id, s.person_id, NULL, s.dedupe_key, %(priority)s, 'pending',
+           0, '', ''
+    FROM ({select}) AS s (to_address, language, context, program_id, person_id, dedupe_key)
+    WHERE s.to_address <> ''
+    ON CONFLICT ON CONSTRAINT notice_dedupe_key_unique DO NOTHING
+    RETURNING language, context
+)
+SELECT count(*),
+       count(*) FILTER (WHERE NOT (language = ANY(%(languages)s) AND context ?& %(variables)s))
+FROM inserted
+"""
+
+
+def notices_enqueue_select(
+    *,
+    kind: str,
+    channel: str,
+    select: str,
+    params: dict[str, Any] | None = None,
+    priority: int = Notice.Priority.BULK,
+) -> int:
+    """Create one notice per row of `select`, set-based, in the caller's transaction, and have
+    them sent after it commits (one dispatch per channel). Returns how many were created.
+
+    `select` is SQL written by the calling code (never input) returning, in this order,
+    (to_address, language, context jsonb, program_id, person_id, dedupe_key); its values
+    come as %(name)s parameters in `params`. Rows with an empty address are skipped; a row
+    whose dedupe key exists already creates nothing (re-running creates nothing). References
+    come from notifications_reference_new(), as a campaign build's do.
+
+    Guarantees as notice_enqueue's: the notices exist if and only if the caller commits; a
+    row with an unknown language or a context missing a variable of the kind refuses the
+    whole call (NotificationError, nothing inserted)."""
+    if not connection.in_atomic_block:
+        raise NotificationError(
+            "notices_enqueue_select must be called inside the transaction of the event that "
+            "causes the notices (transaction.atomic).",
+            code="outside_transaction",
+        )
+    if kind not in KINDS:
+        raise NotificationError(f"Unknown notice kind {kind!r}.", code="unknown_kind")
+    if channel not in Channel.values:
+        raise NotificationError(f"Unknown channel {channel!r}.", code="unknown_channel")
+    reserved = {"kind", "channel", "priority", "languages", "variables"} & set(params or {})
+    if reserved:
+        raise ValueError(f"Parameter names reserved by the bulk insert: {sorted(reserved)}")
+    values = {
+        **(params or {}),
+        "kind": kind,
+        "channel": channel,
+        "priority": int(priority),
+        "languages": list(Language.values),
+        "variables": sorted(KINDS[kind].variables),
+    }
+    # A savepoint: a refused call leaves the caller's transaction as it was.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_BULK_SQL.format(select=select), values)
+        created, bad = cursor.fetchone()
+        if bad:
+            raise NotificationError(
+                f"{bad} {kind} notices would have an unknown language or miss a variable.",
+                code="bad_rows",
+            )
+    if created:
+        dispatch_after_commit(channel)
+    return int(created)

@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from notifications.errors import NotificationError
 from notifications.models import Notice
 from notifications.references import ALPHABET
-from notifications.services import notice_enqueue
+from notifications.services import notice_enqueue, notices_enqueue_select
 from tests.factories import AffectedPersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +151,68 @@ def test_each_committed_transaction_queues_its_own_dispatch_and_a_rolled_back_on
         _enqueue(to_address="third@example.com")
     assert queued == [("notifications.dispatch", {"channel": "email"})] * 2
     assert Notice.objects.count() == 3
+
+
+# The bulk enqueue: one INSERT ... SELECT for many notices (payouts settle a million at once).
+_PEOPLE_SELECT = """
+SELECT p.email, %(language)s, jsonb_build_object(
+           'claim_reference', 'C-' || p.id::text, 'decision_summary', %(summary)s),
+       p.program_id, p.id, 'bulk-test:' || p.id::text
+FROM compensation_affectedperson p WHERE p.id = ANY(%(ids)s)
+"""
+
+
+def _bulk(ids, **overrides) -> int:
+    params = {"language": "en", "summary": "Approved", "ids": ids}
+    return notices_enqueue_select(
+        kind="decision",
+        channel="email",
+        select=overrides.pop("select", _PEOPLE_SELECT),
+        params={**params, **overrides},
+    )
+
+
+def test_bulk_enqueue_creates_one_notice_per_row_once_and_dispatches_once(
+    queued, django_capture_on_commit_callbacks
+):
+    people = AffectedPersonFactory.create_batch(5)
+    ids = [person.pk for person in people]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        assert _bulk(ids) == 5
+        assert _bulk(ids) == 0  # the dedupe keys exist: nothing twice
+        assert queued == []
+    assert queued == [("notifications.dispatch", {"channel": "email"})]
+    notices = list(Notice.objects.order_by("person_id"))
+    assert [n.person_id for n in notices] == sorted(ids)
+    assert {n.priority for n in notices} == {Notice.Priority.BULK}
+    assert {n.status for n in notices} == {Notice.Status.PENDING}
+    assert len({n.reference for n in notices}) == 5
+    assert all(set(n.reference) <= set(ALPHABET) and len(n.reference) == 16 for n in notices)
+    assert notices[0].context == {
+        "claim_reference": f"C-{notices[0].person_id}",
+        "decision_summary": "Approved",
+    }
+
+
+def test_bulk_enqueue_with_a_row_missing_a_variable_refuses_all(queued):
+    people = AffectedPersonFactory.create_batch(3)
+    select = _PEOPLE_SELECT.replace("'decision_summary', %(summary)s", "'other', %(summary)s")
+    with transaction.atomic():
+        with pytest.raises(NotificationError) as error:
+            _bulk([p.pk for p in people], select=select)
+        assert error.value.code == "bad_rows"
+        assert not Notice.objects.exists()  # the caller's transaction is still usable
+
+
+def test_bulk_enqueue_with_an_unknown_language_refuses_all(queued):
+    people = AffectedPersonFactory.create_batch(2)
+    with transaction.atomic(), pytest.raises(NotificationError):
+        _bulk([p.pk for p in people], language="fr")
+    assert not Notice.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_enqueue_outside_a_transaction_is_refused(queued):
+    with pytest.raises(NotificationError) as error:
+        _bulk([])
+    assert error.value.code == "outside_transaction"
