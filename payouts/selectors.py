@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Sum
+
 from compensation.models import Program
 from payouts.methods import DEFAULT_METHODS, METHODS
-from payouts.models import Payout, PayoutInstruction, PayoutOffer
+from payouts.models import Payout, PayoutBatch, PayoutChunk, PayoutInstruction, PayoutOffer
 
 
 def program_methods(program: Program) -> tuple[str, ...]:
@@ -55,3 +57,40 @@ def payout_views(program_id: int, claim_references: list[str]) -> dict[str, Payo
         )
         for ref in claim_references
     }
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where a batch stands: its payouts by status (count, amount) and, for a provider
+    batch, its chunks done and pending."""
+
+    by_status: dict[str, tuple[int, int]]  # status -> (count, amount in minor units)
+    chunks_done: int
+    chunks_pending: int
+
+    @property
+    def settled(self) -> int:
+        return sum(self.by_status.get(s, (0, 0))[0] for s in ("paid", "failed", "returned"))
+
+
+def batch_progress(batch: PayoutBatch) -> BatchProgress:
+    """Two aggregate queries, whatever the batch's size."""
+    by_status = {
+        row["status"]: (row["n"], row["amount"] or 0)
+        for row in Payout.objects.filter(batch=batch)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"), amount=Sum("amount_minor"))
+    }
+    chunks = dict(
+        PayoutChunk.objects.filter(batch=batch)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return BatchProgress(
+        by_status=by_status,
+        chunks_done=chunks.get(PayoutChunk.Status.DONE, 0),
+        chunks_pending=chunks.get(PayoutChunk.Status.PENDING, 0),
+    )
