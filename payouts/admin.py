@@ -1,7 +1,6 @@
-"""Payouts in the admin: build a batch (count and total first, then confirm; a worker builds
-it), watch it and release it (four eyes: someone other than its builder), discard it; read
-payouts and payment choices (only ever the masked account); say which methods a program
-offers."""
+"""Payout batches in the admin: build one (count and total first, then confirm; a worker
+builds it), watch it, release it (four eyes: someone other than its builder), discard it.
+Payouts, payment choices and offers: payouts/admin_records.py."""
 
 from __future__ import annotations
 
@@ -13,23 +12,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin_mixins import AuditedModelAdmin, ReadOnlyAdmin
+from audit.admin_mixins import ReadOnlyAdmin
 from compensation.engine.money import money_exponent, money_format
-from compensation.models import Award, Program
-from payouts.banks import bank_get
+from compensation.models import Program
+from payouts.admin_records import NotFoundAs404, choice_label, method_name
 from payouts.errors import PayoutError
 from payouts.methods import METHODS, Method
-from payouts.models import Payout, PayoutBatch, PayoutInstruction, PayoutOffer
+from payouts.models import Payout, PayoutBatch
 from payouts.selectors import batch_progress, program_methods
 from payouts.services.batches import (
     payout_batch_create,
@@ -48,23 +45,6 @@ def _reverse_or_empty(name: str, *args: object) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
-
-
-class NotFoundAs404:
-    """An id that names no row (`abc`, or a number nobody has) answers 404, as a claim's
-    case page does, instead of a redirect or a server error."""
-
-    def _object_or_404(self, request: HttpRequest, object_id: str) -> None:
-        if self.get_object(request, unquote(object_id)) is None:  # type: ignore[attr-defined]
-            raise Http404
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._object_or_404(request, object_id)
-        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._object_or_404(request, object_id)
-        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
 
 
 class MajorAmountField(forms.DecimalField):
@@ -169,17 +149,6 @@ class BuildForm(forms.Form):
 _ERROR_FIELDS = {"method": "method", "amount_range": "amount_max"}
 
 
-def _status_label(choices: type, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def _method_label(code: str) -> str:
-    return _status_label(Method, code)
-
-
 @admin.register(PayoutBatch)
 class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
     list_display = [
@@ -262,7 +231,7 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
                     "count": count,
                     "total_minor": total,
                     "total": money_format(total, currency),
-                    "method": _method_label(selection["method"]),
+                    "method": method_name(selection["method"]),
                 }
             except PayoutError as exc:
                 form.add_error(_ERROR_FIELDS.get(exc.code), exc.message)
@@ -301,7 +270,7 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
                 % {
                     "count": f"{released.payouts_count:,}",
                     "total": money_format(released.total_minor, released.currency),
-                    "method": _method_label(released.method),
+                    "method": method_name(released.method),
                 },
             )
         return redirect("admin:payouts_payoutbatch_change", pk)
@@ -359,7 +328,7 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
 
     @admin.display(description=_("method"), ordering="method")
     def method_label(self, obj: PayoutBatch) -> str:
-        return _method_label(obj.method)
+        return method_name(obj.method)
 
     @admin.display(description=_("total"), ordering="total_minor")
     def total(self, obj: PayoutBatch) -> str:
@@ -386,7 +355,7 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
         progress = batch_progress(obj)
         rows = [
             (
-                _status_label(Payout.Status, status),
+                choice_label(Payout.Status, status),
                 f"{count:,}",
                 money_format(amount, obj.currency),
             )
@@ -433,177 +402,3 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
             if obj.exported_at
             else "-",
         )
-
-
-class BatchFilter(admin.SimpleListFilter):
-    """The latest batches (the payouts table holds millions of rows: no DISTINCT over it)."""
-
-    title = _("batch")
-    parameter_name = "batch"
-
-    def lookups(self, request, model_admin):
-        batches = PayoutBatch.objects.select_related("program").order_by("-created_at")[:30]
-        return [
-            (str(b.pk), f"{str(b.public_id)[:8]} · {_method_label(b.method)} · {b.program}")
-            for b in batches
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(batch_id=int(value))
-        return queryset
-
-
-@admin.register(Payout)
-class PayoutAdmin(NotFoundAs404, ReadOnlyAdmin):
-    list_display = [
-        "reference",
-        "claim_reference",
-        "program",
-        "method_label",
-        "amount",
-        "account",
-        "status_label",
-        "batch_link",
-        "settled_at",
-    ]
-    list_filter = ["status", "method", BatchFilter]
-    search_fields = ["reference"]  # exact matches only: see get_search_results
-    search_help_text = _("A payout reference (20 characters) or a claim reference, exactly.")
-    show_full_result_count = False
-    fields = (
-        "reference",
-        "batch_link",
-        "claim_reference",
-        "program",
-        "method_label",
-        "amount",
-        "status_label",
-        "failure_code",
-        "provider_reference",
-        "account",
-        "attempts",
-        "settled_at",
-        "created_at",
-        "updated_at",
-    )
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("batch", "program", "instruction")
-            .defer("instruction__details_encrypted", "instruction__owner_email_hash")
-        )
-
-    def get_search_results(self, request, queryset, search_term):
-        """Exact look-ups on indexed columns: the payout's reference, or the claim's (through
-        the award's unique claim reference)."""
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        claim_awards = Award.objects.filter(source="claim", claim_reference=term).exclude(
-            status="reversed"
-        )
-        return queryset.filter(Q(reference=term.upper()) | Q(award__in=claim_awards)), False
-
-    @admin.display(description=_("claim"))
-    def claim_reference(self, obj: Payout) -> str:
-        return obj.instruction.claim_reference
-
-    @admin.display(description=_("method"), ordering="method")
-    def method_label(self, obj: Payout) -> str:
-        return _method_label(obj.method)
-
-    @admin.display(description=_("status"), ordering="status")
-    def status_label(self, obj: Payout) -> str:
-        return obj.get_status_display()
-
-    @admin.display(description=_("amount"), ordering="amount_minor")
-    def amount(self, obj: Payout) -> str:
-        return money_format(obj.amount_minor, obj.currency)
-
-    @admin.display(description=_("account"))
-    def account(self, obj: Payout) -> str:
-        return obj.instruction.masked or "-"
-
-    @admin.display(description=_("batch"))
-    def batch_link(self, obj: Payout) -> str:
-        url = reverse("admin:payouts_payoutbatch_change", args=[obj.batch_id])
-        return format_html('<a href="{}">{}</a>', url, str(obj.batch.public_id)[:8])
-
-
-@admin.register(PayoutInstruction)
-class PayoutInstructionAdmin(NotFoundAs404, ReadOnlyAdmin):
-    """How each claimant chose to be paid. The details are never decrypted here: the account
-    shows as its last four digits."""
-
-    list_display = ["claim_reference", "program", "method_label", "bank", "account", "hold_code"]
-    list_filter = ["method", "program"]
-    search_fields = ["claim_reference"]
-    search_help_text = _("A claim reference, exactly.")
-    show_full_result_count = False
-    fields = (
-        "claim_reference",
-        "program",
-        "method_label",
-        "bank",
-        "account",
-        "language",
-        "hold_code",
-        "created_at",
-        "updated_at",
-    )
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("program")
-            .defer("details_encrypted", "owner_email_hash", "notify_email")
-            .exclude(claim_reference="")  # drafts belong to a claimant still filing
-        )
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        return (queryset.filter(claim_reference=term) if term else queryset), False
-
-    @admin.display(description=_("method"), ordering="method")
-    def method_label(self, obj: PayoutInstruction) -> str:
-        return _method_label(obj.method)
-
-    @admin.display(description=_("bank"))
-    def bank(self, obj: PayoutInstruction) -> str:
-        bank = bank_get(obj.program.currency, obj.bank_code) if obj.bank_code else None
-        return bank.name_in(get_language() or "en") if bank else obj.bank_code or "-"
-
-    @admin.display(description=_("account"))
-    def account(self, obj: PayoutInstruction) -> str:
-        return obj.masked or "-"
-
-
-class PayoutOfferForm(forms.ModelForm):
-    methods = forms.MultipleChoiceField(
-        label=_("Methods offered"),
-        choices=Method.choices,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Claimants of the program choose one of these. Without a row: bank transfer."),
-    )
-
-    class Meta:
-        model = PayoutOffer
-        fields = ["program", "methods"]
-
-
-@admin.register(PayoutOffer)
-class PayoutOfferAdmin(NotFoundAs404, AuditedModelAdmin):
-    form = PayoutOfferForm
-    list_display = ["program", "methods_offered"]
-    list_select_related = ["program"]
-
-    @admin.display(description=_("methods offered"))
-    def methods_offered(self, obj: PayoutOffer) -> str:
-        return ", ".join(_method_label(code) for code in obj.methods)
