@@ -31,6 +31,9 @@ ACCESS = {
     "/api/v1/claims/{reference}/": set(),  # the path holds someone else's claim
     "/api/v1/staff/claims/": {"verified_staff"},
     "/api/v1/staff/claims/{reference}/": {"verified_staff"},
+    "/api/v1/staff/payouts/": {"verified_staff"},
+    "/api/v1/staff/payouts/batches/": {"verified_staff"},
+    "/api/v1/staff/payouts/batches/{public_id}/": set(),  # no such batch
     "/api/v1/vouchers/validate": set(),  # an unknown code: refused even with a key
     "/api/v1/vouchers/redeem": set(),
     "/api/v1/vouchers/redemptions/{redemption_id}/reverse": set(),
@@ -80,6 +83,7 @@ def _call(client, headers, method, path, world):
     url = path.format(
         reference=world["their_claim"].reference,
         redemption_id="00000000-0000-4000-8000-000000000000",
+        public_id="00000000-0000-4000-8000-000000000000",
     )
     body = {"code": "ABCD-EFGH-JKLM-NPQR-S", "order_reference": "o-1", "reason": "walk"}
     if method == "get":
