@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from claims.models import Claim
@@ -14,11 +15,47 @@ from compensation.services.forecast import program_forecast
 from oversight import svg
 from oversight.models import ProgramSnapshot
 from oversight.services import claims_figures
+from payouts.methods import Method
 from vouchers.labels import SERVICES
+
+# The dashboard's payout columns: payout statuses counted in each (granted: the ledger's).
+PAYOUT_COLUMNS = {
+    "in_batch": ("batched", "released"),
+    "paid": ("paid",),
+    "failed": ("failed",),
+    "returned": ("returned",),
+}
 
 
 def _money(program: Program):
     return lambda minor: money_format(int(minor or 0), program.currency)
+
+
+def payouts_by_method(figures: dict, money) -> list[dict]:
+    """Per method (and one row for claimants who have not chosen yet): granted and still to
+    pay, in a batch (not yet answered), paid, failed, returned; each a count and an amount."""
+    cells: dict[str, dict[str, list[int]]] = defaultdict(
+        lambda: {column: [0, 0] for column in ("granted", *PAYOUT_COLUMNS)}
+    )
+    for method, count, amount in figures.get("payouts_granted", []):
+        cells[method]["granted"] = [count, amount]
+    for method, status, count, amount in figures.get("payouts", []):
+        for column, statuses in PAYOUT_COLUMNS.items():
+            if status in statuses:
+                cells[method][column][0] += count
+                cells[method][column][1] += amount
+    order = [m.value for m in Method]
+    rows = []
+    for method in sorted(cells, key=lambda m: order.index(m) if m in order else len(order)):
+        label = Method(method).label if method in order else _("Not chosen yet")
+        figures_of = {
+            column: {"count": count, "amount": money(amount), "amount_minor": amount}
+            for column, (count, amount) in cells[method].items()
+        }
+        rows.append(
+            {"method": str(label), "code": method, **figures_of, "cells": list(figures_of.values())}
+        )
+    return rows
 
 
 def dashboard_context(program: Program) -> dict:
@@ -47,6 +84,8 @@ def dashboard_context(program: Program) -> dict:
         for source, status, count, amount in figures.get("awards", [])
     }
     delivered = sum(amount for key, (_, amount) in awards.items() if key.endswith(":delivered"))
+    delivered_vouchers = awards.get("proactive:delivered", (0, 0))
+    delivered_claims = awards.get("claim:delivered", (0, 0))
     reversed_ = sum(amount for key, (_, amount) in awards.items() if key.endswith(":reversed"))
 
     cumulative, running = [], 0
@@ -73,6 +112,10 @@ def dashboard_context(program: Program) -> dict:
             "budget": money(program.budget_minor),
             "committed": money(program.committed_minor),
             "delivered": money(delivered),
+            "delivered_vouchers": money(delivered_vouchers[1]),
+            "delivered_vouchers_count": delivered_vouchers[0],
+            "delivered_claims": money(delivered_claims[1]),
+            "delivered_claims_count": delivered_claims[0],
             "reversed": money(reversed_),
             "remaining": money(program.budget_minor - program.committed_minor),
             "projected_factor": forecast.projected_factor,
@@ -102,6 +145,7 @@ def dashboard_context(program: Program) -> dict:
             title="Vouchers issued per day",
         ),
         "notices": {k: dict(v) for k, v in sorted(notices.items())},
+        "payouts_by_method": payouts_by_method(figures, money),
         "reviews": list(program.reviews.order_by("-reviewed_on")[:5]),
     }
 

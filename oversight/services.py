@@ -38,6 +38,20 @@ _SNAPSHOT_QUERIES = {
     "committed_per_day": """
         SELECT created_at::date, sum(amount_minor) FILTER (WHERE status <> 'reversed')
         FROM compensation_award WHERE program_id = %s GROUP BY 1 ORDER BY 1""",
+    # Payouts per method and status (batched, released, paid, failed, returned, cancelled).
+    "payouts": """
+        SELECT method, status, count(*), coalesce(sum(amount_minor), 0)
+        FROM payouts_payout WHERE program_id = %s GROUP BY 1, 2 ORDER BY 1, 2""",
+    # Claim awards still to pay (granted, not delivered) by the method their claimant chose;
+    # '' for claimants who have not chosen yet.
+    "payouts_granted": """
+        SELECT coalesce(i.method, ''), count(*), coalesce(sum(a.amount_minor), 0)
+        FROM compensation_award a
+        LEFT JOIN payouts_payoutinstruction i
+          ON i.program_id = a.program_id AND i.claim_reference = a.claim_reference
+         AND i.claim_reference <> ''
+        WHERE a.program_id = %s AND a.source = 'claim' AND a.status = 'granted'
+        GROUP BY 1 ORDER BY 1""",
 }
 
 

@@ -1,11 +1,19 @@
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import AUDITOR, PROGRAM_OPERATOR, SENIOR_REVIEWER, SUPPORT_AGENT
 from audit.models import AuditEvent
+from compensation.models.choices import AwardKind
+from compensation.services.ledger import award_grant
+from oversight.dashboard import PAYOUT_COLUMNS
 from oversight.services import snapshot_refresh
-from tests.factories import ClaimFactory, ClaimTypeFactory
+from payouts.models import Payout
+from payouts.services.batches import payout_batch_create, payout_batch_release
+from payouts.services.settle import payouts_settle
+from tests.factories import ClaimFactory, ClaimTypeFactory, ProgramFactory, UserFactory
+from tests.payouts.factories import claim_award
 from tests.vouchers.conftest import (  # noqa: F401  (no_dispatch is a fixture)
     no_dispatch,
     people_make,
@@ -14,6 +22,8 @@ from tests.vouchers.conftest import (  # noqa: F401  (no_dispatch is a fixture)
 )
 
 pytestmark = pytest.mark.django_db
+
+PAYOUT_CELLS = ("granted", *PAYOUT_COLUMNS)
 
 
 @pytest.fixture
@@ -136,3 +146,81 @@ def test_the_dashboard_names_claim_types_statuses_and_services_not_their_codes(s
     assert "In review" in body
     assert "documented-loss" not in body
     assert "in_review" not in body
+
+
+def _settle(batch, outcomes: dict[int, str]) -> None:
+    """A bank's answers for some payouts of a released batch, applied as the result file is."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE h4_results (payout_id bigint, outcome text, "
+            "failure_code text, provider_reference text, settled_at timestamptz) ON COMMIT DROP"
+        )
+        for payout_id, outcome in outcomes.items():
+            cursor.execute(
+                "INSERT INTO h4_results VALUES (%s, %s, '', '', now())", [payout_id, outcome]
+            )
+        payouts_settle(batch=batch, results_table="h4_results", actor_label="test")
+
+
+@pytest.fixture
+def paid_out():
+    """Four bank-transfer claim awards in a released batch: two paid, one failed, one still
+    waiting; and one approved claim whose claimant has not chosen how to be paid."""
+    program = ProgramFactory.create(currency="KRW", name="Payouts dashboard")
+    awards = [claim_award(program, amount_minor=a)[0] for a in (10_000, 20_000, 30_000, 40_000)]
+    award_grant(
+        program=program,
+        kind=AwardKind.CASH,
+        amount_minor=5_000,
+        source="claim",
+        claim_reference="C-NOCHOICE",
+        actor_label="test",
+    )
+    built = payout_batch_create(
+        program=program, method="bank_transfer", actor=UserFactory.create(), build_now=True
+    )
+    batch = payout_batch_release(batch=built, actor=UserFactory.create())
+    payout_of = dict(Payout.objects.values_list("award_id", "id"))
+    _settle(
+        batch,
+        {
+            payout_of[awards[0].pk]: "paid",
+            payout_of[awards[1].pk]: "paid",
+            payout_of[awards[2].pk]: "failed",
+        },
+    )
+    snapshot_refresh(program=program)
+    return program
+
+
+def test_the_money_section_shows_payouts_per_method(staff_client, paid_out):
+    page = _dashboard(staff_client(PROGRAM_OPERATOR), paid_out)
+    bank, not_chosen = page.context["payouts_by_method"]
+    assert bank["method"] == "Bank transfer"
+    figures = {c: (bank[c]["count"], bank[c]["amount"]) for c in PAYOUT_CELLS}
+    assert figures == {
+        "granted": (2, "70,000 KRW"),  # the failed one and the one waiting: still to pay
+        "in_batch": (1, "40,000 KRW"),
+        "paid": (2, "30,000 KRW"),
+        "failed": (1, "30,000 KRW"),
+        "returned": (0, "0 KRW"),
+    }
+    assert not_chosen["method"] == "Not chosen yet"
+    assert (not_chosen["granted"]["count"], not_chosen["granted"]["amount"]) == (1, "5,000 KRW")
+    assert "Payouts by method" in page.text
+    assert "70,000 KRW" in page.text
+    assert "bank_transfer" not in page.text
+    assert page.context["money"]["delivered"] == "30,000 KRW"
+
+
+def test_the_regulator_summary_reports_delivered_amounts_and_payouts_by_method(
+    staff_client, paid_out
+):
+    client = staff_client(PROGRAM_OPERATOR)
+    page = client.get(reverse("admin:oversight_programdashboard_report", args=[paid_out.pk]))
+    assert page.status_code == 200
+    text = page.text
+    assert "of which claims paid out" in text
+    assert "30,000 KRW (2 awards)" in text
+    assert "Claims paid out, by method" in text
+    assert "Bank transfer" in text
