@@ -1,5 +1,6 @@
-"""The demo's people and how they sign in: four staff (password and one-time backup codes)
-and a claimant (an affected person with vouchers and a claim, signed in by an emailed code)."""
+"""The demo's people and how they sign in: five staff (password and one-time backup codes;
+each also has an authenticator device) and a claimant (an affected person with vouchers and an
+approved claim to be paid by bank transfer, signed in by an emailed code)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,22 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.roles import OUTSIDE_EXPERT, PROGRAM_OPERATOR, SENIOR_REVIEWER, SUPPORT_AGENT
+from accounts.roles import (
+    OUTSIDE_EXPERT,
+    PAYMENTS_OFFICER,
+    PROGRAM_OPERATOR,
+    SENIOR_REVIEWER,
+    SUPPORT_AGENT,
+)
 from compensation.models import AffectedPerson, Program
+from payouts.methods import Method
+from payouts.models import PayoutInstruction
 from vouchers.models import Voucher
 
 STAFF = [
     ("operator@demo.local", PROGRAM_OPERATOR),
+    # Releases the payout batches the operator builds (four eyes: never the builder).
+    ("payments@demo.local", PAYMENTS_OFFICER),
     ("reviewer@demo.local", SENIOR_REVIEWER),
     ("agent@demo.local", SUPPORT_AGENT),
     ("expert@demo.local", OUTSIDE_EXPERT),
@@ -54,12 +65,19 @@ def demo_password() -> str:
 
 
 def demo_claimant(program: Program) -> AffectedPerson | None:
-    """The first affected person with a usable voucher and a claim (or at least a voucher)."""
+    """The first affected person with a usable voucher and an approved claim paid by bank
+    transfer (or else a claim, or else at least a voucher)."""
     with_vouchers = AffectedPerson.objects.filter(
         program=program, vouchers__state=Voucher.State.ISSUED
     ).exclude(email="")
+    by_transfer = PayoutInstruction.objects.filter(
+        program=program, method=Method.BANK_TRANSFER
+    ).values("claim_reference")
     return (
-        with_vouchers.filter(claims__isnull=False).order_by("id").first()
+        with_vouchers.filter(claims__status="approved", claims__reference__in=by_transfer)
+        .order_by("id")
+        .first()
+        or with_vouchers.filter(claims__isnull=False).order_by("id").first()
         or with_vouchers.order_by("id").first()
     )
 
@@ -79,6 +97,11 @@ def signin_lines(program: Program | None, *, site: str) -> list[str]:
             device__user=staff[role], device__name="Backup codes"
         ).values_list("token", flat=True)[:BACKUP_CODES]
         lines.append(f"  {role}: {email} / {password}  backup codes: {', '.join(tokens)}")
+    lines.append(
+        f"  Payouts: the {PROGRAM_OPERATOR.lower()} builds a batch at "
+        f"{site}{reverse('admin:payouts_payoutbatch_build')}; the "
+        f"{PAYMENTS_OFFICER.lower()} releases it from the batch's page."
+    )
     person = demo_claimant(program) if program else None
     if program is not None:
         lines += [

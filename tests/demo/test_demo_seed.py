@@ -10,13 +10,21 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.roles import roles_sync
+from accounts.roles import PAYMENTS_OFFICER, PROGRAM_OPERATOR, roles_sync
 from compensation.models import Program
 from demo import data
-from demo.signin import demo_claimant
+from demo.signin import demo_claimant, staff_ensure
 from notifications.models import NoticeTemplate
 from oversight.models import ProgramSnapshot
+from payouts.errors import FourEyes
+from payouts.models import PayoutBatch, PayoutInstruction, PayoutOffer
+from payouts.services.batches import (
+    payout_batch_create,
+    payout_batch_preview,
+    payout_batch_release,
+)
 from tests.support import notice_templates_seed
 from vouchers.models import Voucher, VoucherBatch
 
@@ -85,7 +93,9 @@ def test_the_demo_is_dated_from_today_with_usable_vouchers_claims_and_figures():
     signin = io.StringIO()
     call_command("demo_signin", stdout=signin)
     block = signin.getvalue()
-    assert block.count("  backup codes: ") == 4
+    assert block.count("  backup codes: ") == 5
+    assert "Payments officer: payments@demo.local" in block
+    assert "/admin/payouts/payoutbatch/build/" in block
     assert person.email in block
     assert ".local/mail/" in block
     assert "/wallet/" in block
@@ -106,3 +116,38 @@ def test_a_demo_whose_voucher_window_has_ended_issues_nothing_and_says_why(monke
     assert "delete .local/pgdata" in output
     assert not VoucherBatch.objects.exists()
     assert not Voucher.objects.exists()
+
+
+def test_the_operator_builds_a_batch_of_the_demo_and_the_payments_officer_releases_it():
+    """The payouts part of the Done-when journey, on the seeded demo: bank transfer offered,
+    the demo claimant's approved claim chose it (encrypted, shown masked), a batch built by
+    the operator is refused to the operator and released by the payments officer."""
+    output = _seed("--no-signin")
+    program = Program.objects.get(slug=data.PROGRAM["slug"])
+    assert "approved claims to be paid by bank transfer" in output
+    assert PayoutOffer.objects.get(program=program).methods == ["bank_transfer"]
+    person = demo_claimant(program)
+    assert person is not None
+    claim = person.claims.get(status="approved")
+    instruction = PayoutInstruction.objects.get(program=program, claim_reference=claim.reference)
+    assert instruction.method == "bank_transfer"
+    assert instruction.masked.startswith("****")
+    assert instruction.details_encrypted
+
+    staff = staff_ensure()
+    officer = staff[PAYMENTS_OFFICER]
+    assert TOTPDevice.objects.filter(user=officer, confirmed=True).exists()
+    assert officer.has_perm("payouts.release_payoutbatch")
+    count, total = payout_batch_preview(program=program, method="bank_transfer")
+    assert count == PayoutInstruction.objects.filter(program=program).count() > 0
+    batch = payout_batch_create(
+        program=program, method="bank_transfer", actor=staff[PROGRAM_OPERATOR], build_now=True
+    )
+    assert (batch.payouts_count, batch.total_minor) == (count, total)
+    with pytest.raises(FourEyes):
+        payout_batch_release(batch=batch, actor=staff[PROGRAM_OPERATOR])
+    released = payout_batch_release(batch=batch, actor=officer)
+    assert released.status == PayoutBatch.Status.RELEASED
+
+    again = _seed("--no-signin")  # a second seed sets no choice again
+    assert "approved claims to be paid by bank transfer" not in again

@@ -17,6 +17,7 @@ from compensation.services.population_import import (
 )
 from demo import data
 from demo.claims_seed import claims_seed
+from demo.payouts_seed import payouts_seed
 from demo.signin import staff_ensure
 from oversight.services import snapshot_refresh
 from vouchers.errors import IssuanceRefused
@@ -55,6 +56,9 @@ class Command(BaseCommand):
             self.stdout.write("Vouchers: already issued by an earlier run; none issued again.")
         if first_load or not program.claims.exists():
             self._claims_create(program)
+        chosen = payouts_seed(program)
+        if chosen:
+            self.stdout.write(f"Payouts: {chosen} approved claims to be paid by bank transfer.")
         snapshot_refresh(program=program)  # the dashboard has figures from the first page
         if not options["no_signin"]:
             call_command("demo_signin", stdout=self.stdout)
