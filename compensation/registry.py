@@ -14,3 +14,10 @@ POOL_ENTITLEMENTS: dict[str, Callable] = {}
 # name -> callable(person_ids: list[int]) -> {person_id: [row, ...]}: a person's vouchers as
 # their own page (/me/, in claims) shows them, without codes; vouchers fills it in.
 PERSON_VOUCHERS: dict[str, Callable] = {}
+
+# name -> callable(award_id: int) -> str | None: issue the one voucher of a claim award's
+# amount (the "voucher" payout method) and return its reference, or None when no voucher can
+# be made for it (no affected person, no voucher service, validity ended). Idempotent: a
+# second call returns the award's live voucher. Runs in the caller's transaction. vouchers
+# fills it; payouts calls it.
+AWARD_VOUCHER_ISSUE: dict[str, Callable[[int], str | None]] = {}

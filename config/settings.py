@@ -597,6 +597,37 @@ CELERY_BEAT_SCHEDULE["vouchers-idempotency-purge"] = {
     "options": {"expires": 1800},
 }
 
+# --- Payouts: sending to providers (payouts/services/sending.py) ---------------------------------
+# Workers woken per released provider batch, and payouts per chunk (one transaction each).
+PAYOUTS_SEND_WORKERS = env.int("PAYOUTS_SEND_WORKERS", default=2)
+PAYOUTS_SEND_CHUNK = env.int("PAYOUTS_SEND_CHUNK", default=200)
+if PAYOUTS_SEND_WORKERS < 1 or PAYOUTS_SEND_CHUNK < 1:
+    raise ImproperlyConfigured("PAYOUTS_SEND_WORKERS and PAYOUTS_SEND_CHUNK must be 1 or more.")
+# A chunk the provider asked to retry (5xx, timeout) waits BASE * 2^(attempt-1) seconds, capped
+# at CELERY_RETRY_BACKOFF_MAX; after MAX_ATTEMPTS its payouts still unanswered fail
+# (provider_unavailable) and can go into a later batch.
+PAYOUTS_SEND_MAX_ATTEMPTS = env.int("PAYOUTS_SEND_MAX_ATTEMPTS", default=6)
+PAYOUTS_SEND_RETRY_BASE_SECONDS = env.int("PAYOUTS_SEND_RETRY_BASE_SECONDS", default=30)
+if PAYOUTS_SEND_MAX_ATTEMPTS < 1 or PAYOUTS_SEND_RETRY_BASE_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "PAYOUTS_SEND_MAX_ATTEMPTS must be 1 or more, PAYOUTS_SEND_RETRY_BASE_SECONDS 0 or more."
+    )
+# Account credit at the integrating service: a JSON POST per payout with a bearer token and an
+# Idempotency-Key (the payout's reference). Unset URL: the method cannot be sent (a chunk waits,
+# saying so) and `manage.py migrate` reports programs offering it (check payouts.E001).
+PAYOUTS_CREDIT_HTTP_URL = env.str("PAYOUTS_CREDIT_HTTP_URL", default="")
+PAYOUTS_CREDIT_HTTP_TOKEN = env_secret("PAYOUTS_CREDIT_HTTP_TOKEN")
+PAYOUTS_CREDIT_HTTP_TIMEOUT = env.int("PAYOUTS_CREDIT_HTTP_TIMEOUT", default=10)
+# Beat's sweep: batches stuck building, released batches never planned or never digested, and
+# sending batches no worker has touched for STALE seconds are queued again.
+PAYOUTS_REDISPATCH_STALE_SECONDS = env.int("PAYOUTS_REDISPATCH_STALE_SECONDS", default=120)
+PAYOUTS_REDISPATCH_EVERY = env.int("PAYOUTS_REDISPATCH_EVERY", default=30)
+CELERY_BEAT_SCHEDULE["payouts-redispatch"] = {
+    "task": "payouts.redispatch",
+    "schedule": PAYOUTS_REDISPATCH_EVERY,
+    "options": {"expires": PAYOUTS_REDISPATCH_EVERY},
+}
+
 # --- Beat's queue (keep this last) ----------------------------------------------------------------
 # Every periodic task without a queue of its own runs on the sweeps queue, never behind bulk work.
 for _entry in CELERY_BEAT_SCHEDULE.values():

@@ -243,6 +243,10 @@ class PayoutChunk(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # A chunk whose provider asked to try again waits until then (backoff); the last attempt,
+    # for the sweep that wakes batches whose workers went quiet (payouts/services/sending.py).
+    retry_after = models.DateTimeField(null=True, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

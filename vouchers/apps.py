@@ -12,6 +12,14 @@ class VouchersConfig(AppConfig):
 
         PERSON_VOUCHERS["vouchers"] = vouchers_by_person
 
+        # Payouts never imports vouchers: its voucher method issues through this registry.
+        from compensation.registry import AWARD_VOUCHER_ISSUE
+        from vouchers.services.award_voucher import voucher_for_award_issue
+
+        AWARD_VOUCHER_ISSUE["vouchers"] = lambda award_id: voucher_for_award_issue(
+            award_id=award_id
+        )
+
         # Notifications never imports vouchers: vouchers plugs its audiences into its registry.
         from vouchers.audiences import audiences_register
 
