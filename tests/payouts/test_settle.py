@@ -3,6 +3,8 @@ import datetime as dt
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from audit.models import AuditEvent
 from compensation.models import Award
@@ -13,6 +15,7 @@ from payouts.services.batches import payout_batch_create, payout_batch_release
 from payouts.services.settle import SettleCounts, payouts_settle
 from tests.factories import ProgramFactory, UserFactory
 from tests.payouts.factories import claim_award
+from tests.payouts.released import released_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +27,9 @@ def _site(settings):
     settings.NOTIFICATIONS_SITE_URL = "https://compensation.example.com"
 
 
-def released_batch(program, count: int = 3) -> tuple[PayoutBatch, list[Payout]]:
-    for n in range(count):
-        claim_award(program, amount_minor=10_000 * (n + 1))
-    batch = payout_batch_create(
-        program=program, method="bank_transfer", actor=UserFactory(), build_now=True
-    )
-    batch = payout_batch_release(batch=batch, actor=UserFactory())
-    return batch, list(Payout.objects.filter(batch=batch).order_by("id"))
+def _in_korean(text: str) -> str:
+    with translation.override("ko"):  # the instruction's language unless the claimant chose
+        return gettext(text)
 
 
 def settle(batch, rows: list[tuple[int, str, str]]) -> SettleCounts:
@@ -96,7 +94,7 @@ def test_paid_failed_returned_settle_the_batch_deliver_hold_and_notify():
     assert paid_notice.context == {
         "claim_reference": instruction.claim_reference,
         "amount": "10,000 KRW",
-        "method": "Bank transfer to ****9012",
+        "method": _in_korean("Bank transfer to %(account)s") % {"account": "****9012"},
         "paid_on": "2026-03-02",
         "claim_url": site
         + reverse(
