@@ -226,6 +226,7 @@ CELERY_TASK_ROUTES = {
             "payouts.batch_build",
             "payouts.batch_released",
             "payouts.chunk_send",
+            "payouts.result_apply",
         ]
     },
     **{
@@ -313,7 +314,17 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"file_permissions_mode": 0o600},
     },
+    # Banks' payout result files (payouts/services/results.py), below MEDIA_ROOT/payouts/
+    # results/; like claim documents, an object store by settings alone.
+    "payout_results": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600},
+    },
 }
+# A bank's result file: the upload limit, and up to which size it is applied in the request
+# (larger files are applied by a worker, task payouts.result_apply).
+PAYOUTS_RESULT_MAX_BYTES = env.int("PAYOUTS_RESULT_MAX_BYTES", default=512 * 1024**2)
+PAYOUTS_RESULT_SYNC_BYTES = env.int("PAYOUTS_RESULT_SYNC_BYTES", default=1024**2)
 # Uploads live outside the web root and are only served through views that check ownership.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media")))
 IMPORT_ROOT = Path(env.str("IMPORT_ROOT", default=str(BASE_DIR / ".local" / "imports")))
