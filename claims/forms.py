@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from compensation.engine.money import money_exponent
 from compensation.models import ClaimType
+from payouts.banks import banks_for
+from payouts.errors import PayoutError
+from payouts.methods import METHODS, Method
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DOCUMENT_LABELS = {
     "receipt": _("Receipt or bank statement"),
@@ -46,10 +53,112 @@ class CodeForm(forms.Form):
     )
 
 
-class ClaimDetailsForm(forms.Form):
-    """Only the questions the claim type needs."""
+# "Tell you later" at filing: no choice is kept, and the claim's page asks for one.
+PAY_LATER = "later"
+# The payment details a browser posts: hidden from error reports (sensitive_post_parameters).
+PAYMENT_SECRETS = ("account_number", "holder", "customer_ref")
+PAYMENT_FIELDS = ("payout_method", "bank_code", *PAYMENT_SECRETS)
 
-    def __init__(self, *args, claim_type: ClaimType, currency: str, **kwargs):
+
+def payment_methods_for(methods: tuple[str, ...], currency: str) -> tuple[str, ...]:
+    """The offered methods a claimant can choose here: a bank transfer needs a list of banks
+    for the program's currency."""
+    return tuple(m for m in methods if m != Method.BANK_TRANSFER or banks_for(currency))
+
+
+def payment_fields_add(
+    form: forms.Form, *, methods: tuple[str, ...], currency: str, language: str, later: bool
+) -> None:
+    """The payment choice (the methods given, and "later" at filing) with the details each
+    needs. The details are checked by the payouts service, whose refusal names the field."""
+    choices = [(m, METHODS[m].label) for m in methods]
+    if later:
+        choices.append((PAY_LATER, _("I will tell you later")))
+    form.fields["payout_method"] = forms.ChoiceField(
+        label=_("How should we pay you?"),
+        help_text=_(
+            "Approved amounts are paid this way. You can change it until we send the payment."
+        )
+        if later
+        else "",
+        choices=choices,
+        required=not later,
+        widget=forms.RadioSelect,
+    )
+    if Method.BANK_TRANSFER in methods:
+        banks: list[tuple[str, StrOrPromise]] = [("", _("Choose your bank"))]
+        banks += [(bank.code, bank.name_in(language)) for bank in banks_for(currency)]
+        form.fields["bank_code"] = forms.ChoiceField(
+            label=_("Bank"),
+            choices=banks,
+            required=False,
+            error_messages={"invalid_choice": _("Choose your bank from the list.")},
+        )
+        form.fields["account_number"] = forms.CharField(
+            label=_("Account number"),
+            help_text=_("Digits only; spaces and hyphens are fine."),
+            required=False,
+            max_length=40,
+            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        )
+        form.fields["holder"] = forms.CharField(
+            label=_("Account holder's name"),
+            help_text=_("As the bank has it."),
+            required=False,
+            max_length=100,
+            widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        )
+    if Method.ACCOUNT_CREDIT in methods:
+        form.fields["customer_ref"] = forms.CharField(
+            label=_("Your customer number at the service"),
+            required=False,
+            max_length=64,
+            widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        )
+
+
+def payment_error(form: forms.Form, exc: PayoutError) -> None:
+    """A refusal of the payment details, on the field it is about (or the form)."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc.message))
+
+
+class PaymentChoice:
+    """What a form with payment fields says the claimant chose (cleaned)."""
+
+    def __init__(self, data: dict) -> None:
+        self.method = data.get("payout_method") or PAY_LATER
+        self.bank_code = data.get("bank_code") or ""
+        self.fields = {name: data.get(name) or "" for name in PAYMENT_SECRETS}
+
+    @property
+    def later(self) -> bool:
+        return self.method == PAY_LATER
+
+
+class PaymentForm(forms.Form):
+    """The claim's payment page: a choice among the program's methods, no "later"."""
+
+    def __init__(self, *args, methods: tuple[str, ...], currency: str, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        payment_fields_add(self, methods=methods, currency=currency, language=language, later=False)
+
+    def choice(self) -> PaymentChoice:
+        return PaymentChoice(self.cleaned_data)
+
+
+class ClaimDetailsForm(forms.Form):
+    """Only the questions the claim type needs, and how to pay an approved amount."""
+
+    def __init__(
+        self,
+        *args,
+        claim_type: ClaimType,
+        currency: str,
+        methods: tuple[str, ...] = (),
+        language: str = "ko",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.claim_type = claim_type
         self.currency = currency
@@ -83,13 +192,6 @@ class ClaimDetailsForm(forms.Form):
             max_length=4000,
             widget=forms.Textarea(attrs={"rows": 4}),
         )
-        if calculation != ClaimType.Calculation.FIXED:
-            self.fields["payout_account"] = forms.CharField(
-                label=_("Bank account for the payment (optional)"),
-                help_text=_("Bank name and account number. We can also ask you later."),
-                required=False,
-                max_length=60,
-            )
         self.document_kinds = [*claim_type.required_documents, "other"]
         for kind in self.document_kinds:
             self.fields[f"doc_{kind}"] = forms.FileField(
@@ -98,6 +200,16 @@ class ClaimDetailsForm(forms.Form):
                 required=kind != "other",
                 widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
             )
+        if methods:
+            payment_fields_add(
+                self, methods=methods, currency=currency, language=language, later=True
+            )
+
+    def answer_fields(self) -> list:
+        return [field for field in self if field.name not in PAYMENT_FIELDS]
+
+    def choice(self) -> PaymentChoice:
+        return PaymentChoice(self.cleaned_data)
 
     def amount_minor(self) -> int:
         amount = self.cleaned_data.get("amount")

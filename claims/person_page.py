@@ -1,11 +1,13 @@
 """The person's own page (/me/): for each program they are in, whether they are on the
 affected list and why (the published policy's person decision, its reasons in their language),
-their vouchers, their claims and the notices sent to them.
+their vouchers, their claims (with how each approved one is paid) and the notices sent to
+them.
 
 Claims owns the page; the vouchers come through compensation's registry (PERSON_VOUCHERS,
 filled by vouchers), since claims never imports vouchers. A fixed number of queries whatever
 the number of programs, vouchers, claims and notices: the people (programs joined), their
-published policies, award lines, vouchers, claims and notices, one query each."""
+published policies, award lines, vouchers, claims, the approved claims' payment choices with
+their latest payouts, and notices, one query each."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Claim
+from claims.payout_presenter import PayoutState, payout_state, payout_views_of_claims
 from claims.selectors import claims_of
 from compensation.claimant_session import Claimant, claimant_people
 from compensation.engine import PersonFacts, person_decide, reason_text
@@ -44,6 +47,8 @@ NOTICE_KINDS: dict[str, StrOrPromise] = {
     Kind.DECISION: _("Decision on your claim"),
     Kind.APPEAL_OUTCOME: _("Outcome of your appeal"),
     Kind.VOUCHER_EXPIRY_REMINDER: _("Voucher expiry reminder"),
+    Kind.PAYOUT_PAID: _("Your payment was made"),
+    Kind.PAYOUT_FAILED: _("Your payment did not go through"),
 }
 
 CHANNELS: dict[str, StrOrPromise] = {Channel.EMAIL: _("Email"), Channel.SMS: _("Text message")}
@@ -62,8 +67,12 @@ class ProgramSection:
     vouchers: list[dict] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     notices: list[dict] = field(default_factory=list)
-    # Payouts (cash awards paid out) have no model yet: when they land, add a `payouts` list
-    # here, filled by one query over the people's payouts, and a section in claims/me.html.
+    # Claim reference -> its payment step, for the approved claims (the claim's page's words).
+    payouts: dict[str, PayoutState] = field(default_factory=dict)
+
+    @property
+    def claim_rows(self) -> list[tuple[Claim, PayoutState | None]]:
+        return [(claim, self.payouts.get(claim.reference)) for claim in self.claims]
 
 
 def _reasons(person: AffectedPerson, section: ProgramSection, policy, lines, language: str):
@@ -127,6 +136,13 @@ def person_page(claimant: Claimant, language: str) -> list[ProgramSection]:
             sections[program_of_person[person_id]].vouchers.extend(rows)
     for claim in claims:
         sections[claim.program_id].claims.append(claim)
+    approved = [claim for claim in claims if claim.status == Claim.Status.APPROVED]
+    views = payout_views_of_claims(approved)
+    with translation.override(language):
+        for claim in approved:
+            state = payout_state(claim, views.get((claim.program_id, claim.reference)))
+            if state is not None:
+                sections[claim.program_id].payouts[claim.reference] = state
     for notice in notices_of_people(person_ids) if person_ids else []:
         program_id = notice.program_id or program_of_person.get(notice.person_id or 0)
         section_of = sections.get(program_id) if program_id else None

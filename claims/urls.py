@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.views import filing, me, public, signin, status
+from claims.views import filing, me, payment, public, signin, status
 
 app_name = "claims"
 
@@ -23,5 +23,7 @@ urlpatterns = [
     path(_C + "answer/", status.answer, name="answer"),
     path(_C + "appeal/", status.appeal, name="appeal"),
     path(_C + "feedback/", status.feedback, name="feedback"),
+    # The PAYOUT_FAILED notice's fix_url (payouts/notices.py): keep this path.
+    path(_C + "payment/", payment.payment, name="payment"),
     path(_C + "documents/<int:document_id>/", status.document, name="document"),
 ]

@@ -27,6 +27,9 @@ from compensation.claimant_session import Claimant
 from compensation.models import ClaimType, Program
 from compensation.selectors import policy_published
 from config.db import violated_constraint
+from payouts.banks import account_number_clean
+from payouts.methods import Method
+from payouts.services.instructions import instruction_bind
 
 _DRAFT_LOCK_NAMESPACE = 7302  # advisory lock class: one claimant's draft uploads
 
@@ -123,6 +126,20 @@ _ONCE_CONSTRAINTS = {
 }
 
 
+def payout_account_fingerprint(
+    *, currency: str, method: str, bank_code: str, fields: dict[str, str]
+) -> bytes | None:
+    """The keyed hash of the account a payment goes to (the bank and its number, or the
+    customer number at the service), for the shared-account signal; None for a method with
+    no account. Called with details the payouts service has just accepted."""
+    if method == Method.BANK_TRANSFER:
+        number = account_number_clean(currency, bank_code, fields.get("account_number", ""))
+        return payout_hash(f"{bank_code}{number}")
+    if method == Method.ACCOUNT_CREDIT:
+        return payout_hash(f"credit{(fields.get('customer_ref') or '').strip()}")
+    return None
+
+
 def _submission_lock(idempotency_key: str) -> None:
     """Hold the draft's submission token until the transaction ends (another draft sharing
     the 32-bit hash only waits its turn)."""
@@ -151,7 +168,8 @@ def claim_submit(
     amount_claimed_minor: int = 0,
     hours_claimed: Decimal | None = None,
     statement: str = "",
-    payout_account: str = "",
+    payout_chosen: bool = False,
+    payout_account_hash: bytes | None = None,
     ip_address: str | None = None,
 ) -> tuple[Claim, bool]:
     """File one claim and screen it. Returns (claim, created).
@@ -162,7 +180,10 @@ def claim_submit(
     claims per identity (a unique slot in the database); the acknowledgement (and the
     decision, when the engine decides at once) is queued in the same transaction; an automatic
     approval writes its award in the same transaction, within the budget, or the claim goes to
-    review instead.
+    review instead; with `payout_chosen`, the payment choice saved with the draft
+    (payouts' instruction_draft_save under the idempotency key) becomes the claim's in the same
+    transaction. `payout_account_hash` (payout_account_fingerprint above) is the shared-account
+    signal's keyed hash: the account itself never reaches this function.
     ClaimError, nothing written, when throttled, the program is not open or the limit is hit."""
     existing = Claim.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -214,7 +235,7 @@ def claim_submit(
                     hours_claimed=hours_claimed,
                     statement=statement,
                     network_hash=network_hash(network),
-                    payout_hash=payout_hash(payout_account),
+                    payout_hash=payout_account_hash,
                     idempotency_key=idempotency_key,
                     due_at=sla_due(Claim.Status.SUBMITTED),
                 )
@@ -231,6 +252,13 @@ def claim_submit(
         ClaimDocument.objects.filter(
             draft_key=idempotency_key, owner_email_hash=claimant.email_hash, claim__isnull=True
         ).update(claim=claim)
+        if payout_chosen:
+            instruction_bind(
+                owner_email_hash=claimant.email_hash,
+                draft_key=idempotency_key,
+                claim_reference=claim.reference,
+                notify_email=notices._address(claim),
+            )
         _screen_and_decide(claim, program)
         audit_record(
             action="claim.submit",

@@ -1,6 +1,10 @@
 """Filing: choose a claim type, answer its questions and upload its documents, check the
 summary, submit. The draft (answers in the session, files stored against the draft key) is
-what the summary shows; the draft key is the submission's idempotency key."""
+what the summary shows; the draft key is the submission's idempotency key.
+
+The payment choice is kept by the payouts app against the draft key, encrypted; the session
+holds only the method, the bank, the last four digits and the account's keyed hash (for the
+shared-account signal), never the account number or the holder's name."""
 
 import secrets
 from decimal import Decimal
@@ -8,18 +12,32 @@ from decimal import Decimal
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from audit.services import client_ip
 from claims.errors import ClaimError
-from claims.forms import ClaimDetailsForm, document_label, from_minor
+from claims.forms import (
+    PAYMENT_SECRETS,
+    ClaimDetailsForm,
+    PaymentChoice,
+    document_label,
+    from_minor,
+    payment_error,
+    payment_methods_for,
+)
 from claims.models import ClaimDocument
+from claims.payout_presenter import method_text
 from claims.selectors import claim_types_for
 from claims.services import claim_document_add, claim_draft_documents_replace, claim_submit
+from claims.services.intake import payout_account_fingerprint
 from claims.storage import documents_delete
 from claims.views.common import claimant_required, form_error
 from claims.views.signin import CONTACT_EMAIL
 from compensation.claimant_session import claimant_owner
+from payouts.errors import PayoutError
+from payouts.selectors import program_methods
+from payouts.services.instructions import instruction_draft_save
 
 _DRAFTS = "claims_drafts"
 
@@ -62,6 +80,35 @@ def start(request, program):
     )
 
 
+def _payment_draft_save(request, program, draft_key: str, choice: PaymentChoice) -> dict:
+    """Keep the payment choice with the draft (payouts encrypts the details) and return what
+    the session may hold of it."""
+    if choice.later:
+        return {"method": ""}
+    instruction = instruction_draft_save(
+        program=program,
+        owner_email_hash=request.claimant.email_hash,
+        draft_key=draft_key,
+        method=choice.method,
+        bank_code=choice.bank_code,
+        fields=choice.fields,
+        language=request.LANGUAGE_CODE,
+    )
+    digest = payout_account_fingerprint(
+        currency=program.currency,
+        method=instruction.method,
+        bank_code=instruction.bank_code,
+        fields=choice.fields,
+    )
+    return {
+        "method": instruction.method,
+        "bank_code": instruction.bank_code,
+        "last4": instruction.details_last4,
+        "account_hash": digest.hex() if digest else "",
+    }
+
+
+@sensitive_post_parameters(*PAYMENT_SECRETS)
 @claimant_required
 @require_http_methods(["GET", "POST"])
 def details(request, program, type_code: str):
@@ -71,6 +118,8 @@ def details(request, program, type_code: str):
         request.FILES or None,
         claim_type=claim_type,
         currency=program.currency,
+        methods=payment_methods_for(program_methods(program), program.currency),
+        language=request.LANGUAGE_CODE,
     )
     if request.method == "POST" and form.is_valid():
         # One draft per claim type: posting the form again replaces the draft's answers and
@@ -86,6 +135,8 @@ def details(request, program, type_code: str):
         stored: list[ClaimDocument] = []
         try:
             with transaction.atomic():
+                # The payment first: its refusal costs no document check.
+                payment = _payment_draft_save(request, program, draft_key, form.choice())
                 claim_draft_documents_replace(claimant=request.claimant, draft_key=draft_key)
                 for kind in form.document_kinds:
                     upload = form.cleaned_data.get(f"doc_{kind}")
@@ -98,6 +149,8 @@ def details(request, program, type_code: str):
                                 upload=upload,
                             )
                         )
+        except PayoutError as exc:
+            payment_error(form, exc)
         except ClaimError as exc:
             # The rows rolled back; the files written before the refused one go too.
             documents_delete(document.storage_name for document in stored)
@@ -114,7 +167,7 @@ def details(request, program, type_code: str):
                 "amount_minor": form.amount_minor(),
                 "hours": str(hours) if hours is not None else None,
                 "statement": form.cleaned_data.get("statement", ""),
-                "payout_account": form.cleaned_data.get("payout_account", ""),
+                "payment": payment,
             }
             request.session[_DRAFTS] = drafts
             return redirect("claims:review", program.slug, claim_type.code, draft_key)
@@ -151,6 +204,7 @@ def review(request, program, type_code: str, draft_key: str):
         draft_key=draft_key, owner_email_hash=request.claimant.email_hash
     ).order_by("id")
     error = None
+    payment = draft.get("payment") or {}
     if request.method == "POST":
         try:
             claim, _created = claim_submit(
@@ -163,7 +217,10 @@ def review(request, program, type_code: str, draft_key: str):
                 amount_claimed_minor=draft["amount_minor"],
                 hours_claimed=Decimal(draft["hours"]) if draft["hours"] else None,
                 statement=draft["statement"],
-                payout_account=draft["payout_account"],
+                payout_chosen=bool(payment.get("method")),
+                payout_account_hash=bytes.fromhex(payment["account_hash"])
+                if payment.get("account_hash")
+                else None,
                 ip_address=client_ip(request),
             )
         except ClaimError as exc:
@@ -185,6 +242,14 @@ def review(request, program, type_code: str, draft_key: str):
             if draft["amount_minor"]
             else None,
             "documents": [(document_label(d.kind), d) for d in documents],
+            "payment": method_text(
+                method=payment["method"],
+                bank_code=payment.get("bank_code", ""),
+                last4=payment.get("last4", ""),
+                currency=program.currency,
+            )
+            if payment.get("method")
+            else "",
             "error": error,
             "draft_key": draft_key,
         },

@@ -10,6 +10,7 @@ from audit.services import client_ip
 from claims.errors import ClaimError
 from claims.forms import AppealForm, FeedbackForm, InfoAnswerForm, document_label
 from claims.models import Claim, ClaimDocument
+from claims.payout_presenter import payout_state
 from claims.presenters import claim_outlook, claim_reasons
 from claims.selectors import claim_documents, claim_of, claim_public_events, claims_of
 from claims.services import claim_appeal, claim_feedback, claim_info_respond
@@ -17,9 +18,11 @@ from claims.services.claimant import appeal_deadline
 from claims.storage import document_open
 from claims.views.common import claimant_required, form_error
 from compensation.claimant_session import claimant_get
+from payouts.selectors import payout_views
 
 
-def _claim(request, program, reference: str) -> Claim:
+def claim_of_program(request, program, reference: str) -> Claim:
+    """The signed-in claimant's own claim in this program; 404 for any other."""
     claim = claim_of(request.claimant, reference)
     if claim.program_id != program.pk:
         raise Http404
@@ -36,7 +39,7 @@ def my_claims(request, program):
 @claimant_required
 @require_GET
 def status(request, program, reference: str):
-    claim = _claim(request, program, reference)
+    claim = claim_of_program(request, program, reference)
     return _status_page(request, program, claim)
 
 
@@ -59,6 +62,10 @@ def _status_page(request, program, claim, *, answer_form=None, feedback_form=Non
             if claim.info_document_kind
             else "",
             "appeal_until": appeal_deadline(claim),
+            "payout": payout_state(
+                claim, payout_views(program.pk, [claim.reference]).get(claim.reference)
+            ),
+            "pro_rata_pending": bool(claim.entitlement_minor and not claim.award_id),
             "feedback_form": feedback_form
             or (
                 FeedbackForm()
@@ -73,7 +80,7 @@ def _status_page(request, program, claim, *, answer_form=None, feedback_form=Non
 @claimant_required
 @require_POST
 def answer(request, program, reference: str):
-    claim = _claim(request, program, reference)
+    claim = claim_of_program(request, program, reference)
     form = InfoAnswerForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -95,7 +102,7 @@ def answer(request, program, reference: str):
 @claimant_required
 @require_http_methods(["GET", "POST"])
 def appeal(request, program, reference: str):
-    claim = _claim(request, program, reference)
+    claim = claim_of_program(request, program, reference)
     deadline = appeal_deadline(claim)
     if deadline is None:
         return redirect("claims:status", program.slug, claim.reference)
@@ -126,7 +133,7 @@ def appeal(request, program, reference: str):
 @claimant_required
 @require_POST
 def feedback(request, program, reference: str):
-    claim = _claim(request, program, reference)
+    claim = claim_of_program(request, program, reference)
     form = FeedbackForm(request.POST)
     if form.is_valid():
         try:

@@ -12,7 +12,7 @@ def file_claim(
     amount=50_000,
     documents=("receipt",),
     ip="203.0.113.7",
-    payout="",
+    payout_account_hash=None,
     hours=None,
     contact_email="",
 ):
@@ -29,6 +29,6 @@ def file_claim(
         idempotency_key=key,
         amount_claimed_minor=amount,
         hours_claimed=Decimal(hours) if hours else None,
-        payout_account=payout,
+        payout_account_hash=payout_account_hash,
         ip_address=ip,
     )

@@ -108,6 +108,15 @@ def test_good_faith_buyer_off_the_list_files_on_the_documented_route(program, go
     assert not [r for r in claim.decision_reasons if not r["passed"] and r["effect"] == "deny"]
 
 
+def _bank_account_hash(number: str) -> bytes | None:
+    """The keyed hash the details step computes for a KB Kookmin account as typed."""
+    from claims.services.intake import payout_account_fingerprint
+
+    return payout_account_fingerprint(
+        currency="KRW", method="bank_transfer", bank_code="004", fields={"account_number": number}
+    )
+
+
 def test_reused_document_and_shared_payout_are_signals_that_send_to_review(
     program, documented, claimant
 ):
@@ -132,7 +141,7 @@ def test_reused_document_and_shared_payout_are_signals_that_send_to_review(
         claimant=claimant,
         key="k1",
         documents=(),
-        payout="KB 123-45-6789",
+        payout_account_hash=_bank_account_hash("1234-5678-9012"),
     )
     second, _ = file_claim(
         program=program,
@@ -140,7 +149,7 @@ def test_reused_document_and_shared_payout_are_signals_that_send_to_review(
         claimant=other_claimant,
         key="k2",
         documents=(),
-        payout="kb 12345 6789",
+        payout_account_hash=_bank_account_hash("123456 789012"),
     )
     second.refresh_from_db()
     codes = {s["code"] for s in second.signals}

@@ -12,6 +12,7 @@ from compensation.hashing import email_hash
 from notifications.models import Notice
 from notifications.references import reference_display
 from tests.factories import ClaimantPersonFactory, ClaimFactory, ClaimTypeFactory
+from tests.payouts.factories import claim_award
 from tests.vouchers.conftest import run_issue, voucher_program_make
 from tests.vouchers.helpers import code_of
 from vouchers.models import Voucher
@@ -19,6 +20,7 @@ from vouchers.models import Voucher
 pytestmark = pytest.mark.django_db
 
 EMAIL = "me@example.com"
+ACCOUNT = "123456789012"
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +57,27 @@ def _notice(person, kind="voucher_issued"):
     )
 
 
+def _approved_claim_paid_by_bank(program, person) -> Claim:
+    """An approved claim of the person, with its award and a bank transfer chosen."""
+    owner = email_hash(EMAIL)
+    assert owner is not None
+    award, _instruction = claim_award(
+        program, amount_minor=30_000, owner_email_hash=owner, account_number=ACCOUNT
+    )
+    return ClaimFactory.create(
+        program=program,
+        person=person,
+        claim_type=ClaimTypeFactory.create(program=program),
+        reference=award.claim_reference,
+        status=Claim.Status.APPROVED,
+        amount_decided_minor=30_000,
+        award=award,
+    )
+
+
 def _world(count: int):
-    """`count` programs the person is in, each with their four vouchers, a claim and a notice."""
+    """`count` programs the person is in, each with their four vouchers, a claim, an approved
+    claim paid by bank transfer and a notice."""
     people = []
     for number in range(count):
         program, person = _program_with_me(number)
@@ -66,6 +87,7 @@ def _world(count: int):
             person=person,
             claim_type=ClaimTypeFactory.create(program=program),
         )
+        _approved_claim_paid_by_bank(program, person)
         _notice(person)
         people.append(person)
     return people
@@ -105,7 +127,13 @@ def test_me_shows_coverage_vouchers_without_codes_claims_and_notices(client):
     assert not any(code_of(v) in html for v in vouchers)
     assert "Food delivery (Eats)" in html
     assert "20,000" in html
-    assert Claim.objects.get(person=person).reference in html
+    for claim in Claim.objects.filter(person=person):
+        assert claim.reference in html
+    # The approved claim's payment, in the claim page's words, with the way to change it.
+    approved = Claim.objects.get(person=person, status=Claim.Status.APPROVED)
+    assert "How we will pay you: Bank transfer, KB Kookmin Bank ****9012." in html
+    assert reverse("claims:payment", args=[approved.program.slug, approved.reference]) in html
+    assert ACCOUNT not in html
     notice = Notice.objects.get(person=person)
     assert reference_display(notice.reference) in html
     assert reverse("vouchers:code", args=[vouchers[0].pk]) in html
@@ -188,4 +216,6 @@ def test_me_costs_a_fixed_number_of_queries(client, count):
         response = client.get(reverse("claims:me"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response.content.decode().count("<section") == count
-    assert len(queries) <= 9, [q["sql"][:80] for q in queries.captured_queries]
+    # 9 before payouts (8 used), plus one: the approved claims' payment choices with their
+    # latest payouts (9 used).
+    assert len(queries) <= 10, [q["sql"][:80] for q in queries.captured_queries]
