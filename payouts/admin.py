@@ -71,6 +71,7 @@ class BuildForm(forms.Form):
         min_value=Decimal(0),
         max_digits=18,
         help_text=_("In the program's currency, e.g. 10,000. Empty: no lower limit."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     amount_max = MajorAmountField(
         label=_("Largest amount"),
@@ -78,6 +79,7 @@ class BuildForm(forms.Form):
         min_value=Decimal(0),
         max_digits=18,
         help_text=_("In the program's currency. Empty: no upper limit."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     approved_before = forms.DateField(
         label=_("Approved before"),
@@ -156,7 +158,7 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
         "program",
         "method_label",
         "status_label",
-        "payouts_count",
+        "payouts",
         "total",
         "built_by",
         "created_at",
@@ -168,8 +170,7 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
         "method_label",
         "program",
         "selection",
-        "payouts_count",
-        "total",
+        "figures",
         "built_by",
         "built_at",
         "released_by",
@@ -313,6 +314,8 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
             and user.has_perm("payouts.import_payoutresult")
             and _reverse_or_empty(RESULT_UPLOAD_URL, batch.pk),
             "payouts_url": reverse("admin:payouts_payout_changelist") + f"?batch={batch.pk}",
+            # The heading and breadcrumb name the batch with labels, not codes.
+            "subtitle": self.batch_title(batch),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -321,6 +324,29 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
     @admin.display(description=_("batch"), ordering="created_at")
     def batch_name(self, obj: PayoutBatch) -> str:
         return str(obj.public_id)[:8]
+
+    def batch_title(self, obj: PayoutBatch) -> str:
+        return str(
+            _("%(method)s batch %(name)s: %(status)s")
+            % {
+                "method": method_name(obj.method),
+                "name": self.batch_name(obj),
+                "status": obj.get_status_display(),
+            }
+        )
+
+    @admin.display(description=_("payouts"), ordering="payouts_count")
+    def payouts(self, obj: PayoutBatch) -> str:
+        return f"{obj.payouts_count:,}"
+
+    @admin.display(description=_("payouts and total"))
+    def figures(self, obj: PayoutBatch) -> str:
+        if obj.status == PayoutBatch.Status.BUILDING:
+            return str(_("Counted when the build ends (see the progress below)."))
+        return str(
+            _("%(count)s payouts, %(total)s")
+            % {"count": f"{obj.payouts_count:,}", "total": self.total(obj)}
+        )
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj: PayoutBatch) -> str:

@@ -118,9 +118,9 @@ class PayoutAdmin(NotFoundAs404, ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        claim_awards = Award.objects.filter(source="claim", claim_reference=term).exclude(
-            status="reversed"
-        )
+        claim_awards = Award.objects.filter(
+            source="claim", claim_reference__in={term, term.upper()}
+        ).exclude(status="reversed")
         return queryset.filter(Q(reference=term.upper()) | Q(award__in=claim_awards)), False
 
     @admin.display(description=_("claim"))
@@ -183,7 +183,9 @@ class PayoutInstructionAdmin(NotFoundAs404, ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
-        return (queryset.filter(claim_reference=term) if term else queryset), False
+        if not term:
+            return queryset, False
+        return queryset.filter(claim_reference__in={term, term.upper()}), False
 
     @admin.display(description=_("method"), ordering="method")
     def method_label(self, obj: PayoutInstruction) -> str:

@@ -60,6 +60,7 @@ def test_the_build_page_counts_and_totals_first_then_creates_the_batch(staff_cli
     payout_batch_build(batch_id=batch.pk)  # what the worker does
     page = client.get(done.url)
     assert "Built, waiting for release" in page.text
+    assert "(built)" not in page.text  # the heading and breadcrumb name the status by label
     assert "50,000 KRW" in page.text
     assert "minor" not in page.text.lower().replace("_minor", "")  # no "minor units" labels
 
