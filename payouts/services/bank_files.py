@@ -40,18 +40,20 @@ HEADER = (
     "currency",
     "claim_reference",
 )
-# Payouts read per query (keyset on the primary key): memory stays flat at any batch size.
+# Payout ids read per query (a range of the primary key): memory stays flat at any size.
 STREAM_CHUNK = 5_000
 # The payouts a released batch sent: every one but those taken out before the release.
 _IN_FILE = ("released", "paid", "failed", "returned")
 
+# One range of payout ids (a primary-key range scan, whatever the batch's size or how many
+# batches the table holds), in id order.
 _LINES = """
 SELECT p.id, p.reference, i.bank_code, i.details_encrypted, p.amount_minor, p.currency,
        i.claim_reference
 FROM payouts_payout p JOIN payouts_payoutinstruction i ON i.id = p.instruction_id
-WHERE p.batch_id = %(batch)s AND p.id > %(after)s AND p.status = ANY(%(statuses)s)
+WHERE p.id > %(low)s AND p.id <= %(high)s AND p.batch_id = %(batch)s
+  AND p.status = ANY(%(statuses)s)
 ORDER BY p.id
-LIMIT %(limit)s
 """
 
 
@@ -72,28 +74,32 @@ def _csv_lines(rows: list[tuple]) -> bytes:
 def bank_file_stream(batch: PayoutBatch) -> Iterator[bytes]:
     """The file as bytes chunks: the header, then one line per payout in id order (CSV,
     UTF-8, CRLF line ends, text cells neutralised against spreadsheet formulas). Reads
-    STREAM_CHUNK payouts per query; each chunk's plain text lives only until it is yielded."""
+    a range of STREAM_CHUNK payout ids per query; each chunk's plain text lives only until it is yielded."""
     for chunk, _lines in _chunks(batch):
         yield chunk
 
 
 def _chunks(batch: PayoutBatch) -> Iterator[tuple[bytes, int]]:
     yield _csv_lines([HEADER]), 0
-    after = 0
-    while True:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(id), max(id) FROM payouts_payout WHERE batch_id = %s", [batch.pk]
+        )
+        first, last = cursor.fetchone()
+    if first is None:
+        return
+    low = first - 1
+    while low < last:
+        high = min(low + STREAM_CHUNK, last)
         with connection.cursor() as cursor:
             cursor.execute(
                 _LINES,
-                {
-                    "batch": batch.pk,
-                    "after": after,
-                    "statuses": list(_IN_FILE),
-                    "limit": STREAM_CHUNK,
-                },
+                {"batch": batch.pk, "low": low, "high": high, "statuses": list(_IN_FILE)},
             )
             rows = cursor.fetchall()
+        low = high
         if not rows:
-            return
+            continue
         lines = []
         for _id, reference, bank_code, token, amount_minor, currency, claim in rows:
             details = details_decrypt(token) if token is not None else {}
@@ -108,7 +114,6 @@ def _chunks(batch: PayoutBatch) -> Iterator[tuple[bytes, int]]:
                     claim,
                 )
             )
-        after = rows[-1][0]
         yield _csv_lines(lines), len(lines)
         del lines, rows
 
