@@ -74,15 +74,13 @@ class PayoutAdmin(NotFoundAs404, ReadOnlyAdmin):
     list_display = (
         "reference",
         "claim_reference",
-        "program",
         "method_label",
         "amount",
         "account",
         "status_label",
-        "batch_link",
         "settled_at",
     )
-    list_filter = ("status", "method", BatchFilter)
+    list_filter = ("status", "method", BatchFilter, "program")
     search_fields = ("reference",)  # exact matches only: see get_search_results
     search_help_text = _("A payout reference (20 characters) or a claim reference, exactly.")
     show_full_result_count = False
