@@ -289,8 +289,8 @@ errors AS (
     WHERE NOT (amount ~ '^[0-9]+$' AND length(amount) <= 18)
     UNION ALL
     SELECT line, 3, 'amount_minor', 'wrong_amount', amount, payout_amount::text FROM s
-    WHERE payout_id IS NOT NULL AND amount ~ '^[0-9]+$' AND length(amount) <= 18
-      AND amount::bigint <> payout_amount
+    WHERE CASE WHEN payout_id IS NOT NULL AND amount ~ '^[0-9]+$' AND length(amount) <= 18
+               THEN amount::bigint <> payout_amount ELSE false END
     UNION ALL
     SELECT line, 4, 'currency', 'wrong_currency', currency, payout_currency FROM s
     WHERE payout_id IS NOT NULL AND currency <> payout_currency
@@ -301,7 +301,9 @@ errors AS (
     SELECT line, 6, 'settled_on', 'bad_date', settled_on, '' FROM s WHERE NOT date_ok
     UNION ALL
     SELECT line, 6, 'settled_on', 'future_date', settled_on, '' FROM s
-    WHERE date_ok AND settled_on::date > (now() AT TIME ZONE %(time_zone)s)::date + 1
+    WHERE CASE WHEN date_ok  -- a CASE: the cast must never see a value that is not a date
+               THEN settled_on::date > (now() AT TIME ZONE %(time_zone)s)::date + 1
+               ELSE false END
 )
 SELECT line, col, code, value, expected, count(*) OVER ()
 FROM errors ORDER BY line, position LIMIT %(kept)s

@@ -247,3 +247,33 @@ def test_the_admin_upload_needs_the_import_permission(staff_client):
     client = staff_client("Program operator")
     url = reverse("admin:payouts_payoutresultfile_upload", args=[batch.pk])
     assert client.get(url).status_code == 403
+
+
+def test_odd_amounts_and_dates_are_errors_not_crashes():
+    program = ProgramFactory(currency="KRW")
+    batch, payouts = released_batch(program, count=6)
+    odd = [
+        ("", "2026-13-01"),
+        ("1e3", "0000-01-01"),
+        ("99999999999999999999", "20260302"),
+        ("-5", ""),
+        (" 10000 ", "2026-02-29"),  # 2026 is not a leap year
+        ("60000", "2099-01-01"),
+    ]
+    lines = [_line(p, amount=a, day=d) for p, (a, d) in zip(payouts, odd, strict=True)]
+    result = _upload(batch, lines)
+    assert result.status == PayoutResultFile.Status.REFUSED
+    found = {(e["line"], e["column"]) for e in result.errors}
+    assert found == {
+        (2, "amount_minor"),
+        (2, "settled_on"),
+        (3, "amount_minor"),
+        (3, "settled_on"),
+        (4, "amount_minor"),
+        (4, "settled_on"),
+        (5, "amount_minor"),
+        (5, "settled_on"),
+        (6, "amount_minor"),
+        (6, "settled_on"),  # 10,000 is the first payout's, not this one's
+        (7, "settled_on"),  # the right amount; the day is in the future
+    }
