@@ -68,7 +68,8 @@ def payment(request, program, reference: str):
         else:
             messages.success(request, _("Thank you. We will pay you the way you chose."))
             return redirect("claims:status", program.slug, claim.reference)
-    if locked and not refused:
+    state = payout_state(claim, view)
+    if locked and not refused and (state is None or state.code != "paid"):
         refused = _("The payment is already on its way: the details can no longer change.")
     return render(
         request,
@@ -76,9 +77,10 @@ def payment(request, program, reference: str):
         {
             "program": program,
             "claim": claim,
-            "payout": payout_state(claim, view),
+            "payout": state,
             "form": None if locked or not methods else form,
             "refused": refused,
+            "locked": locked,
         },
         status=409 if locked and request.method == "POST" else 200,
     )

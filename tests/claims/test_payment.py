@@ -380,6 +380,11 @@ def test_the_claim_page_tells_each_payment_step_in_the_claimants_language(
     text = page()
     assert WORDING["paid"][language] in text
     assert payment_link not in text
+    paid_page = client.get(payment_link, HTTP_ACCEPT_LANGUAGE=language).text
+    assert WORDING["paid"][language] in paid_page
+    assert 'name="payout_method"' not in paid_page
+    assert 'id="payment-refused"' not in paid_page  # paid: nothing left to refuse
+    assert 'id="payment-offline"' not in paid_page
     if language != "en":
         assert "Paid on" not in text
         assert "Bank transfer" not in text
@@ -422,3 +427,12 @@ def test_a_pro_rata_claim_says_the_amount_comes_after_settlement(client, documen
     text = _status(client, program, claim)
     assert "pay it after the fund is settled" in text
     assert "How we will pay you: Bank transfer, KB Kookmin Bank ****9012." in text
+
+
+def test_the_failed_notice_links_to_the_payment_page():
+    """payouts/notices.py builds fix_url as <site>/programs/<slug>/claims/<reference>/payment/."""
+    from django.urls import resolve
+
+    match = resolve("/programs/account-breach/claims/C-ABCD1234/payment/")
+    assert match.view_name == "claims:payment"
+    assert match.kwargs == {"slug": "account-breach", "reference": "C-ABCD1234"}
