@@ -436,3 +436,46 @@ def test_the_failed_notice_links_to_the_payment_page():
     match = resolve("/programs/account-breach/claims/C-ABCD1234/payment/")
     assert match.view_name == "claims:payment"
     assert match.kwargs == {"slug": "account-breach", "reference": "C-ABCD1234"}
+
+
+def test_an_account_credit_asks_for_the_customer_number_and_shows_it_masked(
+    client, program, documented, person
+):
+    from payouts.models import PayoutOffer
+
+    PayoutOffer.objects.create(program=program, methods=["account_credit", "bank_transfer"])
+    _sign_in(client, person)
+    page = client.get(_details_url(program, documented)).text
+    assert page.index('value="account_credit"') < page.index('value="bank_transfer"')
+    refused = client.post(
+        _details_url(program, documented),
+        {"amount": "45000", "doc_receipt": pdf(), "payout_method": "account_credit"},
+    )
+    assert list(refused.context["form"].errors) == ["customer_ref"]
+    summary, claim = _file(
+        client,
+        program,
+        documented,
+        {"payout_method": "account_credit", "customer_ref": "CUST-77001234"},
+    )
+    assert "Credit to my account at the service, ****1234" in summary.text
+    instruction = PayoutInstruction.objects.get(claim_reference=claim.reference)
+    assert instruction.method == "account_credit"
+    assert bytes(claim.payout_hash or b"") == payout_account_fingerprint(
+        currency="KRW",
+        method="account_credit",
+        bank_code="",
+        fields={"customer_ref": "CUST-77001234"},
+    )
+    assert _rows_containing("CUST-77001234") == []
+
+
+def test_a_method_the_program_does_not_offer_is_refused(client, program, documented, person):
+    _sign_in(client, person)
+    response = client.post(
+        _details_url(program, documented),
+        {"amount": "45000", "doc_receipt": pdf(), "payout_method": "voucher"},
+    )
+    assert response.status_code == 200
+    assert "payout_method" in response.context["form"].errors
+    assert PayoutInstruction.objects.count() == 0
