@@ -73,8 +73,9 @@ def _csv_lines(rows: list[tuple]) -> bytes:
 
 def bank_file_stream(batch: PayoutBatch) -> Iterator[bytes]:
     """The file as bytes chunks: the header, then one line per payout in id order (CSV,
-    UTF-8, CRLF line ends, text cells neutralised against spreadsheet formulas). Reads
-    a range of STREAM_CHUNK payout ids per query; each chunk's plain text lives only until it is yielded."""
+    UTF-8, CRLF line ends, text cells neutralised against spreadsheet formulas). Reads a
+    range of STREAM_CHUNK payout ids per query; each chunk's plain text lives only until it
+    is yielded."""
     for chunk, _lines in _chunks(batch):
         yield chunk
 
