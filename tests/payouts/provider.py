@@ -79,6 +79,9 @@ class CreditProvider:
 def _handler(provider: CreditProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the sender uses it
+        # Headers and body leave in two writes: without TCP_NODELAY each answer would wait
+        # for the client's delayed ACK (40 ms).
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -20,7 +20,9 @@ def offer(program: Program, *methods: str) -> None:
 
 def released_batch(program: Program, method: str) -> PayoutBatch:
     """Build a batch of every payable award of `method` and release it (by someone else)."""
-    batch = payout_batch_create(program=program, method=method, actor=UserFactory.create(), build_now=True)
+    batch = payout_batch_create(
+        program=program, method=method, actor=UserFactory.create(), build_now=True
+    )
     return payout_batch_release(batch=batch, actor=UserFactory.create())
 
 

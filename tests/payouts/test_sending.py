@@ -5,7 +5,11 @@ worker killed with SIGKILL mid-send that resumes to the exact count."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 import threading
+import time
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -24,7 +28,7 @@ from tests.factories import ProgramFactory, UserFactory
 from tests.payouts.factories import claim_award
 from tests.payouts.provider import CreditProvider, credit_provider
 from tests.payouts.sending_support import credit_awards_bulk, offer, released_batch
-from tests.support import notice_templates_seed, race
+from tests.support import celery_worker_start, notice_templates_seed, process_stop, race
 
 CREDIT = Method.ACCOUNT_CREDIT
 
@@ -350,3 +354,114 @@ def test_the_sweep_queues_what_was_left(settings, queued):
         retry_after=timezone.now() - dt.timedelta(seconds=1), attempted_at=timezone.now()
     )
     assert payout_batches_redispatch() == {unplanned.pk: "send"}
+
+
+# --- A real worker killed with SIGKILL mid-send ------------------------------------------------
+
+KILLED_AWARDS = 3_000
+KILLED_CHUNK = 100
+HOLD_AT = 1_250  # the 50th payout of chunk 13: twelve chunks done, one in flight
+
+
+def _paid(batch) -> int:
+    return Payout.objects.filter(batch=batch, status="paid").count()
+
+
+def _wait(condition, *, timeout: float, log, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} within {timeout}s; worker log:\n{log.read_text()[-4000:]}")
+
+
+def _kill_mid_send_then_resume(tmp_path, monkeypatch, *, honour_keys: bool):
+    """Release a batch of KILLED_AWARDS account-credit payouts, let a real Celery worker send
+    it to a slow provider, SIGKILL the worker while the provider holds request HOLD_AT (chunk
+    13 half sent), start a new worker, let the sweep wake the batch, and wait for the end."""
+    from config.queueing import task_send
+    from tests.support import test_database_url
+
+    notice_templates_seed()
+    monkeypatch.setattr("payouts.services.batches.task_send_on_commit", lambda *a, **k: None)
+    program = ProgramFactory.create(currency="KRW")
+    offer(program, CREDIT)
+    credit_awards_bulk(program, KILLED_AWARDS)
+    batch = released_batch(program, CREDIT)
+    queue = f"test-payouts-{uuid.uuid4().hex[:8]}"
+    with credit_provider(delay=0.001, honour_keys=honour_keys) as provider:
+        provider.hold_at = HOLD_AT
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "PAYOUTS_CREDIT_HTTP_URL": provider.url,
+            "PAYOUTS_CREDIT_HTTP_TOKEN": "test-token",
+            "PAYOUTS_SEND_CHUNK": str(KILLED_CHUNK),
+            "PAYOUTS_SEND_WORKERS": "2",
+        }
+        log = tmp_path / "worker.log"
+        first = celery_worker_start(queue, env=env, stdout=log.open("w"))
+        try:
+            assert task_send("payouts.batch_released", {"batch_id": batch.pk}, queue=queue)
+            if not provider.held.wait(120):
+                raise AssertionError(f"the worker never got going:\n{log.read_text()[-4000:]}")
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        provider.release.set()
+        # Twelve whole chunks were committed; the thirteenth rolled back with the worker.
+        assert _paid(batch) == 12 * KILLED_CHUNK
+        assert PayoutChunk.objects.filter(batch=batch, status="done").count() == 12
+        assert provider.requests == HOLD_AT
+        second = celery_worker_start(queue, env=env, stdout=log.open("a"))
+        try:
+            # What beat's sweep sends for a batch whose workers went quiet.
+            assert payout_batches_redispatch(stale_seconds=0, queue=queue) == {batch.pk: "send"}
+            _wait(
+                lambda: _paid(batch) == KILLED_AWARDS,
+                timeout=180,
+                log=log,
+                what="the resumed send did not pay every payout",
+            )
+        finally:
+            process_stop(second)
+    references = set(Payout.objects.filter(batch=batch).values_list("reference", flat=True))
+    return batch, provider, references
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_kill_9_mid_send_resumes_to_the_exact_count_and_credits_each_payout_once(
+    tmp_path, monkeypatch
+):
+    batch, provider, references = _kill_mid_send_then_resume(
+        tmp_path, monkeypatch, honour_keys=True
+    )
+    assert _statuses(batch) == {"paid": KILLED_AWARDS}
+    batch.refresh_from_db()
+    assert batch.status == PayoutBatch.Status.SETTLED
+    assert Award.objects.filter(program=batch.program, status="delivered").count() == KILLED_AWARDS
+    # The provider credited every payout exactly once.
+    assert set(provider.credits) == references
+    assert provider.credited_total == KILLED_AWARDS
+    assert provider.double_credits == 0
+    # The chunk in flight at the kill was sent again with the same keys: replays, not credits.
+    resent = {key for key in provider.keys if provider.keys.count(key) > 1}
+    assert len(resent) == HOLD_AT - 12 * KILLED_CHUNK
+    assert provider.replays == len(resent)
+    assert provider.requests == KILLED_AWARDS + len(resent)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_control_a_provider_ignoring_the_key_is_seen_crediting_twice(tmp_path, monkeypatch):
+    """The same kill against a provider that ignores Idempotency-Key: the harness sees the
+    chunk in flight credited twice, so the test above would see a double credit."""
+    batch, provider, references = _kill_mid_send_then_resume(
+        tmp_path, monkeypatch, honour_keys=False
+    )
+    assert _statuses(batch) == {"paid": KILLED_AWARDS}  # the database cannot tell
+    assert set(provider.credits) == references
+    assert provider.credited_total > KILLED_AWARDS
+    assert provider.double_credits == HOLD_AT - 12 * KILLED_CHUNK
