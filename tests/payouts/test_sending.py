@@ -18,6 +18,7 @@ from compensation.models import Award
 from payouts.methods import Method
 from payouts.models import Payout, PayoutBatch, PayoutChunk
 from payouts.services import sending
+from payouts.services.batches import payout_batch_create, payout_batch_release
 from payouts.services.sending import (
     payout_batch_dispatch,
     payout_batches_redispatch,
@@ -95,6 +96,21 @@ def test_planning_splits_the_batch_once(settings, queued):
     assert payout_batch_dispatch(batch_id=batch.pk) == 2
     assert [name for name, *_ in queued] == ["payouts.chunk_send"] * 2
     assert PayoutChunk.objects.filter(batch=batch).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_released_batch_with_nothing_left_to_send_is_settled_at_once(queued):
+    program, _awards = _credit_program(1)
+    batch = payout_batch_create(
+        program=program, method=CREDIT, actor=UserFactory.create(), build_now=True
+    )
+    Payout.objects.filter(batch=batch).update(status="cancelled")  # taken out before release
+    batch = payout_batch_release(batch=batch, actor=UserFactory.create())
+    assert payout_batch_dispatch(batch_id=batch.pk) == 0
+    batch.refresh_from_db()
+    assert batch.status == PayoutBatch.Status.SETTLED
+    assert not PayoutChunk.objects.filter(batch=batch).exists()
+    assert payout_batches_redispatch(stale_seconds=0) == {}  # nothing for the sweep
 
 
 @pytest.mark.django_db
