@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin_mixins import ReadOnlyAdmin
 from compensation.engine.money import money_exponent, money_format
 from compensation.models import Program
+from payouts import admin_files  # noqa: F401  (registers the bank file and result file pages)
 from payouts.admin_records import NotFoundAs404, choice_label, method_name
 from payouts.errors import PayoutError
 from payouts.methods import METHODS, Method

@@ -120,6 +120,7 @@ def test_the_builder_cannot_release_and_is_told_why(staff_client, program):
     batch = _built(program, builder)
     page = client.get(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
     assert 'id="release-button"' not in page.text
+    assert "Download bank file" not in page.text  # not released yet
 
     answer = client.post(reverse("admin:payouts_payoutbatch_release", args=[batch.pk]), follow=True)
     assert "must be released by someone other than its builder" in answer.text
@@ -156,6 +157,13 @@ def test_a_payments_officer_releases_a_batch_someone_else_built(staff_client, pr
     page = client.get(url)
     assert 'id="release-button"' not in page.text
     assert "Released, waiting for the result" in page.text  # the payouts' status, by label
+    download = reverse("admin:payouts_payoutbatch_download", args=[batch.pk])
+    upload = reverse("admin:payouts_payoutresultfile_upload", args=[batch.pk])
+    assert download in page.text
+    assert upload in page.text
+    operator_page = staff_client(PROGRAM_OPERATOR).get(url).text  # may neither export nor import
+    assert download not in operator_page
+    assert upload not in operator_page
 
 
 def test_the_builder_discards_a_batch_before_release(staff_client, program):
