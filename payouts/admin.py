@@ -311,7 +311,7 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
             and user.has_perm("payouts.export_payoutbatch")
             and _reverse_or_empty(DOWNLOAD_URL, batch.pk),
             "upload_url": is_bank_file
-            and released
+            and batch.status == PayoutBatch.Status.RELEASED
             and user.has_perm("payouts.import_payoutresult")
             and _reverse_or_empty(RESULT_UPLOAD_URL, batch.pk),
             "payouts_url": reverse("admin:payouts_payout_changelist") + f"?batch={batch.pk}",
@@ -386,7 +386,7 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
                 f"{count:,}",
                 money_format(amount, obj.currency),
             )
-            for status, (count, amount) in sorted(progress.by_status.items())
+            for status, (count, amount) in progress.by_status.items()
         ]
         table = format_html(
             '<table class="payout-progress"><tr><th scope="col">{}</th><th scope="col">{}</th>'

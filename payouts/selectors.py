@@ -64,7 +64,7 @@ class BatchProgress:
     """Where a batch stands: its payouts by status (count, amount) and, for a provider
     batch, its chunks done and pending."""
 
-    by_status: dict[str, tuple[int, int]]  # status -> (count, amount in minor units)
+    by_status: dict[str, tuple[int, int]]  # status -> (count, amount in minor units), in order
     chunks_done: int
     chunks_pending: int
 
@@ -75,13 +75,15 @@ class BatchProgress:
 
 def batch_progress(batch: PayoutBatch) -> BatchProgress:
     """Two aggregate queries, whatever the batch's size."""
-    by_status = {
+    counted = {
         row["status"]: (row["n"], row["amount"] or 0)
         for row in Payout.objects.filter(batch=batch)
         .order_by()
         .values("status")
         .annotate(n=Count("id"), amount=Sum("amount_minor"))
     }
+    # In the order a payout goes through (batched, released, paid, failed, returned...).
+    by_status = {s: counted[s] for s in Payout.Status.values if s in counted}
     chunks = dict(
         PayoutChunk.objects.filter(batch=batch)
         .order_by()

@@ -64,7 +64,7 @@ class PayoutBatchDetailSerializer(PayoutBatchSerializer):
         return {
             "by_status": [
                 {"status": status, "count": count, "amount_minor": amount}
-                for status, (count, amount) in sorted(progress.by_status.items())
+                for status, (count, amount) in progress.by_status.items()
             ],
             "chunks_done": progress.chunks_done,
             "chunks_pending": progress.chunks_pending,
