@@ -9,15 +9,18 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import QueryDict
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.problems import PROBLEM_REF
 from payouts.models import Payout, PayoutBatch
 from payouts.serializers import (
     PayoutBatchDetailSerializer,
@@ -57,6 +60,19 @@ def _batches() -> QuerySet[PayoutBatch]:
 _BATCH_PARAMS = [
     OpenApiParameter("status", str, enum=[s for s, _ in PayoutBatch.Status.choices]),
 ]
+# A list may also refuse a filter (400) or a cursor it did not make (404).
+_LIST_ERRORS = {
+    400: OpenApiResponse(PROBLEM_REF, description="A filter is not valid."),
+    404: OpenApiResponse(PROBLEM_REF, description="The cursor is not valid."),
+}
+
+
+def _choice(params: QueryDict, name: str, choices: list[str]) -> str:
+    """The filter's value, '' when absent; 400 for a value (even empty) not in `choices`."""
+    value = params.get(name)
+    if value is not None and value not in choices:
+        raise ValidationError({name: f"one of {', '.join(choices)}"})
+    return value or ""
 
 
 class StaffBatchList(generics.ListAPIView):
@@ -68,12 +84,12 @@ class StaffBatchList(generics.ListAPIView):
     serializer_class = PayoutBatchSerializer
     pagination_class = _Newest
 
-    @extend_schema(parameters=_BATCH_PARAMS)
+    @extend_schema(parameters=_BATCH_PARAMS, responses={200: PayoutBatchSerializer, **_LIST_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[PayoutBatch]:
-        status = self.request.query_params.get("status", "")
+        status = _choice(self.request.query_params, "status", PayoutBatch.Status.values)
         batches = _batches()
         return batches.filter(status=status) if status else batches
 
@@ -92,7 +108,7 @@ class StaffBatchDetail(generics.RetrieveAPIView):
 
 
 _PAYOUT_PARAMS = [
-    OpenApiParameter("batch", str, description="A batch's public_id (UUID)."),
+    OpenApiParameter("batch", OpenApiTypes.UUID, description="A batch's public_id."),
     OpenApiParameter("status", str, enum=[s for s, _ in Payout.Status.choices]),
 ]
 
@@ -106,7 +122,7 @@ class StaffPayoutList(generics.ListAPIView):
     serializer_class = PayoutSerializer
     pagination_class = _ById
 
-    @extend_schema(parameters=_PAYOUT_PARAMS)
+    @extend_schema(parameters=_PAYOUT_PARAMS, responses={200: PayoutSerializer, **_LIST_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -129,17 +145,11 @@ class StaffPayoutList(generics.ListAPIView):
             "instruction__claim_reference",
             "instruction__details_last4",
         )
-        batch = params.get("batch", "")
-        if batch:
-            batch_id = _uuid_or_none(batch)
-            # A malformed batch id matches nothing (an empty page), not a server error.
-            payouts = payouts.filter(batch__public_id=batch_id) if batch_id else payouts.none()
-        status = params.get("status", "")
+        batch = params.get("batch")
+        if batch is not None:
+            try:
+                payouts = payouts.filter(batch__public_id=uuid.UUID(batch))
+            except ValueError:
+                raise ValidationError({"batch": "a batch's public_id (UUID)"}) from None
+        status = _choice(params, "status", Payout.Status.values)
         return payouts.filter(status=status) if status else payouts
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

@@ -82,7 +82,12 @@ def test_payouts_filter_by_batch_and_status(staff_client, batch):
     assert sorted(r["amount_minor"] for r in rows["results"]) == [10_000, 20_000]
     assert {r["batch"] for r in rows["results"]} == {str(batch.public_id)}
     assert client.get(url, {"status": "paid"}).json()["results"] == []
-    assert client.get(url, {"batch": "not-a-uuid"}).json()["results"] == []
+    for bad in ({"batch": "not-a-uuid"}, {"batch": ""}, {"status": "AAA"}, {"status": ""}):
+        refused = client.get(url, bad)
+        assert refused.status_code == 400
+        assert refused.json()["code"] == "invalid_request"
+    assert client.get(reverse("payouts-api:batches"), {"status": "AAA"}).status_code == 400
+    assert client.get(url, {"cursor": "not-ours"}).status_code == 404
     other = "00000000-0000-4000-8000-000000000000"
     assert client.get(url, {"batch": other}).json()["results"] == []
 
