@@ -50,6 +50,7 @@ from payouts.crypto import details_decrypt
 from payouts.errors import PayoutError
 from payouts.methods import METHODS, SENDERS, SendItem, SendResult
 from payouts.models import PayoutBatch, PayoutChunk
+from payouts.services.settle import PROVIDER_UNAVAILABLE
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -95,9 +96,6 @@ CREATE TEMPORARY TABLE {RESULTS_TABLE} (
     settled_at timestamptz
 ) ON COMMIT DROP
 """
-
-# Failure codes this module gives (the senders give their own).
-PROVIDER_UNAVAILABLE = "provider_unavailable"
 
 
 class SendRefused(PayoutError):

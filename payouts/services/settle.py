@@ -19,6 +19,13 @@ from payouts.errors import PayoutError
 from payouts.models import PayoutBatch
 from payouts.notices import payout_notices_enqueue
 
+# Failures that are not the person's: the provider stayed unreachable through every retry
+# (payouts/services/sending.py). Their payout fails (a later batch pays the award again), but
+# the person's choice is not put on hold and they are not asked to correct details that were
+# never wrong.
+PROVIDER_UNAVAILABLE = "provider_unavailable"
+NOT_THE_PERSONS_FAULT = (PROVIDER_UNAVAILABLE,)
+
 # The payouts this call settled; dropped before returning (and by a rollback).
 _SETTLED = "payouts_settle_done"
 
@@ -108,6 +115,12 @@ def payouts_settle(
             sql.SQL("SELECT count(*) FROM {results}").format(results=sql.Identifier(results_table))
         )
         total = cursor.fetchone()[0]
+        # Counted as failed above; kept out of the hold and the failure notice below.
+        cursor.execute(
+            "UPDATE payouts_settle_done s SET status = 'failed_not_held' FROM payouts_payout p "
+            "WHERE p.id = s.payout_id AND s.status = 'failed' AND p.failure_code = ANY(%s)",
+            [list(NOT_THE_PERSONS_FAULT)],
+        )
         cursor.execute(_HOLD)
         held = cursor.rowcount
         cursor.execute("SELECT award_id FROM payouts_settle_done WHERE status = 'paid'")

@@ -15,10 +15,15 @@ import pytest
 from django.utils import timezone
 
 from compensation.models import Award
+from notifications.models import Notice
 from payouts.methods import Method
-from payouts.models import Payout, PayoutBatch, PayoutChunk
+from payouts.models import Payout, PayoutBatch, PayoutChunk, PayoutInstruction
 from payouts.services import sending
-from payouts.services.batches import payout_batch_create, payout_batch_release
+from payouts.services.batches import (
+    payout_batch_create,
+    payout_batch_preview,
+    payout_batch_release,
+)
 from payouts.services.sending import (
     payout_batch_dispatch,
     payout_batches_redispatch,
@@ -211,6 +216,11 @@ def test_after_the_last_attempt_unanswered_payouts_fail_with_a_code(
     assert (chunk.status, chunk.attempts) == ("done", 3)
     batch.refresh_from_db()
     assert batch.status == PayoutBatch.Status.SETTLED
+    # Not the person's fault: no hold, no "correct your details" notice, and the next batch
+    # takes the awards again.
+    assert set(PayoutInstruction.objects.values_list("hold_code", flat=True)) == {""}
+    assert not Notice.objects.filter(kind="payout_failed").exists()
+    assert payout_batch_preview(program=program, method=CREDIT)[0] == 2
 
 
 @pytest.mark.django_db
