@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
 from payouts.errors import PayoutError
@@ -96,7 +97,7 @@ def account_number_clean(currency: str, bank_code: str, raw: str) -> str:
             code="account_not_digits",
         )
     if len(number) not in bank.lengths:
-        allowed = ", ".join(str(n) for n in bank.lengths)
+        allowed = get_text_list([str(n) for n in bank.lengths], _("or"))
         raise PayoutError(
             _("An account number at this bank has %(lengths)s digits; this one has %(n)s.")
             % {"lengths": allowed, "n": len(number)},
