@@ -28,7 +28,7 @@ from payouts.admin_records import NotFoundAs404, choice_label, method_name
 from payouts.errors import PayoutError
 from payouts.methods import METHODS, Method
 from payouts.models import Payout, PayoutBatch
-from payouts.selectors import batch_progress, program_methods
+from payouts.selectors import BatchProgress, batch_progress, program_methods
 from payouts.services.batches import (
     payout_batch_create,
     payout_batch_discard,
@@ -377,9 +377,15 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
             parts.append(_("approved before %(day)s") % {"day": day})
         return ", ".join(str(p) for p in parts) or str(_("every granted award"))
 
+    def _progress(self, obj: PayoutBatch) -> BatchProgress:
+        """Read once per page: the progress and the delivery rows show the same figures."""
+        if not hasattr(obj, "_payout_progress"):
+            obj._payout_progress = batch_progress(obj)  # type: ignore[attr-defined]
+        return obj._payout_progress  # type: ignore[attr-defined]
+
     @admin.display(description=_("progress"))
     def progress(self, obj: PayoutBatch) -> str:
-        progress = batch_progress(obj)
+        progress = self._progress(obj)
         rows = [
             (
                 choice_label(Payout.Status, status),
@@ -408,7 +414,7 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
     def delivery(self, obj: PayoutBatch) -> str:
         spec = METHODS.get(obj.method)
         if spec is not None and spec.delivery == "provider":
-            progress = batch_progress(obj)
+            progress = self._progress(obj)
             return format_html(
                 "{}: {} · {}: {}",
                 _("Chunks sent"),

@@ -242,3 +242,18 @@ def test_an_operator_chooses_the_offered_methods_with_checkboxes(staff_client, p
     assert AuditEvent.objects.filter(action="payoutoffer.create", actor=client.user).exists()
     page = client.post(add, {"program": ProgramFactory.create().pk})
     assert page.context["adminform"].form.errors["methods"]
+
+
+def test_a_provider_batch_shows_its_chunks_not_a_bank_file(staff_client):
+    program = ProgramFactory.create(currency="KRW")
+    PayoutOffer.objects.create(program=program, methods=["account_credit"])
+    claim_award(program, method="account_credit")
+    batch = payout_batch_create(
+        program=program, method="account_credit", actor=UserFactory.create(), build_now=True
+    )
+    page = staff_client(PAYMENTS_OFFICER).get(
+        reverse("admin:payouts_payoutbatch_change", args=[batch.pk])
+    )
+    assert "Chunks sent" in page.text
+    assert "Download bank file" not in page.text
+    assert "Account credit at the service" in page.text
