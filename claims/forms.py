@@ -60,10 +60,18 @@ PAYMENT_SECRETS = ("account_number", "holder", "customer_ref")
 PAYMENT_FIELDS = ("payout_method", "bank_code", *PAYMENT_SECRETS)
 
 
-def payment_methods_for(methods: tuple[str, ...], currency: str) -> tuple[str, ...]:
+def payment_methods_for(
+    methods: tuple[str, ...], currency: str, *, has_record: bool
+) -> tuple[str, ...]:
     """The offered methods a claimant can choose here: a bank transfer needs a list of banks
-    for the program's currency."""
-    return tuple(m for m in methods if m != Method.BANK_TRANSFER or banks_for(currency))
+    for the program's currency; a voucher goes to the person's account, so only a claimant on
+    the affected list (with a record in the program) can be paid by one."""
+    return tuple(
+        m
+        for m in methods
+        if (m != Method.BANK_TRANSFER or banks_for(currency))
+        and (m != Method.VOUCHER or has_record)
+    )
 
 
 def payment_fields_add(

@@ -118,7 +118,12 @@ def details(request, program, type_code: str):
         request.FILES or None,
         claim_type=claim_type,
         currency=program.currency,
-        methods=payment_methods_for(program_methods(program), program.currency),
+        methods=payment_methods_for(
+            program_methods(program),
+            program.currency,
+            has_record=request.claimant.person is not None
+            and request.claimant.person.program_id == program.pk,
+        ),
         language=request.LANGUAGE_CODE,
     )
     if request.method == "POST" and form.is_valid():

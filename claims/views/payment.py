@@ -29,7 +29,9 @@ def payment(request, program, reference: str):
     claim = claim_of_program(request, program, reference)
     view = payout_views(program.pk, [claim.reference]).get(claim.reference)
     locked = view is not None and view.locked
-    methods = payment_methods_for(program_methods(program), program.currency)
+    methods = payment_methods_for(
+        program_methods(program), program.currency, has_record=claim.person_id is not None
+    )
     instruction = view.instruction if view else None
     form = PaymentForm(
         request.POST if request.method == "POST" else None,

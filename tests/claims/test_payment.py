@@ -479,3 +479,25 @@ def test_a_method_the_program_does_not_offer_is_refused(client, program, documen
     assert response.status_code == 200
     assert "payout_method" in response.context["form"].errors
     assert PayoutInstruction.objects.count() == 0
+
+
+def test_a_voucher_is_offered_only_to_a_claimant_on_the_affected_list(
+    client, program, documented, good_faith, person
+):
+    from payouts.models import PayoutOffer
+
+    PayoutOffer.objects.create(program=program, methods=["bank_transfer", "voucher"])
+    _sign_in(client, person)
+    assert 'value="voucher"' in client.get(_details_url(program, documented)).text
+
+    client.logout()
+    claimant_session(client, person=None, email="buyer@example.com")
+    page = client.get(_details_url(program, good_faith)).text
+    assert 'value="bank_transfer"' in page
+    assert 'value="voucher"' not in page
+    refused = client.post(
+        _details_url(program, good_faith),
+        {"amount": "45000", "doc_proof_of_purchase": pdf(), "payout_method": "voucher"},
+    )
+    assert "payout_method" in refused.context["form"].errors
+    assert PayoutInstruction.objects.count() == 0
