@@ -1,5 +1,6 @@
-"""Uploads of drafts that were never submitted are deleted after a while: they are personal
-documents with no claim to justify keeping them."""
+"""Uploads and payment choices of drafts that were never submitted are deleted after a
+while: they are personal documents and account details with no claim to justify keeping
+them."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from django.utils import timezone
 from audit.services import audit_record
 from claims.models import ClaimDocument
 from claims.storage import documents_delete
+from payouts.services.instructions import instruction_drafts_purge
 
 DRAFT_DAYS = 2
 
 
 def claims_drafts_purge(*, older_than_days: int = DRAFT_DAYS) -> int:
-    """Delete draft uploads (no claim) older than `older_than_days`, rows and files.
-    Idempotent; a file already gone is skipped. Returns how many were deleted."""
+    """Delete draft uploads (no claim) older than `older_than_days`, rows and files, and the
+    payment choices of those drafts. Idempotent; a file already gone is skipped. Returns how
+    many uploads were deleted."""
     cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    instruction_drafts_purge(created_before=cutoff, actor_label="job:claims.drafts_purge")
     stale = ClaimDocument.objects.filter(claim__isnull=True, created_at__lt=cutoff)
     names = list(stale.values_list("storage_name", flat=True)[:5000])
     if not names:

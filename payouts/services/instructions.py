@@ -7,6 +7,8 @@ and bank, and the last four digits."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -176,6 +178,23 @@ def instruction_change(
             after={**_audited(instruction), "payouts_taken_out": cancelled},
         )
     return instruction
+
+
+def instruction_drafts_purge(*, created_before: dt.datetime, actor_label: str) -> int:
+    """Delete payment choices of drafts never submitted (encrypted details with no claim to
+    justify keeping them), created before `created_before`. Idempotent; returns how many."""
+    with transaction.atomic():
+        deleted, _by_model = PayoutInstruction.objects.filter(
+            draft_key__isnull=False, claim_reference="", created_at__lt=created_before
+        ).delete()
+        if deleted:
+            audit_record(
+                action="payout.instruction_drafts_purge",
+                object_type="payouts.payoutinstruction",
+                actor_label=actor_label,
+                after={"deleted": deleted},
+            )
+    return deleted
 
 
 def _audited(instruction: PayoutInstruction) -> dict:
