@@ -11,14 +11,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from audit.services import client_ip
-from claims import notices
 from claims.forms import PAYMENT_SECRETS, PaymentForm, payment_error, payment_methods_for
 from claims.payout_presenter import payout_state
+from claims.services.payment import claim_payment_change
 from claims.views.common import claimant_required
 from claims.views.status import claim_of_program
 from payouts.errors import DetailsLocked, PayoutError
 from payouts.selectors import payout_views, program_methods
-from payouts.services.instructions import instruction_change
 
 
 @sensitive_post_parameters(*PAYMENT_SECRETS)
@@ -47,15 +46,11 @@ def payment(request, program, reference: str):
     if request.method == "POST" and not locked and form.is_valid():
         choice = form.choice()
         try:
-            instruction_change(
-                program=program,
-                claim_reference=claim.reference,
-                # The claim's owner: the claims app decided above that this is their claim.
-                owner_email_hash=bytes(claim.claimant_email_hash),
+            claim_payment_change(
+                claim=claim,
                 method=choice.method,
                 bank_code=choice.bank_code,
                 fields=choice.fields,
-                notify_email=notices._address(claim),
                 language=request.LANGUAGE_CODE,
                 ip_address=client_ip(request),
             )

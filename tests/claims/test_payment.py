@@ -262,6 +262,15 @@ def test_the_payment_page_changes_the_choice_and_takes_a_batched_payout_out(
     assert (instruction.bank_code, instruction.masked) == ("088", "****6789")
     assert "Shinhan Bank ****6789" in _status(client, program, claim)
     assert _rows_containing("110123456789") == []
+    # The shared-account signal follows the new account; the history says it changed.
+    claim.refresh_from_db()
+    assert bytes(claim.payout_hash or b"") == payout_account_fingerprint(
+        currency="KRW",
+        method="bank_transfer",
+        bank_code="088",
+        fields={"account_number": "110-123-456789"},
+    )
+    assert claim.events.filter(kind="payment_changed", note="bank_transfer ****6789").exists()
 
 
 def test_a_wrong_account_on_the_payment_page_is_shown_on_its_field(
