@@ -22,6 +22,7 @@ from claims.models import Claim
 from claims.selectors import claim_of, claims_of, queue_filter, queue_for
 from claims.serializers import ClaimantClaimSerializer, QueueClaimSerializer
 from compensation.claimant_session import Claimant, claimant_get
+from config.api_permissions import IsVerifiedStaff
 
 
 class IsClaimant(permissions.BasePermission):
@@ -38,18 +39,6 @@ def _claimant(request: Request) -> Claimant:
     """The claimant IsClaimant found (permissions run before the view)."""
     claimant: Claimant = request._request.claimant  # type: ignore[attr-defined]
     return claimant
-
-
-class IsVerifiedStaff(permissions.BasePermission):
-    code = "forbidden"  # the problem code of a refusal
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        staff = bool(user and user.is_authenticated and user.is_staff)
-        # is_verified() is put on request.user by django-otp's OTPMiddleware (untyped).
-        if not (staff and user.is_verified()):  # type: ignore[union-attr]
-            raise NotAuthenticated("Sign in to the admin with your second factor first.")
-        return user.has_perm("claims.view_claim")
 
 
 class _Cursor(CursorPagination):
@@ -110,6 +99,7 @@ class StaffQueue(generics.ListAPIView):
 
     authentication_classes = [SessionAuthentication]
     permission_classes = [IsVerifiedStaff]
+    staff_permission = "claims.view_claim"
     serializer_class = QueueClaimSerializer
     pagination_class = QueueCursor
 
@@ -133,6 +123,7 @@ class StaffQueue(generics.ListAPIView):
 class StaffClaimDetail(generics.RetrieveAPIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [IsVerifiedStaff]
+    staff_permission = "claims.view_claim"
     serializer_class = QueueClaimSerializer
     lookup_field = "reference"
 

@@ -12,14 +12,14 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, permissions
+from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from config.api_permissions import IsVerifiedStaff
 from config.problems import PROBLEM_REF
 from payouts.models import Payout, PayoutBatch
 from payouts.serializers import (
@@ -27,20 +27,6 @@ from payouts.serializers import (
     PayoutBatchSerializer,
     PayoutSerializer,
 )
-
-
-class IsVerifiedStaffWith(permissions.BasePermission):
-    """A staff session with a verified second factor and the view's `staff_permission`."""
-
-    code = "forbidden"  # the problem code of a refusal
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        staff = bool(user and user.is_authenticated and user.is_staff)
-        # is_verified() is put on request.user by django-otp's OTPMiddleware (untyped).
-        if not (staff and user.is_verified()):  # type: ignore[union-attr]
-            raise NotAuthenticated("Sign in to the admin with your second factor first.")
-        return user.has_perm(view.staff_permission)  # type: ignore[attr-defined]
 
 
 class _Newest(CursorPagination):
@@ -79,7 +65,7 @@ class StaffBatchList(generics.ListAPIView):
     """Payout batches, newest first."""
 
     authentication_classes = (SessionAuthentication,)
-    permission_classes = (IsVerifiedStaffWith,)
+    permission_classes = (IsVerifiedStaff,)
     staff_permission = "payouts.view_payoutbatch"
     serializer_class = PayoutBatchSerializer
     pagination_class = _Newest
@@ -98,7 +84,7 @@ class StaffBatchDetail(generics.RetrieveAPIView):
     """One batch, with its payouts by status (count, amount) and its chunks sent."""
 
     authentication_classes = (SessionAuthentication,)
-    permission_classes = (IsVerifiedStaffWith,)
+    permission_classes = (IsVerifiedStaff,)
     staff_permission = "payouts.view_payoutbatch"
     serializer_class = PayoutBatchDetailSerializer
     lookup_field = "public_id"
@@ -117,7 +103,7 @@ class StaffPayoutList(generics.ListAPIView):
     """Payouts in id order, optionally of one batch and in one status."""
 
     authentication_classes = (SessionAuthentication,)
-    permission_classes = (IsVerifiedStaffWith,)
+    permission_classes = (IsVerifiedStaff,)
     staff_permission = "payouts.view_payout"
     serializer_class = PayoutSerializer
     pagination_class = _ById

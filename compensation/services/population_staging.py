@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -174,14 +175,19 @@ def copy_checked(
     return rows_read
 
 
-def first_non_utf8_line(path: Path) -> int:
-    """The decoder reads ahead, so its position is not the line; find the line itself."""
-    with path.open("rb") as raw:
-        for number, line in enumerate(raw, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
+def first_non_utf8_line(source: Path | IO[bytes]) -> int:
+    """The first line (1-based) that is not UTF-8, 0 if none: the decoder reads ahead, so its
+    position is not the line; find the line itself. `source` is a path or a binary file
+    (read from its start)."""
+    if isinstance(source, Path):
+        with source.open("rb") as raw:
+            return first_non_utf8_line(raw)
+    source.seek(0)
+    for number, line in enumerate(source, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
     return 0
 
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import Actor, actor_user, audit_record
 from compensation.services.population_rows import Header
 from compensation.services.population_sql import trimmed
-from compensation.services.population_staging import field_count_column
+from compensation.services.population_staging import field_count_column, first_non_utf8_line
 from config.db import violated_constraint
 from config.queueing import task_send_on_commit
 from payouts.errors import PayoutError
@@ -223,23 +223,13 @@ def _copy_checked(cursor: CursorWrapper, raw: IO[bytes], header: Header) -> list
                 copy.write_row((line, *row))
     except UnicodeDecodeError:
         message = _t("this line is not UTF-8 text; the rest of the file was not read")
-        errors.append(_error(_first_non_utf8_line(raw), "", message))
+        errors.append(_error(first_non_utf8_line(raw), "", message))
     except csv.Error as exc:
         message = _t("not valid CSV (%(error)s); the rest of the file was not read")
         errors.append(_error(line + 1, "", message % {"error": exc}))
     finally:
         text.detach()  # the caller closes the file
     return errors
-
-
-def _first_non_utf8_line(raw: IO[bytes]) -> int:
-    raw.seek(0)
-    for number, line in enumerate(raw, start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            return number
-    return 0
 
 
 def _error(line: int, column: str, message: str) -> dict:
