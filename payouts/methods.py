@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 
 class Method(models.TextChoices):
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
-    ACCOUNT_CREDIT = "account_credit", "Account credit at the service"
-    VOUCHER = "voucher", "Voucher of the approved amount"
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    ACCOUNT_CREDIT = "account_credit", _("Account credit at the service")
+    VOUCHER = "voucher", _("Voucher of the approved amount")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from compensation.ids import uuid7
 from compensation.models import Award, Program
@@ -100,11 +101,11 @@ class PayoutBatch(models.Model):
     (provider methods)."""
 
     class Status(models.TextChoices):
-        BUILDING = "building", "Building"
-        BUILT = "built", "Built, waiting for release"
-        RELEASED = "released", "Released"
-        SETTLED = "settled", "Settled"
-        DISCARDED = "discarded", "Discarded"
+        BUILDING = "building", _("Building")
+        BUILT = "built", _("Built, waiting for release")
+        RELEASED = "released", _("Released")
+        SETTLED = "settled", _("Settled")
+        DISCARDED = "discarded", _("Discarded")
 
     public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
@@ -142,6 +143,8 @@ class PayoutBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("payout batch")
+        verbose_name_plural = _("payout batches")
         permissions = [
             ("release_payoutbatch", "Can release a payout batch built by someone else"),
             ("export_payoutbatch", "Can download a released batch's bank transfer file"),
@@ -175,12 +178,12 @@ class Payout(models.Model):
     bank's result file, and the idempotency key at a provider."""
 
     class Status(models.TextChoices):
-        BATCHED = "batched", "In a batch, not released"
-        RELEASED = "released", "Released, waiting for the result"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        RETURNED = "returned", "Returned by the bank"
-        CANCELLED = "cancelled", "Taken out before release"
+        BATCHED = "batched", _("In a batch, not released")
+        RELEASED = "released", _("Released, waiting for the result")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        RETURNED = "returned", _("Returned by the bank")
+        CANCELLED = "cancelled", _("Taken out before release")
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="payouts")
@@ -233,8 +236,8 @@ class PayoutChunk(models.Model):
     key, so the provider credits nobody twice."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
 
     batch = models.ForeignKey(PayoutBatch, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField()
@@ -270,9 +273,9 @@ class PayoutResultFile(models.Model):
     or applied in one transaction."""
 
     class Status(models.TextChoices):
-        CHECKING = "checking", "Checking"
-        REFUSED = "refused", "Refused"
-        APPLIED = "applied", "Applied"
+        CHECKING = "checking", _("Checking")
+        REFUSED = "refused", _("Refused")
+        APPLIED = "applied", _("Applied")
 
     public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="results")
