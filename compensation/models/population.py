@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import HashIndex
+from django.contrib.postgres.indexes import GinIndex, HashIndex
 from django.db import models
 
 from compensation.models.choices import AccountStatus, Language
@@ -171,10 +171,15 @@ class AffectedPerson(models.Model):
             ),
         ]
         # Matching asks only "which people have this keyed hash?": a hash index answers it and
-        # takes a new row at about half the cost of a B-tree on random 32-byte keys. Nothing
-        # looks people up by phone_hash yet (duplicate finding is set-based), so it has no
-        # index: each one costs about 2 us a row of every import.
-        indexes = [HashIndex(fields=["email_hash"], name="affected_email_hash_idx")]
+        # takes a new row at about half the cost of a B-tree on random 32-byte keys. The
+        # support desk finds people by phone too (phone_hash) and by name: trigrams (pg_trgm)
+        # serve a name typed whole or in part in any script (docs/performance.md has what
+        # they cost an import).
+        indexes = [
+            HashIndex(fields=["email_hash"], name="affected_email_hash_idx"),
+            HashIndex(fields=["phone_hash"], name="affected_phone_hash_idx"),
+            GinIndex(fields=["name"], name="affected_name_trgm_idx", opclasses=["gin_trgm_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.external_id}"
