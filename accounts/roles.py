@@ -64,7 +64,8 @@ _OPERATOR = {
         "add_cannedresponse",
         "change_cannedresponse",
     ],
-    "audit": ["view_auditevent"],
+    # Proposals: money actions waiting for a second operator (audit.proposals).
+    "audit": ["view_auditevent", "view_proposal"],
     # Templates are seeded for every kind, channel and language: operators edit, never delete.
     "notifications": [
         "view_noticetemplate",

@@ -12,3 +12,8 @@ class ClaimsConfig(AppConfig):
 
         CLAIM_DRY_RUNNERS["claims"] = claims_dry_run
         POOL_ENTITLEMENTS["claims"] = pool_entitled_minor
+
+        # Four eyes: settling a pool is a proposal (audit.proposals).
+        from claims.proposals import proposals_register
+
+        proposals_register()

@@ -129,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Names the staff member in the audit rows of staff-table changes (accounts/trail.py).
+    "accounts.middleware.StaffTrailMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -484,6 +486,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Four eyes on money (audit.proposals) ---------------------------------------------------------
+# A money action is proposed by one staff member and approved by another. Below these amounts
+# (minor units of the program's currency, whatever it is) the proposer may act alone; 0, the
+# default, means every change needs two people. Publishing a policy and settling a pool always
+# need two.
+FOUR_EYES_BUDGET_CHANGE_MINOR = env.int("FOUR_EYES_BUDGET_CHANGE_MINOR", default=0)
+FOUR_EYES_ISSUANCE_RUN_MINOR = env.int("FOUR_EYES_ISSUANCE_RUN_MINOR", default=0)
 
 # --- Claims ---------------------------------------------------------------------------------------
 CLAIMS_UPLOAD_MAX_BYTES = env.int("CLAIMS_UPLOAD_MAX_BYTES", default=10 * 1024**2)

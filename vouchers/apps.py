@@ -24,3 +24,8 @@ class VouchersConfig(AppConfig):
         from vouchers.audiences import audiences_register
 
         audiences_register()
+
+        # Four eyes: starting an issuance run is a proposal (audit.proposals).
+        from vouchers.proposals import proposals_register
+
+        proposals_register()

@@ -47,7 +47,8 @@ def claims_pool_settle(*, program: Program, actor: Actor = None, actor_label: st
     """Settle the program's pro-rata pool with every waiting entitlement, then point each
     claim at its award (its final, scaled amount). One transaction; once only (pool_settle
     refuses a second settlement). Returns how many claims were paid."""
-    with transaction.atomic(durable=True):
+    # Not durable: an approved proposal (audit.proposals) settles in its transaction.
+    with transaction.atomic():
         pool_settle(
             program=program,
             entitlements=pool_entitlements(program),

@@ -7,19 +7,22 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import ReadOnlyAdmin
+from audit.proposals import proposal_create
 from audit.services import client_ip
 from compensation.engine import DEFAULT_RULES
 from compensation.engine.money import money_format
 from compensation.errors import PolicyInvalid
 from compensation.models import DryRun, PolicyVersion
+from compensation.proposals import POLICY_PUBLISH, policy_publish_figures
 from compensation.services.policy import (
     dry_run_request,
     policy_draft_create,
-    policy_publish,
     policy_rules_check,
 )
+from config.errors import DomainError
 
 
 class PolicyDraftForm(forms.ModelForm):
@@ -200,17 +203,35 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
         return redirect(self._change_url(policy))
 
     def publish_view(self, request, pk: int):
+        """Publishing is a proposal (four eyes): this page proposes it with the latest dry
+        run's figures; a different staff member approves it on the proposal's page."""
         if not request.user.has_perm("compensation.publish_policyversion"):
             raise PermissionDenied
         policy = get_object_or_404(PolicyVersion.objects.select_related("program"), pk=pk)
         if request.method == "POST":
             try:
-                policy_publish(policy=policy, actor=request.user, ip_address=client_ip(request))
-            except PolicyInvalid as exc:
+                params, figures = policy_publish_figures(policy)
+                proposal = proposal_create(
+                    action=POLICY_PUBLISH,
+                    target=policy,
+                    params=params,
+                    figures=figures,
+                    reason=request.POST.get("reason", "")[:500],
+                    actor=request.user,
+                    ip_address=client_ip(request),
+                )
+            except DomainError as exc:
                 messages.error(request, exc.message)
-            else:
-                messages.success(request, f"Version {policy.number} is published.")
-            return redirect(self._change_url(policy))
+                return redirect(self._change_url(policy))
+            messages.success(
+                request,
+                _(
+                    "Publication of version %(number)s proposed: a staff member other than you "
+                    "approves it here."
+                )
+                % {"number": policy.number},
+            )
+            return redirect("admin:audit_proposal_change", proposal.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

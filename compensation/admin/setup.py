@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.urls import path
 
 from audit.admin_mixins import AuditedModelAdmin
+from compensation.admin.budget import program_budget_view
 from compensation.admin.forecast import program_forecast_html
 from compensation.models import AwardLine, ClaimType, Incident, Program, RegulatorNotice
 
@@ -28,6 +30,25 @@ class ProgramAdmin(AuditedModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["committed_minor", "pool_factor", "forecast"]
     inlines = [AwardLineInline]
+    change_form_template = "admin/compensation/program/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once the program exists its budget changes only by a proposal (four eyes): the
+        # "Change the budget" page.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else ["budget_minor", *fields]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/budget/",
+                self.admin_site.admin_view(
+                    lambda request, pk: program_budget_view(self, request, pk)
+                ),
+                name="compensation_program_budget",
+            ),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="Cost forecast against the budget")
     def forecast(self, obj):

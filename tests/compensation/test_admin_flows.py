@@ -6,14 +6,16 @@ import json
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import AUDITOR, PROGRAM_OPERATOR, SUPPORT_AGENT
-from audit.models import AuditEvent
+from audit.models import AuditEvent, Proposal
 from compensation.models import AffectedPerson, DryRun, PolicyVersion, PopulationImport
 from compensation.services.policy import dry_run_execute
 from compensation.services.population_import import population_import_run
-from tests.factories import AwardLineFactory, ProgramFactory
+from tests.conftest import otp_login
+from tests.factories import AwardLineFactory, ProgramFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -158,11 +160,18 @@ def test_operator_drafts_dry_runs_and_publishes_a_policy(
 
     confirm = client.get(reverse("admin:compensation_policyversion_publish", args=[policy.pk]))
     assert confirm.status_code == 200
-    assert "Publish version 1" in confirm.text
-    client.post(reverse("admin:compensation_policyversion_publish", args=[policy.pk]))
+    assert "Propose publishing version 1" in confirm.text
+    # Four eyes: publishing is proposed here and approved by another operator.
+    proposed = client.post(reverse("admin:compensation_policyversion_publish", args=[policy.pk]))
+    proposal = Proposal.objects.get()
+    assert proposed["Location"] == reverse("admin:audit_proposal_change", args=[proposal.pk])
+    policy.refresh_from_db()
+    assert policy.status == PolicyVersion.Status.DRAFT
+    second = otp_login(Client(), UserFactory.create(role=PROGRAM_OPERATOR))
+    second.post(reverse("admin:audit_proposal_approve", args=[proposal.pk]))
     policy.refresh_from_db()
     assert policy.status == PolicyVersion.Status.PUBLISHED
-    assert policy.published_by == client.user
+    assert policy.published_by != client.user
 
     forecast = client.get(reverse("admin:compensation_program_change", args=[program.pk]))
     assert "Cost forecast against the budget" in forecast.text

@@ -2,10 +2,13 @@
 unfreeze, reissue, create and revoke service keys. Agents and reviewers only look."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import AUDITOR, PROGRAM_OPERATOR, SUPPORT_AGENT
-from audit.models import AuditEvent
+from audit.models import AuditEvent, Proposal
+from tests.conftest import otp_login
+from tests.factories import UserFactory
 from tests.vouchers.conftest import people_make, run_issue
 from tests.vouchers.helpers import code_of
 from vouchers.models import ServiceKey, Voucher, VoucherBatch, VoucherFreeze
@@ -49,16 +52,22 @@ def test_an_operator_sees_the_dry_run_then_starts_the_run_by_typing_the_name(
     assert wrong.status_code == 200
     assert "Type the program" in wrong.content.decode()
     assert not VoucherBatch.objects.exists()
+    proposed = client.post(
+        url, {**_run_form(coupang), "confirm": "1", "confirm_name": coupang.name}
+    )
+    # Four eyes: the run is proposed; it starts when another operator approves it.
+    proposal = Proposal.objects.get()
+    assert proposed["Location"] == reverse("admin:audit_proposal_change", args=[proposal.pk])
+    assert not VoucherBatch.objects.exists()
+    assert "1,500,000 KRW" in client.get(proposed["Location"]).text
+    second = otp_login(Client(), UserFactory.create(role=PROGRAM_OPERATOR))
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.post(
-            url, {**_run_form(coupang), "confirm": "1", "confirm_name": coupang.name}
-        )
+        second.post(reverse("admin:audit_proposal_approve", args=[proposal.pk]))
     batch = VoucherBatch.objects.get()
-    assert started.status_code == 302
-    assert started["Location"] == reverse("admin:vouchers_voucherbatch_change", args=[batch.pk])
+    started = {"Location": reverse("admin:vouchers_voucherbatch_change", args=[batch.pk])}
     assert woken == [batch.pk, batch.pk]  # two workers woken, after commit
-    assert batch.created_by == client.user
-    assert AuditEvent.objects.filter(action="voucher_batch.start", actor=client.user).exists()
+    assert batch.created_by != client.user
+    assert AuditEvent.objects.filter(action="voucher_batch.start", actor=batch.created_by).exists()
 
     running = client.get(started["Location"]).content.decode()
     assert 'http-equiv="refresh"' in running

@@ -1,5 +1,6 @@
 """Issuance runs in the admin: start (dry-run count and cost, confirm by typing the program's
-name), watch (done / total, rate, time left, failures; refreshes itself), resume, cancel."""
+name; the start is a proposal another staff member approves), watch (done / total, rate,
+time left, failures; refreshes itself), resume, cancel."""
 
 from __future__ import annotations
 
@@ -10,20 +11,20 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import ReadOnlyAdmin
+from audit.models import Proposal
+from audit.proposals import ProposalRefused, proposal_create
 from audit.services import client_ip
 from compensation.engine.money import money_format
 from compensation.models import AwardLine, Program
-from vouchers.errors import VoucherError
+from vouchers.errors import IssuanceRefused, VoucherError
 from vouchers.models import VoucherBatch
+from vouchers.proposals import BATCH_START, batch_start_figures, batch_start_refusal
 from vouchers.selectors import batch_progress
 from vouchers.services.planning import batch_plan, voucher_window_warning
-from vouchers.services.runs import (
-    voucher_batch_cancel,
-    voucher_batch_resume,
-    voucher_batch_start,
-)
+from vouchers.services.runs import voucher_batch_cancel, voucher_batch_resume
 
 
 class RunForm(forms.Form):
@@ -106,18 +107,8 @@ class VoucherBatchAdmin(ReadOnlyAdmin):
                     segments=data["segment_list"],
                 )
                 if "confirm" in request.POST:
-                    batch = voucher_batch_start(
-                        program=data["program"],
-                        award_lines=list(data["award_lines"]),
-                        segments=data["segment_list"],
-                        confirm_name=data["confirm_name"],
-                        chunk_size=data["chunk_size"],
-                        actor=request.user,
-                        ip_address=client_ip(request),
-                    )
-                    messages.success(request, f"Run {batch.pk} started.")
-                    return redirect("admin:vouchers_voucherbatch_change", batch.pk)
-            except VoucherError as exc:
+                    return self._propose(request, plan, data)
+            except (VoucherError, ProposalRefused) as exc:
                 form.add_error(None, exc.message)
         context = {
             **self.admin_site.each_context(request),
@@ -134,6 +125,31 @@ class VoucherBatchAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/vouchers/voucherbatch/start.html", context)
+
+    def _propose(self, request, plan, data):
+        """Starting a run is a proposal (four eyes, vouchers/proposals.py) with this dry run's
+        figures; a different staff member approves it, which starts the run."""
+        if refusal := batch_start_refusal(plan):
+            raise IssuanceRefused(refusal)
+        params, figures = batch_start_figures(
+            plan, chunk_size=data["chunk_size"], confirm_name=data["confirm_name"]
+        )
+        proposal = proposal_create(
+            action=BATCH_START,
+            target=data["program"],
+            params=params,
+            figures=figures,
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+        if proposal.status == Proposal.Status.EXECUTED:  # under the two-person threshold
+            batch_id = (proposal.result or {})["batch_id"]
+            messages.success(request, _("Run %(run)s started.") % {"run": batch_id})
+            return redirect("admin:vouchers_voucherbatch_change", batch_id)
+        messages.success(
+            request, _("Run proposed: a staff member other than you approves it here.")
+        )
+        return redirect("admin:audit_proposal_change", proposal.pk)
 
     def _act(self, request, pk, service, done_message):
         if request.method != "POST" or not self.has_add_permission(request):

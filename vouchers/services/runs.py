@@ -48,7 +48,8 @@ def voucher_batch_start(
             f"The run would commit {plan.new_cost_minor:,} {program.currency} and only "
             f"{program.remaining_minor:,} is left in the budget."
         )
-    with transaction.atomic(durable=True):
+    # Not durable: an approved proposal (audit.proposals) starts the run in its transaction.
+    with transaction.atomic():
         batch = VoucherBatch.objects.create(
             program=program,
             policy=plan.policy,
