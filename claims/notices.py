@@ -7,10 +7,12 @@ would sit in the database and the broker) and never logged."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from claims.models import Claim
@@ -19,14 +21,18 @@ from notifications.selectors import notice_is_genuine as _notice_is_genuine
 from notifications.services import notice_enqueue
 
 
-def _address(claim: Claim) -> str:
+def notice_address(claim: Claim) -> str:
+    """Where the claim's notices go: the affected person's email, else the verified one."""
     if claim.person is not None and claim.person.email:
         return claim.person.email
     return claim.contact_email
 
 
-def _language(claim: Claim) -> str:
+def notice_language(claim: Claim) -> str:
     return claim.language if claim.language in {"ko", "en", "zh-hans"} else "ko"
+
+
+_address, _language = notice_address, notice_language
 
 
 def _enqueue(claim: Claim, kind: str, context: dict, dedupe: str) -> None:
@@ -49,16 +55,41 @@ def notice_claim_acknowledged(*, claim: Claim) -> None:
     _enqueue(claim, "claim_acknowledged", {}, "ack")
 
 
-def notice_info_requested(*, claim: Claim, round_number: int) -> None:
-    """The link opens the claim on the one thing to answer (after the claimant signs in)."""
-    respond_by = claim.info_due_at.date().isoformat() if claim.info_due_at else ""
-    claim_url = settings.NOTIFICATIONS_SITE_URL.rstrip("/") + reverse(
-        "claims:answer", kwargs={"slug": claim.program.slug, "reference": claim.reference}
+def claim_url(claim: Claim, view: str = "claims:status") -> str:
+    """The claim's page (or one of its pages) as a notice prints it: the site's address and
+    the path, which asks the claimant to sign in first and then comes back."""
+    return settings.NOTIFICATIONS_SITE_URL.rstrip("/") + reverse(
+        view, kwargs={"slug": claim.program.slug, "reference": claim.reference}
     )
+
+
+def local_when(value: dt.datetime | None, language: str, *, with_time: bool = False) -> str:
+    """A moment as the notice's reader writes it, in the site's time zone: the date (a
+    deadline at the end of its day), or the date and time."""
+    if value is None:
+        return ""
+    with translation.override(language):
+        return formats.date_format(
+            timezone.localtime(value), "DATETIME_FORMAT" if with_time else "DATE_FORMAT"
+        )
+
+
+def info_request_context(claim: Claim, *, on_no_answer: str) -> dict[str, str]:
+    """What an information request and its reminder say: the deadline in the claimant's
+    language, the link to the answer page, and the policy's rule for no answer."""
+    return {
+        "respond_by": local_when(claim.info_due_at, _language(claim)),
+        "claim_url": claim_url(claim, "claims:answer"),
+        "on_no_answer": on_no_answer,
+    }
+
+
+def notice_info_requested(*, claim: Claim, round_number: int, on_no_answer: str) -> None:
+    """The link opens the answer page (after the claimant signs in)."""
     _enqueue(
         claim,
         "info_requested",
-        {"respond_by": respond_by, "claim_url": claim_url},
+        info_request_context(claim, on_no_answer=on_no_answer),
         f"info:{round_number}",
     )
 
@@ -72,11 +103,20 @@ def decision_summary(claim: Claim, language: str) -> str:
 
 
 def notice_decision(*, claim: Claim, appeal: bool) -> None:
-    summary = decision_summary(claim, _language(claim))
+    """The decision (or the appeal's outcome) with the claim's status page and, when it can be
+    appealed, the last moment to do so in the claimant's language (empty otherwise)."""
+    from claims.services.claimant import appeal_deadline  # services import this module
+
+    language = _language(claim)
+    summary = decision_summary(claim, language)
+    context = {
+        "claim_url": claim_url(claim),
+        "appeal_by": local_when(appeal_deadline(claim), language, with_time=True),
+    }
     if appeal:
-        _enqueue(claim, "appeal_outcome", {"outcome_summary": summary}, "appeal")
+        _enqueue(claim, "appeal_outcome", {**context, "outcome_summary": summary}, "appeal")
     else:
-        _enqueue(claim, "decision", {"decision_summary": summary}, "decision")
+        _enqueue(claim, "decision", {**context, "decision_summary": summary}, "decision")
 
 
 def notice_is_genuine(reference: str) -> bool:

@@ -15,3 +15,21 @@ def claims_drafts_purge_task() -> int:
     from claims.services.drafts import claims_drafts_purge
 
     return claims_drafts_purge()
+
+
+@shared_task(name="claims.info_reminders_send", ignore_result=True)
+def claims_info_reminders_task() -> int:
+    """Periodic (beat): remind claimants of a request for information before its deadline,
+    once per request. Idempotent."""
+    from claims.services.info_reminders import claims_info_remind
+
+    return claims_info_remind()
+
+
+@shared_task(name="claims.info_deadlines_apply", ignore_result=True)
+def claims_info_deadlines_task() -> int:
+    """Periodic (beat): move claims whose request for information ran out unanswered, by the
+    policy's rule. Idempotent."""
+    from claims.services.info_deadlines import claims_info_expire
+
+    return claims_info_expire()

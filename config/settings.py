@@ -241,6 +241,8 @@ CELERY_TASK_ROUTES = {
             "compensation.dry_runs_resume",
             "claims.flag_overdue",
             "claims.drafts_purge",
+            "claims.info_reminders_send",
+            "claims.info_deadlines_apply",
             "oversight.snapshots_refresh",
             "payouts.redispatch",
         ]
@@ -510,6 +512,13 @@ CLAIMS_PDF_MAX_DECODED_BYTES = env.int("CLAIMS_PDF_MAX_DECODED_BYTES", default=2
 CLAIMS_SECOND_APPROVER_MINOR = env.int("CLAIMS_SECOND_APPROVER_MINOR", default=300_000)
 CLAIMS_APPEAL_DAYS = env.int("CLAIMS_APPEAL_DAYS", default=30)
 CLAIMS_INFO_DAYS = env.int("CLAIMS_INFO_DAYS", default=14)
+# A request for information is recalled this many days before its deadline (once per request;
+# a request with a shorter deadline gets no reminder). Beat's sweeps send the reminders and
+# apply the policy's rule at the deadline (info_requests.on_no_answer), every N seconds, in
+# chunks of claims.
+CLAIMS_INFO_REMINDER_DAYS = env.int("CLAIMS_INFO_REMINDER_DAYS", default=3)
+CLAIMS_INFO_SWEEP_EVERY = env.int("CLAIMS_INFO_SWEEP_EVERY", default=900)
+CLAIMS_INFO_SWEEP_CHUNK = env.int("CLAIMS_INFO_SWEEP_CHUNK", default=500)
 # Target hours per status (the SLA clock restarts at each change of status).
 CLAIMS_SLA_HOURS = {
     "submitted": env.int("CLAIMS_SLA_SUBMITTED_HOURS", default=72),
@@ -537,6 +546,16 @@ CELERY_BEAT_SCHEDULE["claims-flag-overdue"] = {
     "task": "claims.flag_overdue",
     "schedule": env.int("CLAIMS_OVERDUE_CHECK_EVERY", default=900),
     "options": {"expires": 600},
+}
+CELERY_BEAT_SCHEDULE["claims-info-reminders"] = {
+    "task": "claims.info_reminders_send",
+    "schedule": CLAIMS_INFO_SWEEP_EVERY,
+    "options": {"expires": CLAIMS_INFO_SWEEP_EVERY},
+}
+CELERY_BEAT_SCHEDULE["claims-info-deadlines"] = {
+    "task": "claims.info_deadlines_apply",
+    "schedule": CLAIMS_INFO_SWEEP_EVERY,
+    "options": {"expires": CLAIMS_INFO_SWEEP_EVERY},
 }
 # Uploads of drafts never submitted are deleted after two days.
 CELERY_BEAT_SCHEDULE["claims-drafts-purge"] = {

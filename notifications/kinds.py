@@ -20,6 +20,8 @@ class Kind(models.TextChoices):
     VOUCHERS_READY = "vouchers_ready", "Vouchers ready (per holder, links to /me/)"
     PAYOUT_PAID = "payout_paid", "Payout paid"
     PAYOUT_FAILED = "payout_failed", "Payout failed (links to correct the details)"
+    INFO_REMINDER = "info_reminder", "Information request reminder (before its deadline)"
+    POOL_SETTLED = "pool_settled", "Pro-rata pool settled (final amount and share)"
 
 
 class Channel(models.TextChoices):
@@ -39,6 +41,9 @@ class KindSpec:
     # Variables the caller (or the campaign) must supply in `context`.
     variables: frozenset[str]
     sample: dict[str, str] = field(default_factory=dict)
+    # Those of the variables that are codes for a template's {% if %} ("deny", "yes"), not
+    # words to print.
+    conditions: frozenset[str] = frozenset()
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -61,21 +66,49 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference"}),
         sample={"claim_reference": "C-7Q2M-9KXD"},
     ),
+    # respond_by is the deadline in the notice's language; on_no_answer is the policy's rule
+    # for a request left unanswered ("decide_on_file" or "deny"), for the template to say
+    # what happens then ({% if on_no_answer == "deny" %}).
     Kind.INFO_REQUESTED: KindSpec(
-        variables=frozenset({"claim_reference", "respond_by", "claim_url"}),
+        variables=frozenset({"claim_reference", "respond_by", "claim_url", "on_no_answer"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "respond_by": "2026-03-01",
+            "respond_by": "March 1, 2026, 3:04 p.m.",
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/answer/",
+            "on_no_answer": "decide_on_file",
+        },
+        conditions=frozenset({"on_no_answer"}),
+    ),
+    # Sent once per request, CLAIMS_INFO_REMINDER_DAYS before its deadline (claims' sweep).
+    Kind.INFO_REMINDER: KindSpec(
+        variables=frozenset({"claim_reference", "respond_by", "claim_url", "on_no_answer"}),
+        sample={
+            "claim_reference": "C-7Q2M-9KXD",
+            "respond_by": "March 1, 2026, 3:04 p.m.",
+            "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/answer/",
+            "on_no_answer": "decide_on_file",
+        },
+        conditions=frozenset({"on_no_answer"}),
+    ),
+    # claim_url is the claim's status page; appeal_by the last moment to appeal, in the
+    # notice's language, or empty when the decision cannot be appealed.
+    Kind.DECISION: KindSpec(
+        variables=frozenset({"claim_reference", "decision_summary", "claim_url", "appeal_by"}),
+        sample={
+            "claim_reference": "C-7Q2M-9KXD",
+            "decision_summary": "Approved: 30,000 KRW",
+            "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
+            "appeal_by": "",
         },
     ),
-    Kind.DECISION: KindSpec(
-        variables=frozenset({"claim_reference", "decision_summary"}),
-        sample={"claim_reference": "C-7Q2M-9KXD", "decision_summary": "Approved: 30,000 KRW"},
-    ),
     Kind.APPEAL_OUTCOME: KindSpec(
-        variables=frozenset({"claim_reference", "outcome_summary"}),
-        sample={"claim_reference": "C-7Q2M-9KXD", "outcome_summary": "Upheld: 45,000 KRW"},
+        variables=frozenset({"claim_reference", "outcome_summary", "claim_url", "appeal_by"}),
+        sample={
+            "claim_reference": "C-7Q2M-9KXD",
+            "outcome_summary": "Upheld: 45,000 KRW",
+            "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
+            "appeal_by": "",
+        },
     ),
     Kind.VOUCHER_EXPIRY_REMINDER: KindSpec(
         variables=frozenset({"voucher_total", "expires_on"}),
@@ -114,6 +147,35 @@ KINDS: dict[str, KindSpec] = {
             "method": "Bank transfer to ****1234",
             "fix_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/payment/",
         },
+    ),
+    # A pro-rata pool's settlement, one per claim paid from it (claims' claims_pool_settle):
+    # the approved and final amounts, the share every approved amount was paid at, and the
+    # arithmetic behind it. `reduced` is "yes" when the pool could not pay every claim in
+    # full, empty otherwise.
+    Kind.POOL_SETTLED: KindSpec(
+        variables=frozenset(
+            {
+                "claim_reference",
+                "entitled_amount",
+                "final_amount",
+                "pool_share",
+                "pool_amount",
+                "entitled_total",
+                "reduced",
+                "claim_url",
+            }
+        ),
+        sample={
+            "claim_reference": "C-7Q2M-9KXD",
+            "entitled_amount": "300,000 KRW",
+            "final_amount": "250,000 KRW",
+            "pool_share": "83.33%",
+            "pool_amount": "1,000,000,000 KRW",
+            "entitled_total": "1,200,000,000 KRW",
+            "reduced": "yes",
+            "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
+        },
+        conditions=frozenset({"reduced"}),
     ),
 }
 

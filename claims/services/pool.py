@@ -9,6 +9,7 @@ from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from audit.services import Actor
 from claims.models import Claim
+from claims.services.pool_notices import pool_settled_notify
 from claims.services.screening import claim_facts, claim_signals
 from compensation.engine import claim_decide
 from compensation.models import Award, PolicyVersion, Program
@@ -46,10 +47,12 @@ def pool_entitlements(program: Program) -> list[Entitlement]:
 def claims_pool_settle(*, program: Program, actor: Actor = None, actor_label: str = "") -> int:
     """Settle the program's pro-rata pool with every waiting entitlement, then point each
     claim at its award (its final, scaled amount). One transaction; once only (pool_settle
-    refuses a second settlement). Returns how many claims were paid."""
+    refuses a second settlement). Each claimant of the pool is told their final amount and
+    the share, in the same transaction (claims.services.pool_notices). Returns how many
+    claims were paid."""
     # Not durable: an approved proposal (audit.proposals) settles in its transaction.
     with transaction.atomic():
-        pool_settle(
+        factor = pool_settle(
             program=program,
             entitlements=pool_entitlements(program),
             actor=actor,
@@ -58,10 +61,16 @@ def claims_pool_settle(*, program: Program, actor: Actor = None, actor_label: st
         award = Award.objects.filter(
             program=program, source=Award.Source.CLAIM, claim_reference=OuterRef("reference")
         ).exclude(status=Award.Status.REVERSED)
-        return pool_waiting(program).update(
+        paid = pool_waiting(program).update(
             award=Subquery(award.values("pk")[:1]),
             amount_decided_minor=Subquery(award.values("amount_minor")[:1]),
         )
+        pool_settled_notify(
+            program=program,
+            factor=factor,
+            actor_label=actor_label or (f"user:{actor.pk}" if actor else "job:claims.pool_settle"),
+        )
+        return paid
 
 
 def claims_dry_run(policy: PolicyVersion) -> dict:

@@ -4,7 +4,6 @@ audit row and, where the claimant must hear of it, its notice."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from claims.errors import ClaimError
 from claims.models import Claim, ClaimEvent
 from claims.services.awarding import claim_award_fields
 from claims.services.common import claim_transition
+from claims.services.info_deadlines import claim_no_answer_rule, info_due_at
 from claims.services.screening import claim_amount_limit
 
 if TYPE_CHECKING:
@@ -221,12 +221,13 @@ def claim_request_info(
     days: int | None = None,
     ip_address: str | None = None,
 ) -> Claim:
-    """Ask the claimant for one missing document or answer, with a deadline; they get a notice
-    and the claim page opens on that one thing to fix."""
+    """Ask the claimant for one missing document or answer, with a deadline (the end of the
+    day, CLAIMS_INFO_DAYS from now); they get a notice that links to the answer page and says
+    what happens without an answer (the policy's rule, claims.services.info_deadlines)."""
     _require(actor, "claims.change_claim")
     if not message.strip():
         raise ClaimError(_("Write what the claimant should send."), code="message")
-    due = timezone.now() + dt.timedelta(days=days or settings.CLAIMS_INFO_DAYS)
+    due = info_due_at(days=days or settings.CLAIMS_INFO_DAYS)
     with transaction.atomic(durable=True):
         claim = claim_transition(
             claim=claim,
@@ -244,7 +245,9 @@ def claim_request_info(
             },
         )
         rounds = claim.events.filter(kind="info_requested").count()
-        notices.notice_info_requested(claim=claim, round_number=rounds)
+        notices.notice_info_requested(
+            claim=claim, round_number=rounds, on_no_answer=claim_no_answer_rule(claim)
+        )
     return claim
 
 

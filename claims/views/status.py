@@ -3,7 +3,9 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import client_ip
@@ -15,6 +17,7 @@ from claims.presenters import claim_outlook, claim_reasons
 from claims.selectors import claim_documents, claim_of, claim_public_events, claims_of
 from claims.services import claim_appeal, claim_feedback, claim_info_respond
 from claims.services.claimant import appeal_deadline
+from claims.services.info_deadlines import DECIDE_ON_FILE, DENY, claim_no_answer_rule
 from claims.storage import document_open
 from claims.views.common import claimant_required, form_error
 from compensation.claimant_session import claimant_get
@@ -77,12 +80,28 @@ def _status_page(request, program, claim, *, answer_form=None, feedback_form=Non
     )
 
 
+# What happens without an answer, as the claim's policy says (info_requests.on_no_answer).
+IF_NO_ANSWER = {
+    DECIDE_ON_FILE: _lazy("If we do not hear from you by then, we will decide on what we have."),
+    DENY: _lazy(
+        "If we do not hear from you by then, your claim will be closed as not approved, for "
+        "lack of an answer."
+    ),
+}
+
+
 @claimant_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def answer(request, program, reference: str):
+    """The answer page the information request's link opens: the question, the deadline and
+    what happens without an answer, and the form (text and/or one document). Only while the
+    claim waits for an answer; otherwise its status page says where it is."""
     claim = claim_of_program(request, program, reference)
-    form = InfoAnswerForm(request.POST, request.FILES)
-    if form.is_valid():
+    if claim.status != Claim.Status.INFO_REQUESTED:
+        messages.info(request, _("Nothing is being asked on this claim now."))
+        return redirect("claims:status", program.slug, claim.reference)
+    form = InfoAnswerForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
         try:
             claim_info_respond(
                 claim=claim,
@@ -96,7 +115,21 @@ def answer(request, program, reference: str):
         else:
             messages.success(request, _("Thank you. We have your answer and will continue."))
             return redirect("claims:status", program.slug, claim.reference)
-    return _status_page(request, program, claim, answer_form=form)
+    return render(
+        request,
+        "claims/answer.html",
+        {
+            "program": program,
+            "claim": claim,
+            "title": claim.claim_type.title_in(request.LANGUAGE_CODE),
+            "answer_form": form,
+            "info_document": document_label(claim.info_document_kind)
+            if claim.info_document_kind
+            else "",
+            "deadline_passed": bool(claim.info_due_at and timezone.now() > claim.info_due_at),
+            "if_no_answer": IF_NO_ANSWER[claim_no_answer_rule(claim)],
+        },
+    )
 
 
 @claimant_required

@@ -17,10 +17,11 @@ from compensation.engine.facts import (
     RuleResult,
 )
 from compensation.engine.reasons import reason_text
-from compensation.engine.rules import DEFAULT_RULES, rules_validate
+from compensation.engine.rules import DEFAULT_RULES, NO_ANSWER_RULES, on_no_answer, rules_validate
 
 __all__ = [
     "DEFAULT_RULES",
+    "NO_ANSWER_RULES",
     "AwardLineFacts",
     "ClaimDecision",
     "ClaimFacts",
@@ -29,6 +30,7 @@ __all__ = [
     "PersonFacts",
     "RuleResult",
     "claim_decide",
+    "on_no_answer",
     "person_decide",
     "reason_text",
     "rules_validate",

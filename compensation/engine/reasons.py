@@ -61,6 +61,9 @@ REASONS = {
     "score.deny": _("Your claim does not meet the program's conditions."),
     "high_amount": _("Claims above %(cap)s are always checked by a person."),
     "proactive_award": _("You receive: %(lines)s."),
+    # A request for information left unanswered at its deadline, under a policy whose
+    # info_requests.on_no_answer is "deny" (the same words staff use for that reason).
+    "no_answer.failed": _("We did not receive the information we asked for by the deadline."),
 }
 
 _FALLBACK = "en"

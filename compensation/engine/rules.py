@@ -29,7 +29,13 @@ DEFAULT_RULES: dict = {
         "deny_below": 20,
         "auto_approve_max_minor": 300_000,
     },
+    # What happens to a claim whose request for information is not answered by its deadline
+    # (claims' deadline sweep): "decide_on_file" puts it back before a person, who decides on
+    # what is there; "deny" closes it as not approved, with the reason "no answer".
+    "info_requests": {"on_no_answer": "decide_on_file"},
 }
+
+NO_ANSWER_RULES = ("decide_on_file", "deny")
 
 _STATUSES = {s.value for s in AccountStatus}
 _CATEGORIES = {c.value for c in DataCategory}
@@ -119,6 +125,17 @@ def rules_validate(raw: object, *, award_line_codes: set[str] | None = None) -> 
     if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
         errors.append("scoring.auto_approve_max_minor: must be a whole number >= 0")
 
+    if rules["info_requests"]["on_no_answer"] not in NO_ANSWER_RULES:
+        errors.append("info_requests.on_no_answer: must be one of " + ", ".join(NO_ANSWER_RULES))
+
     if errors:
         raise ValueError("; ".join(errors))
     return rules
+
+
+def on_no_answer(rules: dict | None) -> str:
+    """The rule for an unanswered request for information under these rules: one of
+    NO_ANSWER_RULES. Rules published before the section existed decide on file."""
+    section = (rules or {}).get("info_requests") or {}
+    rule = section.get("on_no_answer", NO_ANSWER_RULES[0])
+    return rule if rule in NO_ANSWER_RULES else NO_ANSWER_RULES[0]

@@ -11,7 +11,12 @@ from tests.factories import AffectedPersonFactory
 
 pytestmark = pytest.mark.django_db
 
-DECISION = {"claim_reference": "C-1", "decision_summary": "Approved: 30,000 KRW"}
+DECISION = {
+    "claim_reference": "C-1",
+    "decision_summary": "Approved: 30,000 KRW",
+    "claim_url": "https://compensation.example.com/programs/p/claims/C-1/",
+    "appeal_by": "",
+}
 
 
 def _enqueue(**overrides) -> Notice:
@@ -156,7 +161,8 @@ def test_each_committed_transaction_queues_its_own_dispatch_and_a_rolled_back_on
 # The bulk enqueue: one INSERT ... SELECT for many notices (payouts settle a million at once).
 _PEOPLE_SELECT = """
 SELECT p.email, %(language)s, jsonb_build_object(
-           'claim_reference', 'C-' || p.id::text, 'decision_summary', %(summary)s),
+           'claim_reference', 'C-' || p.id::text, 'decision_summary', %(summary)s,
+           'claim_url', '', 'appeal_by', ''),
        p.program_id, p.id, 'bulk-test:' || p.id::text
 FROM compensation_affectedperson p WHERE p.id = ANY(%(ids)s)
 """
@@ -191,6 +197,8 @@ def test_bulk_enqueue_creates_one_notice_per_row_once_and_dispatches_once(
     assert notices[0].context == {
         "claim_reference": f"C-{notices[0].person_id}",
         "decision_summary": "Approved",
+        "claim_url": "",
+        "appeal_by": "",
     }
 
 
