@@ -59,15 +59,7 @@ class ProposalAdmin(ReadOnlyAdmin):
     member other than the proposer, holding the action's permission, approves (which does
     the action) or rejects; the proposer may withdraw."""
 
-    list_display = [
-        "proposed_at",
-        "action_label",
-        "object_repr",
-        "status",
-        "proposed_by",
-        "decided_by",
-        "decided_at",
-    ]
+    list_display = ["proposed_at", "action_label", "about", "status", "proposed_by", "decided_by"]
     list_filter = ["status", ProposalActionFilter]
     list_select_related = ["proposed_by", "decided_by"]
     search_fields = ["=object_id", "object_repr"]
@@ -197,6 +189,7 @@ class ProposalAdmin(ReadOnlyAdmin):
         extra_context = {
             **(extra_context or {}),
             "title": _action_label(proposal.action),
+            "subtitle": f"{proposal.object_repr}: {proposal.get_status_display()}",
             "description": description,
             "may_decide": may_decide,
             "may_withdraw": is_open and is_proposer,
