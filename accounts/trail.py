@@ -44,8 +44,10 @@ class _ActorTagger:
     def __init__(self, user_id: Callable[[], int | None]):
         self.user_id = user_id
 
-    def __call__(self, execute, sql: str, params: Any, many: bool, context: dict) -> Any:
-        if not _writes_trailed_table(sql):
+    def __call__(self, execute, sql: Any, params: Any, many: bool, context: dict) -> Any:
+        # psycopg's composed statements (sql.SQL(...).format(...)) are read as their text.
+        text = sql if isinstance(sql, str) else sql.as_string(context["connection"].connection)
+        if not _writes_trailed_table(text):
             return execute(sql, params, many, context)
         user_id = self.user_id()
         if user_id is None:

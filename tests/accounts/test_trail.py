@@ -164,3 +164,13 @@ def test_every_trailed_table_has_its_trigger():
         )
         tables = {row[0] for row in cursor.fetchall()}
     assert tables == set(TRAILED_TABLES)
+
+
+def test_a_composed_statement_passes_the_trail_untouched():
+    """psycopg's sql.SQL(...).format(...) statements (the ledger's, payouts') go through the
+    staff trail's execute wrapper like plain strings."""
+    from psycopg import sql
+
+    with staff_actor(1), connection.cursor() as cursor:
+        cursor.execute(sql.SQL("SELECT {}").format(sql.Literal(7)))
+        assert cursor.fetchone() == (7,)
