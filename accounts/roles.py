@@ -130,6 +130,14 @@ _PAYMENTS = {
     "audit": ["view_auditevent"],
 }
 
+# The support desk: agents, reviewers and operators find people and open their page, and may
+# send a notice again; the auditor reads the desk too (see _AUDITOR_EXTRA). Reissuing a voucher
+# from a person's page asks for vouchers.freeze_vouchers, as it does in the vouchers admin.
+_DESK = ["search_people", "resend_notice"]
+_SUPPORT["support"] = _DESK
+_SENIOR["support"] = _DESK
+_OPERATOR["support"] = _DESK
+
 # Read-only everywhere, including the audit trail; may export what it reads.
 _AUDITOR_APPS = [
     "accounts",
@@ -141,7 +149,7 @@ _AUDITOR_APPS = [
     "oversight",
     "payouts",
 ]
-_AUDITOR_EXTRA = {"oversight": ["export_program_data"]}
+_AUDITOR_EXTRA = {"oversight": ["export_program_data"], "support": ["search_people"]}
 
 # Sees only the claims referred to them (claims.selectors.queue_for) and adds notes.
 _EXPERT = {"claims": ["view_claim", "view_claimevent", "view_claimdocument"]}

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "notifications",
     "oversight",
     "payouts",
+    "support",
     "demo",
 ]
 
