@@ -53,6 +53,8 @@ _OPERATOR = {
         "add_policyversion",
         "change_policyversion",
         "publish_policyversion",
+        # A pro-rata pool's settlement, proposed by one operator and approved by another.
+        "settle_program",
         "view_populationimport",
         "add_populationimport",
         "view_affectedperson",

@@ -73,7 +73,7 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "respond_by", "claim_url", "on_no_answer"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "respond_by": "March 1, 2026, 3:04 p.m.",
+            "respond_by": "March 1, 2026",
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/answer/",
             "on_no_answer": "decide_on_file",
         },
@@ -84,7 +84,7 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "respond_by", "claim_url", "on_no_answer"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "respond_by": "March 1, 2026, 3:04 p.m.",
+            "respond_by": "March 1, 2026",
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/answer/",
             "on_no_answer": "decide_on_file",
         },

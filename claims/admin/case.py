@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.roles import OUTSIDE_EXPERT
 from audit.services import client_ip
+from claims.admin.pool import PoolSettleMixin
 from claims.admin.queue import QueueMixin
 from claims.errors import ClaimError
 from claims.models import CannedResponse, Claim
@@ -45,7 +46,7 @@ def _amount(value: str) -> int:
 
 
 @admin.register(Claim)
-class ClaimAdmin(QueueMixin, admin.ModelAdmin):
+class ClaimAdmin(PoolSettleMixin, QueueMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # claims are filed by claimants
 
