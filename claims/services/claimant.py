@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import audit_record
 from claims.errors import ClaimError
 from claims.models import Claim, ClaimDocument
-from claims.services.common import claim_transition, claimant_label
+from claims.services.common import claim_transition, claimant_label, review_status_after_info
 from claims.services.intake import claim_document_add
 from compensation.claimant_session import Claimant
 
@@ -36,7 +36,7 @@ def claim_info_respond(
     ip_address: str | None = None,
 ) -> Claim:
     """The claimant's answer to a request for information (text and/or one document), before
-    its deadline; the claim goes back to review."""
+    its deadline; the claim goes back to review (an appeal back to the appeal's reviewer)."""
     if claim.status != S.INFO_REQUESTED:
         raise ClaimError(_("Nothing is being asked on this claim."), code="conflict", status=409)
     if claim.info_due_at and timezone.now() > claim.info_due_at:
@@ -56,7 +56,7 @@ def claim_info_respond(
         return claim_transition(
             claim=claim,
             allowed_from=(S.INFO_REQUESTED,),
-            to_status=S.IN_REVIEW,
+            to_status=review_status_after_info(claim),
             kind="info_received",
             actor_label=claimant_label(claim),
             note=answer,

@@ -35,6 +35,12 @@ def identity_filter(
     return condition
 
 
+def review_status_after_info(claim: Claim) -> str:
+    """Where a claim goes back to once its request for information is answered or has run
+    out: an appeal stays an appeal (a senior reviewer decides it), anything else is in review."""
+    return Claim.Status.APPEALED if claim.appealed_at else Claim.Status.IN_REVIEW
+
+
 def claimant_label(claim: Claim) -> str:
     return f"claimant:{claim.reference}"
 

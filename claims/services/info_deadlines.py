@@ -21,7 +21,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from claims import notices
 from claims.models import Claim, ClaimEvent
-from claims.services.common import sla_due
+from claims.services.common import review_status_after_info, sla_due
 from compensation.engine import NO_ANSWER_RULES, RuleResult, on_no_answer
 from compensation.selectors import policies_published_by_program, policy_published
 
@@ -68,7 +68,7 @@ def claims_no_answer_rules(claims: list[Claim]) -> dict[int, str]:
 def _target(claim: Claim, rule: str) -> str:
     if rule == DENY:
         return S.DENIED
-    return S.APPEALED if claim.appealed_at else S.IN_REVIEW
+    return review_status_after_info(claim)
 
 
 def claims_info_expire(*, chunk_size: int | None = None) -> int:

@@ -315,6 +315,18 @@ def test_an_appeal_left_unanswered_goes_back_to_the_senior_reviewer(program, doc
     assert claim.status == Claim.Status.APPEALED
 
 
+def test_an_appeal_answered_goes_back_to_the_senior_reviewer(program, documented, claimant):
+    from claims.services import claim_appeal, claim_info_respond
+
+    claim, _ = file_claim(program=program, claim_type=documented, claimant=claimant, documents=())
+    claim = claim_deny(claim=claim, reason_codes=["loss_not_shown"], actor=_agent())
+    claim = claim_appeal(claim=claim, claimant=claimant, statement="Here is why.")
+    senior = UserFactory.create(role="Senior reviewer")
+    claim = claim_request_info(claim=claim, message="The bank statement, please.", actor=senior)
+    claim = claim_info_respond(claim=claim, claimant=claimant, answer="Attached as asked.")
+    assert claim.status == Claim.Status.APPEALED
+
+
 # --- The race at the deadline -------------------------------------------------------------
 
 
