@@ -8,7 +8,7 @@ class SearchForm(forms.Form):
     """The one search box, and the program to look in (all of them by default)."""
 
     q = forms.CharField(
-        label=_("Find a person"),
+        label=_("Email, phone, account id, name or reference"),
         max_length=MAX_LENGTH,
         help_text=_(
             "An email address, a phone number, an account id, a name, a claim reference "
