@@ -168,7 +168,9 @@ def main() -> None:
         )
         build_seconds = time.perf_counter() - started
         assert batch.payouts_count == rows, batch.payouts_count
+        started = time.perf_counter()
         batch = payout_batch_release(batch=batch, actor=releaser)
+        release_seconds = time.perf_counter() - started
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE payouts_payout")
 
@@ -274,6 +276,7 @@ def main() -> None:
         print(f"load awards (INSERT ... SELECT):    {_rate(rows, awards_seconds)}")
         print(f"load choices (encrypt each, COPY):  {_rate(rows, choices_seconds)}")
         print(f"build the batch:                    {_rate(rows, build_seconds)}")
+        print(f"release (four eyes, all released):  {_rate(rows, release_seconds)}")
         print(
             f"export (stream + SHA-256 recorded): {_rate(rows, export_seconds)}  "
             f"({recorded.file_lines:,} lines)"
