@@ -88,7 +88,7 @@ def _sent(kind: str) -> list[str]:
     """Send what is pending and return the bodies of the `kind` notices, as they arrived."""
     notices_dispatch(channel="email")
     wanted = set(Notice.objects.filter(kind=kind).values_list("reference", flat=True))
-    return [m.body for m in mail.outbox if m.extra_headers.get("X-Notice-Reference") in wanted]
+    return [str(m.body) for m in mail.outbox if m.extra_headers.get("X-Notice-Reference") in wanted]
 
 
 def _link(body: str, ending: str) -> str:
@@ -483,7 +483,9 @@ def test_each_pool_claimant_is_told_the_final_amount_and_the_share(
     notices = Notice.objects.filter(kind="pool_settled")
     assert notices.count() == 3
     assert {n.context["claim_reference"] for n in notices} == {c.reference for c in claims}
-    context = notices.first().context
+    first = notices.first()
+    assert first is not None
+    context = first.context
     assert context["entitled_amount"] == "40,000 KRW"
     assert context["final_amount"] == "20,000 KRW"
     assert context["pool_share"] == share

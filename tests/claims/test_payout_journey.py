@@ -62,8 +62,8 @@ def _file(client, program, claim_type, bank_code: str, account: str) -> Claim:
 
 def _staff(role: str) -> Client:
     client = Client()
-    client.user = UserFactory.create(role=role)
-    return otp_login(client, client.user)
+    client.user = UserFactory.create(role=role)  # type: ignore[attr-defined]
+    return otp_login(client, client.user)  # type: ignore[attr-defined]
 
 
 def _build_and_release(program, operator: Client, officer: Client, count: int) -> PayoutBatch:
@@ -91,7 +91,7 @@ def _build_and_release(program, operator: Client, officer: Client, count: int) -
     officer.post(reverse("admin:payouts_payoutbatch_release", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == PayoutBatch.Status.RELEASED
-    assert batch.released_by == officer.user
+    assert batch.released_by == officer.user  # type: ignore[attr-defined]
     payout_batch_dispatch(batch_id=batch.pk)  # the worker: the file's digest
     return batch
 
@@ -99,7 +99,7 @@ def _build_and_release(program, operator: Client, officer: Client, count: int) -
 def _bank_file(officer: Client, batch: PayoutBatch) -> list[dict]:
     response = officer.get(reverse("admin:payouts_payoutbatch_download", args=[batch.pk]))
     assert response.status_code == 200
-    content = b"".join(response.streaming_content)
+    content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     batch.refresh_from_db()
     assert hashlib.sha256(content).hexdigest() == batch.file_sha256
     return list(csv.DictReader(io.StringIO(content.decode())))
@@ -157,7 +157,7 @@ def test_from_filing_to_paid_and_a_failed_payment_corrected_and_paid_again(
     (failed_mail,) = [
         m for m in mail.outbox if m.to == ["jun@example.com"] and "/payment/" in m.body
     ]
-    fix_url = re.search(r"https://compensation\.example\.com(/\S+/payment/)", failed_mail.body)
+    fix_url = re.search(r"https://compensation\.example\.com(/\S+/payment/)", str(failed_mail.body))
     assert fix_url is not None, failed_mail.body
     path = fix_url.group(1)
     assert path == reverse("claims:payment", args=[program.slug, failed_claim.reference])

@@ -74,7 +74,7 @@ def test_the_notices_link_opens_the_answer_page_and_it_answers(
     )
     notices_dispatch(channel="email")
     body = next(m.body for m in mail.outbox if "/answer/" in m.body)
-    link = next(u for u in re.findall(r"https?://\S+", body) if u.endswith("/answer/"))
+    link = next(u for u in re.findall(r"https?://\S+", str(body)) if u.endswith("/answer/"))
 
     context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
     language_cookie(context, live_server.url, language)

@@ -17,7 +17,7 @@ def released_batch(
     for n in range(count):
         claim_award(program, amount_minor=10_000 * (n + 1), **award_fields)
     batch = payout_batch_create(
-        program=program, method="bank_transfer", actor=UserFactory(), build_now=True
+        program=program, method="bank_transfer", actor=UserFactory.create(), build_now=True
     )
-    batch = payout_batch_release(batch=batch, actor=UserFactory())
+    batch = payout_batch_release(batch=batch, actor=UserFactory.create())
     return batch, list(Payout.objects.filter(batch=batch).order_by("id"))

@@ -31,7 +31,7 @@ def _content(batch) -> bytes:
 
 
 def test_the_file_has_a_line_per_payout_in_id_order_with_the_decrypted_details():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, payouts = released_batch(program, count=2, holder="Kim Minji, Jr.")
     claims = dict(PayoutInstruction.objects.values_list("pk", "claim_reference"))
 
@@ -47,7 +47,7 @@ def test_the_file_has_a_line_per_payout_in_id_order_with_the_decrypted_details()
 
 def test_the_stream_reads_in_chunks_and_is_the_same_bytes_each_time(monkeypatch):
     monkeypatch.setattr(bank_files, "STREAM_CHUNK", 2)
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=5)
     chunks = list(bank_file_stream(batch))
     assert len(chunks) == 1 + 3  # the header, then 2 + 2 + 1 lines
@@ -56,7 +56,7 @@ def test_the_stream_reads_in_chunks_and_is_the_same_bytes_each_time(monkeypatch)
 
 
 def test_formula_cells_are_neutralised():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=1, holder='=HYPERLINK("http://x")')
     line = _content(batch).split(b"\r\n")[1]
     assert b"'=HYPERLINK" in line
@@ -64,7 +64,7 @@ def test_formula_cells_are_neutralised():
 
 
 def test_the_digest_is_recorded_once_with_an_audit_row():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=3)
 
     recorded = bank_file_digest_record(batch_id=batch.pk)
@@ -83,7 +83,7 @@ def test_the_digest_is_recorded_once_with_an_audit_row():
 
 
 def test_no_digest_for_a_batch_not_released():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=1)
     PayoutBatch.objects.filter(pk=batch.pk).update(status=PayoutBatch.Status.SETTLED)
     assert bank_file_digest_record(batch_id=batch.pk) is None
@@ -92,7 +92,7 @@ def test_no_digest_for_a_batch_not_released():
 
 
 def test_the_account_never_reaches_the_audit_trail():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=1, account_number="987654321098")
     bank_file_digest_record(batch_id=batch.pk)
     for event in AuditEvent.objects.all():
@@ -104,7 +104,7 @@ def _officer(staff_client):
 
 
 def test_a_download_is_byte_identical_each_time_matches_the_digest_and_is_audited(staff_client):
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=4)
     recorded = bank_file_digest_record(batch_id=batch.pk)
     assert recorded is not None
@@ -124,12 +124,13 @@ def test_a_download_is_byte_identical_each_time_matches_the_digest_and_is_audite
     for event in downloads:
         assert event.actor_label == f"user:{client.user.pk}"
         assert event.object_id == str(batch.pk)
+        assert event.after is not None
         assert event.after["sha256"] == recorded.file_sha256
         assert event.after["matches_recorded"] is True
 
 
 def test_a_download_needs_the_export_permission(staff_client):
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=1)
     bank_file_digest_record(batch_id=batch.pk)
     client = staff_client(PROGRAM_OPERATOR)
@@ -139,7 +140,7 @@ def test_a_download_needs_the_export_permission(staff_client):
 
 
 def test_the_file_is_no_longer_offered_once_a_result_came_back(staff_client):
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first, _second) = released_batch(program, count=2)
     bank_file_digest_record(batch_id=batch.pk)
     batch.refresh_from_db()
@@ -155,7 +156,7 @@ def test_the_file_is_no_longer_offered_once_a_result_came_back(staff_client):
 
 
 def test_the_digest_counts_lines_not_bytes():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=2, holder="Lee\r\nSeo")
     digest = bank_file_digest(batch)
     # A holder's line break is quoted inside its cell: still two payout lines, one CRLF each.

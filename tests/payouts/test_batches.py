@@ -15,13 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_build_and_release_by_someone_else():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     awards = [claim_award(program, amount_minor=10_000 * (n + 1))[0] for n in range(3)]
     assert payout_batch_preview(program=program, method="bank_transfer") == (3, 60_000)
     assert payout_batch_preview(
         program=program, method="bank_transfer", amount_min_minor=20_000
     ) == (2, 50_000)
-    builder, releaser = UserFactory(), UserFactory()
+    builder, releaser = UserFactory.create(), UserFactory.create()
     batch = payout_batch_create(
         program=program, method="bank_transfer", actor=builder, build_now=True
     )
@@ -39,9 +39,9 @@ def test_build_and_release_by_someone_else():
 
 
 def test_the_database_refuses_a_self_release():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     claim_award(program)
-    builder = UserFactory()
+    builder = UserFactory.create()
     batch = payout_batch_create(
         program=program, method="bank_transfer", actor=builder, build_now=True
     )

@@ -15,7 +15,7 @@ def test_payment_choices_of_drafts_never_submitted_are_purged_with_the_drafts():
     from claims.services.drafts import claims_drafts_purge
     from payouts.services.instructions import instruction_draft_save
 
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     _award, bound = claim_award(program)
     stale = instruction_draft_save(
         program=program,

@@ -35,7 +35,7 @@ def _line(payout, status="paid", code="", amount=None, currency="KRW", day="2026
 def _upload(batch, lines: list[str], *, header: str = HEADER, raw: bytes | None = None):
     content = raw if raw is not None else ("\r\n".join([header, *lines]) + "\r\n").encode()
     upload = SimpleUploadedFile("result.csv", content, content_type="text/csv")
-    return result_file_upload(batch=batch, upload=upload, actor=UserFactory())
+    return result_file_upload(batch=batch, upload=upload, actor=UserFactory.create())
 
 
 def _state():
@@ -52,7 +52,7 @@ def _state():
 
 
 def test_a_good_file_marks_paid_and_failed_delivers_holds_and_notifies():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (paid, failed, returned) = released_batch(program)
 
     result = _upload(
@@ -77,6 +77,7 @@ def test_a_good_file_marks_paid_and_failed_delivers_holds_and_notifies():
     assert failed_notice.kind == "payout_failed"
     assert failed_notice.context["fix_url"].endswith("/payment/")
     paid.refresh_from_db()
+    assert paid.settled_at is not None
     assert paid.settled_at.date().isoformat() == "2026-03-01"  # midnight in Seoul, in UTC
     batch.refresh_from_db()
     assert batch.status == "settled"
@@ -84,7 +85,7 @@ def test_a_good_file_marks_paid_and_failed_delivers_holds_and_notifies():
 
 
 def test_a_bad_file_is_refused_by_line_and_column_with_nothing_applied():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, payouts = released_batch(program, count=7)
     settle(batch, [(payouts[6].pk, "paid", "")])  # settled before the file came
     before = _state()
@@ -125,7 +126,7 @@ def test_a_bad_file_is_refused_by_line_and_column_with_nothing_applied():
 
 
 def test_a_line_with_the_wrong_number_of_fields_is_reported_and_nothing_applied():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first, second) = released_batch(program, count=2)
     before = _state()
     result = _upload(batch, [_line(first), _line(second) + ",extra"])
@@ -135,7 +136,7 @@ def test_a_line_with_the_wrong_number_of_fields_is_reported_and_nothing_applied(
 
 
 def test_lines_are_the_files_own_when_a_quoted_cell_spans_lines():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first, second) = released_batch(program, count=2)
     lines = [_line(first, "failed", '"AC\r\n01"'), _line(second, amount=1)]
     result = _upload(batch, lines)
@@ -144,7 +145,7 @@ def test_lines_are_the_files_own_when_a_quoted_cell_spans_lines():
 
 
 def test_a_line_that_is_not_utf8_is_reported():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first, second) = released_batch(program, count=2)
     raw = (HEADER + "\r\n" + _line(first) + "\r\n").encode() + b"\xff\xfe,paid\r\n"
     result = _upload(batch, [], raw=raw)
@@ -157,7 +158,7 @@ def test_a_line_that_is_not_utf8_is_reported():
 
 
 def test_the_same_file_twice_is_refused_the_second_time():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first, _second) = released_batch(program, count=2)
     lines = [_line(first)]
     assert _upload(batch, lines).status == PayoutResultFile.Status.APPLIED
@@ -171,7 +172,7 @@ def test_the_same_file_twice_is_refused_the_second_time():
 
 
 def test_the_database_refuses_a_file_applied_twice():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first, _second) = released_batch(program, count=2)
     applied = _upload(batch, [_line(first)])
     with pytest.raises(IntegrityError, match="payout_result_applied_once"), transaction.atomic():
@@ -184,7 +185,7 @@ def test_the_database_refuses_a_file_applied_twice():
 
 
 def test_a_wrong_header_is_refused_before_anything_is_stored(tmp_path):
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (_first,) = released_batch(program, count=1)
     with pytest.raises(ResultRefused, match="missing: settled_on"):
         _upload(batch, [], header="payout_reference,status,amount_minor,currency,failure_code")
@@ -200,20 +201,22 @@ def test_a_large_file_is_applied_by_a_worker(
     monkeypatch.setattr(
         "config.queueing.task_send", lambda name, kwargs, **options: queued.append((name, kwargs))
     )
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first,) = released_batch(program, count=1)
     with django_capture_on_commit_callbacks(execute=True):
         result = _upload(batch, [_line(first)])
     assert result.status == PayoutResultFile.Status.CHECKING
     assert queued == [("payouts.result_apply", {"result_file_id": result.pk})]
     # What the worker does (and a second delivery of the task changes nothing).
-    assert result_file_apply(result_file_id=result.pk).status == PayoutResultFile.Status.APPLIED
-    assert result_file_apply(result_file_id=result.pk).status == PayoutResultFile.Status.APPLIED
+    for _delivery in range(2):
+        applied = result_file_apply(result_file_id=result.pk)
+        assert applied is not None
+        assert applied.status == PayoutResultFile.Status.APPLIED
     assert AuditEvent.objects.filter(action="payout.settle").count() == 1
 
 
 def test_the_stored_file_is_the_upload_with_its_sha256(tmp_path):
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first,) = released_batch(program, count=1)
     result = _upload(batch, [_line(first)])
     stored = tmp_path / "payouts" / "results" / result.storage_name
@@ -222,7 +225,7 @@ def test_the_stored_file_is_the_upload_with_its_sha256(tmp_path):
 
 
 def test_the_admin_upload_shows_the_errors_by_line_and_column(staff_client):
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first, second) = released_batch(program, count=2)
     client = staff_client(PAYMENTS_OFFICER)
     url = reverse("admin:payouts_payoutresultfile_upload", args=[batch.pk])
@@ -242,7 +245,7 @@ def test_the_admin_upload_shows_the_errors_by_line_and_column(staff_client):
 
 
 def test_the_admin_upload_needs_the_import_permission(staff_client):
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=1)
     client = staff_client("Program operator")
     url = reverse("admin:payouts_payoutresultfile_upload", args=[batch.pk])
@@ -250,7 +253,7 @@ def test_the_admin_upload_needs_the_import_permission(staff_client):
 
 
 def test_odd_amounts_and_dates_are_errors_not_crashes():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, payouts = released_batch(program, count=6)
     odd = [
         ("", "2026-13-01"),

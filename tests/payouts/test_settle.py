@@ -53,7 +53,7 @@ def settle(batch, rows: list[tuple[int, str, str]]) -> SettleCounts:
 
 
 def test_paid_failed_returned_settle_the_batch_deliver_hold_and_notify():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (paid, failed, returned) = released_batch(program)
     counts = settle(
         batch,
@@ -111,12 +111,13 @@ def test_paid_failed_returned_settle_the_batch_deliver_hold_and_notify():
         f"{site}/programs/{program.slug}/claims/{claim}/payment/"
     )
     audit = AuditEvent.objects.get(action="payout.settle")
+    assert audit.after is not None
     assert audit.after["paid"] == 1
     assert audit.after["batch_settled"] is True
 
 
 def test_settling_twice_changes_nothing_the_second_time():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (first, second, _third) = released_batch(program)
     rows = [(first.pk, "paid", ""), (second.pk, "failed", "AC04")]
     settle(batch, rows)
@@ -134,7 +135,7 @@ def test_settling_twice_changes_nothing_the_second_time():
 
 
 def test_an_already_settled_payout_is_untouched_by_a_contrary_result():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, (paid, other, _third) = released_batch(program)
     settle(batch, [(paid.pk, "paid", "")])
 
@@ -149,7 +150,7 @@ def test_an_already_settled_payout_is_untouched_by_a_contrary_result():
 
 
 def test_a_payout_of_another_batch_is_ignored():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     batch, _payouts = released_batch(program, count=1)
     _other_batch, (stranger,) = released_batch(program, count=1)
     counts = settle(batch, [(stranger.pk, "paid", "")])
@@ -160,13 +161,13 @@ def test_a_payout_of_another_batch_is_ignored():
 
 
 def test_the_notice_is_in_the_claimants_language():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     claim_award(program)
     PayoutInstruction.objects.update(language="en")
     batch = payout_batch_create(
-        program=program, method="bank_transfer", actor=UserFactory(), build_now=True
+        program=program, method="bank_transfer", actor=UserFactory.create(), build_now=True
     )
-    batch = payout_batch_release(batch=batch, actor=UserFactory())
+    batch = payout_batch_release(batch=batch, actor=UserFactory.create())
     payout = Payout.objects.get(batch=batch)
     settle(batch, [(payout.pk, "paid", "")])
     notice = Notice.objects.get()
@@ -176,13 +177,13 @@ def test_the_notice_is_in_the_claimants_language():
 
 @pytest.mark.django_db(transaction=True)
 def test_settle_outside_a_transaction_is_refused():
-    program = ProgramFactory(currency="KRW")
+    program = ProgramFactory.create(currency="KRW")
     with transaction.atomic():  # the factory binds inside a claim's transaction
         claim_award(program)
     batch = payout_batch_create(
-        program=program, method="bank_transfer", actor=UserFactory(), build_now=True
+        program=program, method="bank_transfer", actor=UserFactory.create(), build_now=True
     )
-    batch = payout_batch_release(batch=batch, actor=UserFactory())
+    batch = payout_batch_release(batch=batch, actor=UserFactory.create())
     payout = Payout.objects.get(batch=batch)
     with pytest.raises(PayoutError) as error:
         payouts_settle(batch=batch, results_table="nowhere", actor_label="test")
