@@ -16,6 +16,13 @@ def _problem(description: str) -> dict:
     }
 
 
+# What DRF trims is what Python's str.strip() removes (str.isspace()), which is more than a
+# regular expression's \S excludes (the separators \x1c-\x1f, \x85): a text "\x1c" matched
+# \S, so the schema allowed it, and DRF refused it as blank. The class names Python's set.
+_PYTHON_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^\x00]*[^\x00{_PYTHON_SPACE}][^\x00]*$"
+
+
 def document_error_responses(result, generator, request, public):
     """Every operation requires a session or a service key and may answer 401/403 with a
     problem body; one with a path parameter may answer 404; one with a body, 400."""
@@ -29,7 +36,7 @@ def document_error_responses(result, generator, request, public):
         for prop in component.get("properties", {}).values():
             if prop.get("type") != "string" or "pattern" in prop or "format" in prop:
                 continue
-            prop["pattern"] = r"^[^\x00]*\S[^\x00]*$" if prop.get("minLength") else r"^[^\x00]*$"
+            prop["pattern"] = NOT_BLANK if prop.get("minLength") else r"^[^\x00]*$"
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
