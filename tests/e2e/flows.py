@@ -1,4 +1,5 @@
-"""Steps the browser tests share: a claimant signing in with an emailed code and filing."""
+"""Steps the browser tests share: a claimant signing in with an emailed code and filing; a
+staff member signing in to the admin with a password and a backup code."""
 
 import re
 
@@ -7,6 +8,29 @@ from django.core import mail
 
 def language_cookie(context, base_url: str, language: str) -> None:
     context.add_cookies([{"name": "django_language", "value": language, "url": base_url}])
+
+
+def staff_signed_in(browser, base_url: str, *, role: str, language: str = "", **user_fields):
+    """A new staff member of `role`, signed in to the admin with both factors (a backup
+    code); (browser context, page) on the admin's index."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from tests.factories import UserFactory
+
+    user = UserFactory.create(role=role, **user_fields)
+    device = StaticDevice.objects.create(user=user, name="backup")
+    device.token_set.create(token="k7m2q9x4")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if language:
+        language_cookie(context, base_url, language)
+    page = context.new_page()
+    page.goto(f"{base_url}/admin/")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", "correct horse battery")
+    page.fill("#id_otp_token", "k7m2q9x4")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    return context, page
 
 
 def sign_in(page, base_url: str, program, email: str, check=None) -> None:

@@ -9,30 +9,12 @@ import re
 from pathlib import Path
 
 import pytest
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from tests.desk.conftest import person_make, voucher_make
 from tests.desk.test_person_page import claim_paid_by_bank, notice_make
-from tests.e2e.flows import language_cookie
-from tests.factories import UserFactory
+from tests.e2e.flows import staff_signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _staff_page(browser, base_url: str, role: str, language: str):
-    user = UserFactory.create(role=role)
-    device = StaticDevice.objects.create(user=user, name="backup")
-    device.token_set.create(token="k7m2q9x4")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    language_cookie(context, base_url, language)
-    page = context.new_page()
-    page.goto(f"{base_url}/admin/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", "correct horse battery")
-    page.fill("#id_otp_token", "k7m2q9x4")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
-    return context, page
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
@@ -65,7 +47,9 @@ def test_an_agent_finds_a_person_by_phone_and_reads_their_page(
                 decision_summary="Approved: 30,000 KRW", claim_url="https://example.com/c/",
                 appeal_by="")  # fmt: skip
 
-    context, page = _staff_page(browser, live_server.url, "Support agent", language)
+    context, page = staff_signed_in(
+        browser, live_server.url, role="Support agent", language=language
+    )
     page.goto(f"{live_server.url}/admin/support/person/")
     check(page, "search")
     page.fill("#id_q", "+82 10-2345-6789")
@@ -86,7 +70,9 @@ def test_an_agent_finds_a_person_by_phone_and_reads_their_page(
     check(page, "person-resent")
     context.close()
 
-    context, page = _staff_page(browser, live_server.url, "Program operator", language)
+    context, page = staff_signed_in(
+        browser, live_server.url, role="Program operator", language=language
+    )
     page.goto(f"{live_server.url}/admin/support/person/{person.pk}/")
     assert page.locator("#vouchers form").count() == 1  # the usable voucher only
     check(page, "person-operator")

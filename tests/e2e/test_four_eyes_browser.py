@@ -10,29 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.roles import PROGRAM_OPERATOR
 from audit.models import Proposal
 from compensation.models import DryRun, PolicyVersion, Program
-from tests.factories import UserFactory
+from tests.e2e.flows import staff_signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _operator_page(browser, base_url: str, email: str):
-    user = UserFactory.create(role=PROGRAM_OPERATOR, email=email)
-    device = StaticDevice.objects.create(user=user, name="backup")
-    device.token_set.create(token="k7m2q9x4")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base_url}/admin/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", "correct horse battery")
-    page.fill("#id_otp_token", "k7m2q9x4")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
-    return context, page
 
 
 def test_a_budget_and_a_publication_are_proposed_by_one_operator_and_decided_by_another(
@@ -62,7 +46,9 @@ def test_a_budget_and_a_publication_are_proposed_by_one_operator_and_decided_by_
         budget_minor=50_000_000,
     )
     base = live_server.url
-    first_context, first = _operator_page(browser, base, "first.operator@example.com")
+    first_context, first = staff_signed_in(
+        browser, base, role=PROGRAM_OPERATOR, email="first.operator@example.com"
+    )
 
     first.goto(f"{base}/admin/compensation/program/{program.pk}/budget/")
     first.fill("#id_budget_minor", "10000000")
@@ -83,7 +69,9 @@ def test_a_budget_and_a_publication_are_proposed_by_one_operator_and_decided_by_
     first.wait_for_url(re.compile(r"/admin/audit/proposal/\d+/change/"))
     first_context.close()
 
-    second_context, second = _operator_page(browser, base, "second.operator@example.com")
+    second_context, second = staff_signed_in(
+        browser, base, role=PROGRAM_OPERATOR, email="second.operator@example.com"
+    )
     second.goto(f"{base}/admin/audit/proposal/?status__exact=proposed")
     check(second, "proposals-list")
     budget = Proposal.objects.get(action="program.budget_change")

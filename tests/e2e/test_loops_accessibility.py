@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.roles import PROGRAM_OPERATOR
 from audit.models import Proposal
@@ -22,7 +21,7 @@ from compensation.hashing import email_hash
 from compensation.models import Program
 from notifications.services import notices_dispatch
 from tests.claims.helpers import file_claim
-from tests.e2e.flows import language_cookie
+from tests.e2e.flows import language_cookie, staff_signed_in
 from tests.factories import ClaimantPersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,22 +103,6 @@ def test_the_notices_link_opens_the_answer_page_and_it_answers(
     context.close()
 
 
-def _staff_page(browser, base_url: str, language: str):
-    user = UserFactory.create(role=PROGRAM_OPERATOR)
-    device = StaticDevice.objects.create(user=user, name="backup")
-    device.token_set.create(token="k7m2q9x4")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    language_cookie(context, base_url, language)
-    page = context.new_page()
-    page.goto(f"{base_url}/admin/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", "correct horse battery")
-    page.fill("#id_otp_token", "k7m2q9x4")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
-    return context, page
-
-
 @pytest.mark.parametrize("language", ["ko", "en", "zh-hans"])
 def test_an_operator_reads_the_pools_settlement_page_and_proposes_it(
     language, browser, live_server, e2e_program, shoot
@@ -135,7 +118,9 @@ def test_an_operator_reads_the_pools_settlement_page_and_proposes_it(
         file_claim(
             program=e2e_program, claim_type=documented, claimant=who, key=f"p{i}", amount=amount
         )
-    context, page = _staff_page(browser, live_server.url, language)
+    context, page = staff_signed_in(
+        browser, live_server.url, role=PROGRAM_OPERATOR, language=language
+    )
     page.goto(f"{live_server.url}/admin/compensation/program/{e2e_program.pk}/change/")
     settle = reverse("admin:claims_pool_settle", args=[e2e_program.pk])
     page.locator(f"a[href='{settle}']").click()
