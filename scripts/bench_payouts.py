@@ -11,9 +11,11 @@ raw psycopg COPY of the same file into a bare table, measured in the same run.
 
 Use a database of its own: it is migrated and each run adds its own program (the database
 grows, as production would). Loading the awards and choices is set-based (INSERT ... SELECT
-for the awards, COPY for the choices), each choice's details encrypted on its own (Fernet,
-as instruction_draft_save does; a token reused for every row would not measure the file's
-decryption). Tasks are not queued (nothing here needs a worker). Prints figures; asserts
+for the awards, COPY for the choices), with time-ordered public ids as the ledger and the
+model give them (uuid_v7(), uuid7: a random one would put each award's index entry on a
+random page, which every status change writes again), each choice's details encrypted on its
+own (Fernet, as instruction_draft_save does; a token reused for every row would not measure
+the file's decryption). Tasks are not queued (nothing here needs a worker). Prints figures; asserts
 only that the work was done.
 """
 
@@ -22,7 +24,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import secrets
 import shutil
 import sys
 import tempfile
@@ -66,6 +67,7 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import User
+    from compensation.ids import uuid7
     from compensation.models import Award, Incident, Program
     from config import queueing
     from notifications.models import Notice
@@ -106,7 +108,7 @@ def main() -> None:
                 "INSERT INTO compensation_award (public_id, program_id, source, unit, "
                 "claim_reference, kind, amount_minor, currency, status, explanation, "
                 "created_at, updated_at) "
-                "SELECT gen_random_uuid(), %s, 'claim', 0, %s || lpad(g::text, 8, '0'), "
+                "SELECT uuid_v7(), %s, 'claim', 0, %s || lpad(g::text, 8, '0'), "
                 "'cash', 10000 + (g %% 50) * 1000, 'KRW', 'granted', '{}', now(), now() "
                 "FROM generate_series(1, %s) g",
                 [program.pk, f"B{stamp[-10:]}-", rows],
@@ -140,7 +142,7 @@ def main() -> None:
                     )
                     copy.write_row(
                         (
-                            secrets.token_hex(16),
+                            uuid7(),
                             program.pk,
                             owner,
                             claim,

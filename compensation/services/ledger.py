@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
 from psycopg import sql
 
 from audit.services import Actor, audit_record
@@ -208,34 +208,66 @@ def award_reverse(
     return award
 
 
-# Awards marked delivered per statement: each chunk is its own short transaction, so a
-# large run never holds many award rows locked at once.
+# Awards marked delivered per statement by awards_delivered_mark: each chunk is its own short
+# transaction, so a large run never holds many award rows locked at once.
 DELIVERED_MARK_CHUNK = 5_000
+
+_DELIVERED_MARK = """
+UPDATE compensation_award a SET status = 'delivered', updated_at = now()
+FROM ({select}) AS s (award_id)
+WHERE a.id = s.award_id AND a.program_id = %(program)s AND a.status = 'granted'
+"""
+
+
+def awards_delivered_mark_select(
+    *,
+    program_id: int,
+    select: str,
+    params: dict[str, Any] | None = None,
+    actor_label: str,
+    reason: str,
+) -> int:
+    """Move the granted awards of the program whose ids `select` returns to delivered (their
+    instrument reached the person), in one statement and one audit row naming how many moved,
+    in the caller's transaction. `select` is SQL written by the calling code (never input)
+    returning award ids; its values come as %(name)s parameters in `params` (`program` is
+    taken). Idempotent: an award already delivered, or reversed, or of another program, is left
+    as it is. Returns the number of awards that moved now."""
+    if "program" in (params or {}):
+        raise ValueError("The parameter name 'program' is taken by the update.")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _DELIVERED_MARK.format(select=select), {**(params or {}), "program": program_id}
+        )
+        changed = cursor.rowcount
+        if changed:
+            audit_record(
+                action="award.deliver",
+                object_type="compensation.program",
+                object_id=str(program_id),
+                program_id=program_id,
+                actor_label=actor_label,
+                after={"awards": changed, "reason": reason},
+            )
+    return changed
 
 
 def awards_delivered_mark(
     *, program_id: int, award_ids: Sequence[int], actor_label: str, reason: str
 ) -> int:
     """Move granted awards of the program to delivered (their instrument reached the person),
-    set-based in chunks of DELIVERED_MARK_CHUNK, each with its own audit row naming how many
-    moved. Idempotent: an award already delivered, or reversed, is left as it is. Returns the
-    number of awards that moved now."""
+    in chunks of DELIVERED_MARK_CHUNK, each its own transaction (awards_delivered_mark_select
+    over the chunk's ids) with its own audit row naming how many moved. Idempotent: an award
+    already delivered, or reversed, is left as it is. Returns the number of awards that moved
+    now."""
     ids = sorted(set(award_ids))
     moved = 0
     for start in range(0, len(ids), DELIVERED_MARK_CHUNK):
-        chunk = ids[start : start + DELIVERED_MARK_CHUNK]
-        with transaction.atomic():
-            changed = Award.objects.filter(
-                program_id=program_id, pk__in=chunk, status=Award.Status.GRANTED
-            ).update(status=Award.Status.DELIVERED, updated_at=timezone.now())
-            if changed:
-                audit_record(
-                    action="award.deliver",
-                    object_type="compensation.program",
-                    object_id=str(program_id),
-                    program_id=program_id,
-                    actor_label=actor_label,
-                    after={"awards": changed, "reason": reason},
-                )
-        moved += changed
+        moved += awards_delivered_mark_select(
+            program_id=program_id,
+            select="SELECT unnest(%(award_ids)s::bigint[])",
+            params={"award_ids": ids[start : start + DELIVERED_MARK_CHUNK]},
+            actor_label=actor_label,
+            reason=reason,
+        )
     return moved

@@ -130,17 +130,25 @@ def notice_enqueue(
 # The bulk insert around a caller's SELECT of (to_address, language, context, program_id,
 # person_id, dedupe_key). The CTE counts, in the same pass, the rows whose language is
 # unknown or whose context lacks a variable of the kind, so a bad SELECT is refused whole.
+# The rows go in in the order of their (random) references, so each one's entry in the
+# reference's indexes lands next to the previous one's: in the order they came, each landed
+# on a random page of those indexes, and a million of them read, wrote and evicted most of
+# the pages of indexes far larger than the buffer cache (a third of the insert's time at
+# 200,000 notices among 1.8 million, and more as the table grows).
 _BULK_SQL = """
 WITH inserted AS (
     INSERT INTO notifications_notice (
         reference, kind, channel, language, to_address, context, program_id, person_id,
         campaign_id, dedupe_key, priority, status, attempts, last_error, provider_message_id
     )
-    SELECT notifications_reference_new(), %(kind)s, %(channel)s, s.language, s.to_address,
-           s.context, s.program_id, s.person_id, NULL, s.dedupe_key, %(priority)s, 'pending',
-           0, '', ''
-    FROM ({select}) AS s (to_address, language, context, program_id, person_id, dedupe_key)
-    WHERE s.to_address <> ''
+    SELECT s.reference, %(kind)s, %(channel)s, s.language, s.to_address, s.context,
+           s.program_id, s.person_id, NULL, s.dedupe_key, %(priority)s, 'pending', 0, '', ''
+    FROM (
+        SELECT notifications_reference_new() AS reference, s.*
+        FROM ({select}) AS s (to_address, language, context, program_id, person_id, dedupe_key)
+        WHERE s.to_address <> ''
+    ) s
+    ORDER BY s.reference
     ON CONFLICT ON CONSTRAINT notice_dedupe_key_unique DO NOTHING
     RETURNING language, context
 )

@@ -358,6 +358,10 @@ def result_file_apply(*, result_file_id: int) -> PayoutResultFile | None:
             raw.seek(0)
             columns = sorted(header.positions, key=header.positions.__getitem__)
             with connection.cursor() as cursor:
+                # The checks sort the file by reference and hash the batch's payouts, the
+                # settle hashes them again: in memory, not in temporary files (a million lines
+                # need ~100 MB). For this transaction only.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
                 _stage_create(cursor)
                 line_errors: list[dict] = []
                 if not _copy_fast(cursor, raw, columns):

@@ -1,7 +1,8 @@
 """Settling payouts: the results of a released batch (a bank's result file, a provider's
 answers) mark each payout paid, failed or returned, set-based.
 
-Paid: the award becomes delivered (the ledger's awards_delivered_mark) and the person is told.
+Paid: the award becomes delivered (the ledger's awards_delivered_mark_select) and the person
+is told.
 Failed or returned: the person's instruction is put on hold with the failure code (no batch
 takes it until they correct their details, which clears the hold) and they are told, with a
 link to correct them. The award stays granted, so a later batch pays it again."""
@@ -14,7 +15,7 @@ from django.db import connection
 from psycopg import sql
 
 from audit.services import Actor, audit_record
-from compensation.services.ledger import awards_delivered_mark
+from compensation.services.ledger import awards_delivered_mark_select
 from payouts.errors import PayoutError
 from payouts.models import PayoutBatch
 from payouts.notices import payout_notices_enqueue
@@ -32,7 +33,8 @@ _SETTLED = "payouts_settle_done"
 _SETTLED_CREATE = """
 CREATE TEMPORARY TABLE payouts_settle_done (
     payout_id bigint, award_id bigint, instruction_id bigint, program_id bigint,
-    reference text, status text, amount_minor bigint, currency text, settled_at timestamptz
+    reference text, status text, amount_minor bigint, currency text, settled_at timestamptz,
+    failure_code text
 ) ON COMMIT DROP
 """
 
@@ -52,15 +54,15 @@ WITH settled AS (
     WHERE p.id = r.payout_id AND p.batch_id = %(batch)s AND p.status = 'released'
       AND r.outcome IN ('paid', 'failed', 'returned')
     RETURNING p.id, p.award_id, p.instruction_id, p.program_id, p.reference, p.status,
-              p.amount_minor, p.currency, p.settled_at
+              p.amount_minor, p.currency, p.settled_at, p.failure_code
 )
 INSERT INTO {settled} SELECT * FROM settled
 """)
 
 _HOLD = """
 UPDATE payouts_payoutinstruction i
-SET hold_code = p.failure_code, updated_at = now()
-FROM payouts_settle_done s JOIN payouts_payout p ON p.id = s.payout_id
+SET hold_code = s.failure_code, updated_at = now()
+FROM payouts_settle_done s
 WHERE i.id = s.instruction_id AND s.status IN ('failed', 'returned')
 """
 
@@ -109,6 +111,9 @@ def payouts_settle(
             _SETTLE.format(results=sql.Identifier(results_table), settled=sql.Identifier(_SETTLED)),
             {"batch": locked.pk},
         )
+        # A temporary table has no statistics until analysed: the hold, the awards and the
+        # notices join it, a million rows at most, planned blind otherwise.
+        cursor.execute("ANALYZE payouts_settle_done")
         cursor.execute("SELECT status, count(*) FROM payouts_settle_done GROUP BY status")
         by_status = dict(cursor.fetchall())
         cursor.execute(
@@ -117,14 +122,12 @@ def payouts_settle(
         total = cursor.fetchone()[0]
         # Counted as failed above; kept out of the hold and the failure notice below.
         cursor.execute(
-            "UPDATE payouts_settle_done s SET status = 'failed_not_held' FROM payouts_payout p "
-            "WHERE p.id = s.payout_id AND s.status = 'failed' AND p.failure_code = ANY(%s)",
+            "UPDATE payouts_settle_done SET status = 'failed_not_held' "
+            "WHERE status = 'failed' AND failure_code = ANY(%s)",
             [list(NOT_THE_PERSONS_FAULT)],
         )
         cursor.execute(_HOLD)
         held = cursor.rowcount
-        cursor.execute("SELECT award_id FROM payouts_settle_done WHERE status = 'paid'")
-        paid_awards = [award_id for (award_id,) in cursor.fetchall()]
     counts = SettleCounts(
         paid=by_status.get("paid", 0),
         failed=by_status.get("failed", 0),
@@ -132,10 +135,10 @@ def payouts_settle(
         ignored=total - sum(by_status.values()),
     )
     delivered = 0
-    if paid_awards:
-        delivered = awards_delivered_mark(
+    if counts.paid:
+        delivered = awards_delivered_mark_select(
             program_id=locked.program_id,
-            award_ids=paid_awards,
+            select="SELECT award_id FROM payouts_settle_done WHERE status = 'paid'",
             actor_label=actor_label,
             reason=f"payout batch {locked.pk}",
         )
