@@ -74,4 +74,4 @@ def test_ids_are_marked_in_chunks_each_with_its_audit_row(monkeypatch):
     assert moved == 5
     assert _delivered(program) == set(ids)
     events = AuditEvent.objects.filter(action="award.deliver", program_id=program.pk)
-    assert sorted(e.after["awards"] for e in events) == [1, 2, 2]
+    assert sorted((e.after or {})["awards"] for e in events) == [1, 2, 2]
