@@ -47,6 +47,7 @@ ERRORS_KEPT = 300  # errors stored on the result file; error_count has them all
 _READ_BLOCK = 1 << 20
 _STAGE = "payouts_result_stage"
 _RESULTS = "payouts_result_apply"
+_CHECKED = "payouts_result_checked"
 
 
 class ResultRefused(PayoutError):
@@ -154,7 +155,7 @@ def result_file_upload(*, batch: PayoutBatch, upload: File, actor: Actor) -> Pay
 
 
 def _stage_create(cursor: CursorWrapper) -> None:
-    cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}, {_RESULTS}")
+    cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}, {_CHECKED}, {_RESULTS}")
     cursor.execute(f"DROP SEQUENCE IF EXISTS {_STAGE}_line")
     cursor.execute(f"CREATE TEMPORARY SEQUENCE {_STAGE}_line START 2")
     cursor.execute(
@@ -239,61 +240,117 @@ def _error(line: int, column: str, message: str) -> dict:
 # --- The checks, in SQL ---------------------------------------------------------------------
 
 _REF = trimmed("s.payout_reference")
-_DATE = trimmed("s.settled_on")
-_AMOUNT = trimmed("s.amount_minor")
+_DATE = "t.settled_on"  # trimmed once, in _CHECKED_FILL's inner select
 _VALID_DATE = f"""CASE WHEN {_DATE} ~ '^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$'
     AND substr({_DATE}, 1, 4)::int >= 1 AND substr({_DATE}, 6, 2)::int BETWEEN 1 AND 12
 THEN substr({_DATE}, 9, 2)::int BETWEEN 1 AND extract(day from make_date(
     substr({_DATE}, 1, 4)::int, substr({_DATE}, 6, 2)::int, 1) + interval '1 month - 1 day')
 ELSE false END"""
 
-# Each error as (line, column, code, value, expected); the messages are made in Python.
-_CHECKS = f"""
-WITH s AS MATERIALIZED (
+# The staged lines, each field trimmed once (OFFSET 0: not expanded again in every use), with
+# the payout of the batch its reference names, if any. The checks read it, and a good file's
+# results are taken from it without a second join.
+_CHECKED_FILL = f"""
+CREATE TEMPORARY TABLE {_CHECKED} ON COMMIT DROP AS
+SELECT t.line, t.ref, t.status, t.amount, t.currency, t.failure_code, t.settled_on,
+       {_VALID_DATE} AS date_ok,
+       p.id AS payout_id, p.status AS payout_status, p.amount_minor AS payout_amount,
+       p.currency AS payout_currency
+FROM (
     SELECT s.line, upper({_REF}) AS ref, lower({trimmed("s.status")}) AS status,
-           {_AMOUNT} AS amount, upper({trimmed("s.currency")}) AS currency,
-           {trimmed("s.failure_code")} AS failure_code, {_DATE} AS settled_on,
-           {_VALID_DATE} AS date_ok,
-           p.id AS payout_id, p.status AS payout_status, p.amount_minor AS payout_amount,
-           p.currency AS payout_currency,
-           min(s.line) OVER (PARTITION BY upper({_REF})) AS first_line
+           {trimmed("s.amount_minor")} AS amount, upper({trimmed("s.currency")}) AS currency,
+           {trimmed("s.failure_code")} AS failure_code, {trimmed("s.settled_on")} AS settled_on
     FROM {_STAGE} s
-    LEFT JOIN payouts_payout p ON p.reference = upper({_REF}) AND p.batch_id = %(batch)s
+    OFFSET 0
+) t
+LEFT JOIN payouts_payout p ON p.reference = t.ref AND p.batch_id = %(batch)s
+"""  # noqa: S608 (this module's constants; every value is a parameter)
+
+# The checks as (position, column, code, value, expected, condition) over a checked line with
+# its first_line (the first line of its reference); the messages are made in Python. Every
+# cast sits behind a CASE: a WHERE's AND and OR may be reordered by cost.
+_CHECK_LIST = (
+    (
+        1,
+        "payout_reference",
+        "CASE WHEN ref = '' THEN 'empty' ELSE 'no_payout' END",
+        "ref",
+        "''",
+        "payout_id IS NULL",
+    ),
+    (1, "payout_reference", "'repeated'", "ref", "first_line::text", "line > first_line"),
+    (2, "status", "'bad_status'", "status", "''", "status NOT IN ('paid', 'failed', 'returned')"),
+    (
+        2,
+        "status",
+        "'settled'",
+        "status",
+        "payout_status",
+        "payout_id IS NOT NULL AND payout_status <> 'released' AND line = first_line",
+    ),
+    (
+        3,
+        "amount_minor",
+        "'bad_amount'",
+        "amount",
+        "''",
+        "NOT (amount ~ '^[0-9]+$' AND length(amount) <= 18)",
+    ),
+    (
+        3,
+        "amount_minor",
+        "'wrong_amount'",
+        "amount",
+        "payout_amount::text",
+        "CASE WHEN payout_id IS NOT NULL AND amount ~ '^[0-9]+$' AND length(amount) <= 18"
+        " THEN amount::bigint <> payout_amount ELSE false END",
+    ),
+    (
+        4,
+        "currency",
+        "'wrong_currency'",
+        "currency",
+        "payout_currency",
+        "payout_id IS NOT NULL AND currency <> payout_currency",
+    ),
+    (5, "failure_code", "'long_code'", "left(failure_code, 40)", "''", "length(failure_code) > 40"),
+    (6, "settled_on", "'bad_date'", "settled_on", "''", "NOT date_ok"),
+    (
+        6,
+        "settled_on",
+        "'future_date'",
+        "settled_on",
+        "''",
+        "CASE WHEN date_ok THEN settled_on::date > (now() AT TIME ZONE %(time_zone)s)::date + 1"
+        " ELSE false END",
+    ),
+)
+
+# Each error as (line, column, code, value, expected) in line order, and how many there are.
+# One pass over the checked lines keeps those with any error (a good file: none), and only
+# those few are split into their errors; a reference's first line comes from a hash of the
+# references that appear more than once (no sort of the whole file).
+_CHECKS = f"""
+WITH repeated AS (
+    SELECT ref, min(line) AS first_line FROM {_CHECKED}
+    WHERE ref <> '' GROUP BY ref HAVING count(*) > 1
+),
+lines AS (
+    SELECT c.*, coalesce(r.first_line, c.line) AS first_line
+    FROM {_CHECKED} c LEFT JOIN repeated r ON r.ref = c.ref
+),
+bad AS MATERIALIZED (
+    SELECT * FROM lines
+    WHERE {" OR ".join(f"({check[5]})" for check in _CHECK_LIST)}
 ),
 errors AS (
-    SELECT line, 1 AS position, 'payout_reference' AS col,
-           CASE WHEN ref = '' THEN 'empty' ELSE 'no_payout' END AS code, ref AS value,
-           '' AS expected
-    FROM s WHERE payout_id IS NULL
-    UNION ALL
-    SELECT line, 1, 'payout_reference', 'repeated', ref, first_line::text
-    FROM s WHERE line > first_line AND ref <> ''
-    UNION ALL
-    SELECT line, 2, 'status', 'bad_status', status, '' FROM s
-    WHERE status NOT IN ('paid', 'failed', 'returned')
-    UNION ALL
-    SELECT line, 2, 'status', 'settled', status, payout_status FROM s
-    WHERE payout_id IS NOT NULL AND payout_status <> 'released' AND line = first_line
-    UNION ALL
-    SELECT line, 3, 'amount_minor', 'bad_amount', amount, '' FROM s
-    WHERE NOT (amount ~ '^[0-9]+$' AND length(amount) <= 18)
-    UNION ALL
-    SELECT line, 3, 'amount_minor', 'wrong_amount', amount, payout_amount::text FROM s
-    WHERE CASE WHEN payout_id IS NOT NULL AND amount ~ '^[0-9]+$' AND length(amount) <= 18
-               THEN amount::bigint <> payout_amount ELSE false END
-    UNION ALL
-    SELECT line, 4, 'currency', 'wrong_currency', currency, payout_currency FROM s
-    WHERE payout_id IS NOT NULL AND currency <> payout_currency
-    UNION ALL
-    SELECT line, 5, 'failure_code', 'long_code', left(failure_code, 40), '' FROM s
-    WHERE length(failure_code) > 40
-    UNION ALL
-    SELECT line, 6, 'settled_on', 'bad_date', settled_on, '' FROM s WHERE NOT date_ok
-    UNION ALL
-    SELECT line, 6, 'settled_on', 'future_date', settled_on, '' FROM s
-    WHERE CASE WHEN date_ok  -- a CASE: the cast must never see a value that is not a date
-               THEN settled_on::date > (now() AT TIME ZONE %(time_zone)s)::date + 1
-               ELSE false END
+    {
+    " UNION ALL ".join(
+        f"SELECT line, {position} AS position, '{column}' AS col, {code} AS code, "
+        f"{value} AS value, {expected} AS expected FROM bad WHERE {condition}"
+        for position, column, code, value, expected, condition in _CHECK_LIST
+    )
+}
 )
 SELECT line, col, code, value, expected, count(*) OVER ()
 FROM errors ORDER BY line, position LIMIT %(kept)s
@@ -313,21 +370,20 @@ _MESSAGES = {
     "future_date": _("%(value)s is in the future"),
 }
 
-# The checked lines as payouts_settle reads them.
+# The checked lines as payouts_settle reads them (a file without errors: every line names a
+# released payout of the batch and has a valid date).
 _RESULTS_FILL = f"""
 CREATE TEMPORARY TABLE {_RESULTS} ON COMMIT DROP AS
-SELECT p.id AS payout_id, lower({trimmed("s.status")}) AS outcome,
-       {trimmed("s.failure_code")} AS failure_code, ''::text AS provider_reference,
-       ({_DATE}::date::timestamp AT TIME ZONE %(time_zone)s) AS settled_at
-FROM {_STAGE} s
-JOIN payouts_payout p ON p.reference = upper({_REF}) AND p.batch_id = %(batch)s
+SELECT payout_id, status AS outcome, failure_code, ''::text AS provider_reference,
+       (settled_on::date::timestamp AT TIME ZONE %(time_zone)s) AS settled_at
+FROM {_CHECKED}
 """  # noqa: S608 (this module's constants)
 
 
 def _sql_errors(cursor: CursorWrapper, batch: PayoutBatch, kept: int) -> tuple[list[dict], int]:
-    cursor.execute(
-        _CHECKS, {"batch": batch.pk, "time_zone": settings.TIME_ZONE, "kept": max(kept, 1)}
-    )
+    cursor.execute(_CHECKED_FILL, {"batch": batch.pk})
+    cursor.execute(f"ANALYZE {_CHECKED}")
+    cursor.execute(_CHECKS, {"time_zone": settings.TIME_ZONE, "kept": max(kept, 1)})
     rows = cursor.fetchall()
     total = rows[0][5] if rows else 0
     errors = [
@@ -416,7 +472,7 @@ def _refuse(
 
 def _drop(result_file: PayoutResultFile) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}, {_RESULTS}")
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}, {_CHECKED}, {_RESULTS}")
         cursor.execute(f"DROP SEQUENCE IF EXISTS {_STAGE}_line")
 
 
@@ -433,7 +489,7 @@ def _apply(result_file: PayoutResultFile, batch: PayoutBatch, lines: int) -> Pay
         message = _t("This same file was applied to this batch already.")
         return _refuse(result_file, [_error(0, "", message)], 1, lines)
     with connection.cursor() as cursor:
-        cursor.execute(_RESULTS_FILL, {"batch": batch.pk, "time_zone": settings.TIME_ZONE})
+        cursor.execute(_RESULTS_FILL, {"time_zone": settings.TIME_ZONE})
         cursor.execute(f"ANALYZE {_RESULTS}")
     counts = payouts_settle(
         batch=batch,
