@@ -352,3 +352,42 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ValidityExtension(models.Model):
+    """A bulk extension of the validity window of one run's or a whole program's vouchers,
+    approved under four eyes (vouchers/proposals.py). The vouchers are moved in chunks of ids
+    behind `cursor` (vouchers/services/expiry.py), each chunk its own transaction, so a killed
+    worker resumes where it stopped; the holders are told once the last chunk is done."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    # The run whose vouchers move; null: every voucher of the program (and its window).
+    batch = models.ForeignKey(
+        VoucherBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_until = models.DateTimeField(help_text="The new end of the window.")
+    previous_until = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField()
+    # The vouchers that existed at the approval (ids up to this); a later one is issued with
+    # the program's (already extended) window.
+    voucher_id_max = models.BigIntegerField(default=0)
+    cursor = models.BigIntegerField(default=0)
+    vouchers_extended = models.BigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    touched_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["touched_at"], name="extension_open_idx", condition=Q(done_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = f"run {self.batch_id}" if self.batch_id else "program"
+        return f"Extension {self.pk} of {scope} to {self.valid_until:%Y-%m-%d}"
