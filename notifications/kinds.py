@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     PAYOUT_FAILED = "payout_failed", "Payout failed (links to correct the details)"
     INFO_REMINDER = "info_reminder", "Information request reminder (before its deadline)"
     POOL_SETTLED = "pool_settled", "Pro-rata pool settled (final amount and share)"
+    VOUCHERS_EXTENDED = "vouchers_extended", "Voucher validity extended (per holder)"
 
 
 class Channel(models.TextChoices):
@@ -110,9 +111,26 @@ KINDS: dict[str, KindSpec] = {
             "appeal_by": "",
         },
     ),
+    # Per holder, 30 and 7 days before their vouchers end (vouchers/services/expiry.py): the
+    # audience fills count, value left and the day for each person; the link is the campaign's.
     Kind.VOUCHER_EXPIRY_REMINDER: KindSpec(
-        variables=frozenset({"voucher_total", "expires_on"}),
-        sample={"voucher_total": "25,000 KRW", "expires_on": "2026-12-31"},
+        variables=frozenset({"voucher_count", "voucher_total", "expires_on", "me_url"}),
+        sample={
+            "voucher_count": "3",
+            "voucher_total": "25,000 KRW",
+            "expires_on": "2026-12-31",
+            "me_url": "https://compensation.example.com/me/",
+        },
+    ),
+    # Per holder, once a bulk extension of their vouchers' window is done.
+    Kind.VOUCHERS_EXTENDED: KindSpec(
+        variables=frozenset({"voucher_count", "voucher_total", "valid_until", "me_url"}),
+        sample={
+            "voucher_count": "3",
+            "voucher_total": "25,000 KRW",
+            "valid_until": "2027-03-31",
+            "me_url": "https://compensation.example.com/me/",
+        },
     ),
     # Per holder: the audience fills the first four for each person (run holders, in
     # vouchers/audiences.py); the link to the person's page is the campaign's.
