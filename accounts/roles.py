@@ -25,6 +25,8 @@ _SUPPORT = {
         "view_claimevent",
         "view_claimdocument",
         "view_cannedresponse",
+        # Assisted filing from the support desk (the filer may not approve it).
+        "file_for_claimant",
     ],
     # To answer "did you send me this?": the notice, its status and its reference.
     "notifications": ["view_notice"],
@@ -59,6 +61,18 @@ _OPERATOR = {
         "add_populationimport",
         "view_affectedperson",
         "view_award",
+        # The program's public terms, versioned: drafts edited, versions published.
+        "view_programterms",
+        "add_programterms",
+        "change_programterms",
+        "view_programtermstext",
+        "add_programtermstext",
+        "change_programtermstext",
+        "delete_programtermstext",
+        "view_programfaqentry",
+        "add_programfaqentry",
+        "change_programfaqentry",
+        "delete_programfaqentry",
     ],
     "claims": [
         "view_claim",
@@ -135,7 +149,8 @@ _PAYMENTS = {
 # The support desk: agents, reviewers and operators find people and open their page, and may
 # send a notice again; the auditor reads the desk too (see _AUDITOR_EXTRA). Reissuing a voucher
 # from a person's page asks for vouchers.freeze_vouchers, as it does in the vouchers admin.
-_DESK = ["search_people", "resend_notice"]
+# Inquiries: the queue, and answering (reply, note, assign, close, open one for a caller).
+_DESK = ["search_people", "resend_notice", "view_inquiry", "answer_inquiry"]
 _SUPPORT["support"] = _DESK
 _SENIOR["support"] = _DESK
 _OPERATOR["support"] = _DESK
@@ -151,7 +166,7 @@ _AUDITOR_APPS = [
     "oversight",
     "payouts",
 ]
-_AUDITOR_EXTRA = {"oversight": ["export_program_data"], "support": ["search_people"]}
+_AUDITOR_EXTRA = {"oversight": ["export_program_data"], "support": ["search_people", "view_inquiry"]}
 
 # Sees only the claims referred to them (claims.selectors.queue_for) and adds notes.
 _EXPERT = {"claims": ["view_claim", "view_claimevent", "view_claimdocument"]}

@@ -1,1 +1,1 @@
-from compensation.admin import ledger, policy, population, setup  # noqa: F401  (registers)
+from compensation.admin import ledger, policy, population, setup, terms  # noqa: F401  (registers)

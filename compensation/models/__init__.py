@@ -13,6 +13,7 @@ from compensation.models.program import (
     Program,
     RegulatorNotice,
 )
+from compensation.models.terms import ProgramFaqEntry, ProgramTerms, ProgramTermsText
 
 __all__ = [
     "AffectedPerson",
@@ -26,5 +27,8 @@ __all__ = [
     "PopulationImportChunk",
     "PopulationReject",
     "Program",
+    "ProgramFaqEntry",
+    "ProgramTerms",
+    "ProgramTermsText",
     "RegulatorNotice",
 ]
