@@ -22,12 +22,12 @@ class UserAdmin(BaseUserAdmin):
     add_form = StaffCreationForm
     form = StaffChangeForm
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_staff", "is_active", "last_login"]
+    list_display = ["email", "full_name", "language", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_active", "groups"]
     search_fields = ["email", "full_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Person", {"fields": ("full_name",)}),
+        ("Person", {"fields": ("full_name", "language")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

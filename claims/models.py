@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from compensation.models import AffectedPerson, Award, ClaimType, PolicyVersion, Program
 
@@ -32,6 +33,15 @@ class Claim(models.Model):
         LOW = "low", "Low"
         MEDIUM = "medium", "Medium"
         HIGH = "high", "High"
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("Online, by the claimant")
+        PHONE = "phone", _("By phone, through an agent")
+        VISIT = "visit", _("In person, through an agent")
+        PAPER = "paper", _("On paper, through an agent")
+
+    # The channels through which an agent files for a claimant (claim_file_assisted).
+    ASSISTED_CHANNELS = (Channel.PHONE, Channel.VISIT, Channel.PAPER)
 
     OPEN_STATUSES = (
         Status.SUBMITTED,
@@ -111,11 +121,33 @@ class Claim(models.Model):
     appealed_at = models.DateTimeField(null=True, blank=True)
     feedback_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     feedback_comment = models.TextField(blank=True)
+    # How the claim came in: online by the claimant, or through an agent who filed it for them
+    # (assisted filing, from the support desk): that agent may not approve it.
+    channel = models.CharField(
+        max_length=8, choices=Channel.choices, default=Channel.ONLINE, editable=False
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-submitted_at"]
-        permissions = [("decide_high_value", "Can approve claims above the second-approver line")]
+        permissions = [
+            ("decide_high_value", "Can approve claims above the second-approver line"),
+            ("file_for_claimant", "Can file a claim on a claimant's behalf"),
+        ]
         constraints = [
+            # An assisted claim names its agent; a claim the claimant filed names nobody.
+            models.CheckConstraint(
+                condition=Q(channel="online", filed_by__isnull=True)
+                | Q(channel__in=["phone", "visit", "paper"], filed_by__isnull=False),
+                name="claim_assisted_names_agent",
+            ),
             models.UniqueConstraint(
                 fields=["idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),

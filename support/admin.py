@@ -3,18 +3,24 @@ views: each checks the permission, validates its form, calls one selector or ser
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from audit.services import client_ip
-from compensation.models import AffectedPerson, Program
+from claims.errors import ClaimError
+from claims.services import claim_file_assisted
+from compensation.models import AffectedPerson, ClaimType, Program
 from notifications.references import reference_display
 from support import labels
 from support.errors import SupportError
+from support.filing import AssistedClaimForm
 from support.forms import ReissueForm, ResendForm, SearchForm
 from support.masking import email_mask, phone_mask
 from support.models import Person
@@ -29,6 +35,7 @@ from vouchers.services.freeze import voucher_void_and_reissue
 SEARCH = "support.search_people"
 RESEND = "support.resend_notice"
 REISSUE = "vouchers.freeze_vouchers"
+FILE = "claims.file_for_claimant"
 
 
 @admin.register(Person)
@@ -60,6 +67,12 @@ class PersonDeskAdmin(admin.ModelAdmin):
             path("<int:pk>/change/", wrap(self.change_redirect), name="support_person_change"),
             path("<int:pk>/resend/", wrap(self.resend_view), name="support_person_resend"),
             path("<int:pk>/reissue/", wrap(self.reissue_view), name="support_person_reissue"),
+            path("<int:pk>/file/", wrap(self.file_types_view), name="support_person_file"),
+            path(
+                "<int:pk>/file/<slug:type_code>/",
+                wrap(self.file_claim_view),
+                name="support_person_file_claim",
+            ),
         ]
 
     def _context(self, request, title: str, **extra):
@@ -141,8 +154,88 @@ class PersonDeskAdmin(admin.ModelAdmin):
             account_status=labels.label(labels.ACCOUNT_STATUSES, page.person.account_status),
             can_resend=request.user.has_perm(RESEND),
             can_reissue=request.user.has_perm(REISSUE),
+            can_file=request.user.has_perm(FILE),
         )
         return TemplateResponse(request, "admin/support/person.html", context)
+
+    def _filing_person(self, request, pk: int) -> AffectedPerson:
+        if not request.user.has_perm(FILE):
+            raise PermissionDenied
+        return get_object_or_404(AffectedPerson.objects.select_related("program"), pk=pk)
+
+    def file_types_view(self, request, pk: int):
+        """Assisted filing, step one: which kind of claim (the person's program's types)."""
+        person = self._filing_person(request, pk)
+        language = get_language() or "en"
+        types = [
+            {"code": claim_type.code, "title": claim_type.title_in(language)}
+            for claim_type in ClaimType.objects.filter(program_id=person.program_id).order_by("id")
+        ]
+        context = self._context(
+            request,
+            _("File a claim for %(name)s") % {"name": person.name or person.external_id},
+            person=person,
+            program_name=person.program.local_name,
+            types=types,
+            program_open=person.program.status == Program.Status.OPEN,
+        )
+        return TemplateResponse(request, "admin/support/file_types.html", context)
+
+    def file_claim_view(self, request, pk: int, type_code: str):
+        """Assisted filing, step two: the claim type's questions, the channel, the documents;
+        the claim goes through claims' own intake (claim_file_assisted)."""
+        person = self._filing_person(request, pk)
+        claim_type = get_object_or_404(ClaimType, program_id=person.program_id, code=type_code)
+        currency = person.program.currency
+        form = AssistedClaimForm(
+            request.POST or None,
+            request.FILES or None,
+            claim_type=claim_type,
+            currency=currency,
+            language=get_language() or "en",
+        )
+        if request.method == "POST" and form.is_valid():
+            hours = form.cleaned_data.get("hours")
+            try:
+                claim, _created = claim_file_assisted(
+                    person=person,
+                    claim_type=claim_type,
+                    agent=request.user,
+                    channel=form.cleaned_data["channel"],
+                    idempotency_key=form.cleaned_data["key"],
+                    documents=form.documents(),
+                    amount_claimed_minor=form.amount_minor(),
+                    hours_claimed=Decimal(hours) if hours is not None else None,
+                    statement=form.cleaned_data.get("statement", ""),
+                    ip_address=client_ip(request),
+                )
+            except ClaimError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Claim %(reference)s is filed for %(name)s (%(channel)s). Its status: "
+                        "%(status)s. They are sent the acknowledgement as if they had filed it."
+                    )
+                    % {
+                        "reference": claim.reference,
+                        "name": person.name or person.external_id,
+                        "channel": labels.label(labels.CLAIM_CHANNELS, claim.channel),
+                        "status": labels.label(labels.CLAIM_STATUSES, claim.status),
+                    },
+                )
+                return redirect("admin:support_person_page", person.pk)
+        context = self._context(
+            request,
+            _("File a claim for %(name)s") % {"name": person.name or person.external_id},
+            person=person,
+            program_name=person.program.local_name,
+            claim_type_title=claim_type.title_in(get_language() or "en"),
+            form=form,
+            types_url=reverse("admin:support_person_file", args=[person.pk]),
+        )
+        return TemplateResponse(request, "admin/support/file_claim.html", context)
 
     def add_redirect(self, request):
         return redirect("admin:support_person_changelist")

@@ -76,6 +76,13 @@ CLAIM_STATUSES: Labels = {
     "appealed": _("Appealed"),
 }
 
+CLAIM_CHANNELS: Labels = {
+    "online": _("online"),
+    "phone": _("by phone"),
+    "visit": _("in person"),
+    "paper": _("on paper"),
+}
+
 PAYOUT_METHODS: Labels = {
     "bank_transfer": _("Bank transfer"),
     "account_credit": _("Account credit at the service"),

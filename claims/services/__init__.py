@@ -5,6 +5,7 @@ from claims.services.claimant import claim_appeal, claim_feedback, claim_info_re
 from claims.services.intake import (
     claim_document_add,
     claim_draft_documents_replace,
+    claim_file_assisted,
     claim_submit,
 )
 from claims.services.review import (
@@ -27,6 +28,7 @@ __all__ = [
     "claim_document_add",
     "claim_draft_documents_replace",
     "claim_feedback",
+    "claim_file_assisted",
     "claim_info_respond",
     "claim_note_add",
     "claim_refer",

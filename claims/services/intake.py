@@ -4,7 +4,9 @@ policy engine and either decided at once (inside the policy's limits) or queued 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -24,12 +26,15 @@ from claims.services.screening import claim_screen
 from claims.storage import document_store, documents_delete
 from claims.throttle import network_of, throttle_take
 from compensation.claimant_session import Claimant
-from compensation.models import ClaimType, Program
+from compensation.models import AffectedPerson, ClaimType, Program
 from compensation.selectors import policy_published
 from config.db import violated_constraint
 from payouts.banks import account_number_clean
 from payouts.methods import Method
 from payouts.services.instructions import instruction_bind
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 _DRAFT_LOCK_NAMESPACE = 7302  # advisory lock class: one claimant's draft uploads
 
@@ -151,6 +156,18 @@ def _submission_lock(idempotency_key: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Assisted:
+    """A claim an agent files for a claimant (phone, visit, paper): who and how."""
+
+    agent: User
+    channel: str
+
+    @property
+    def actor_label(self) -> str:
+        return f"user:{self.agent.pk}"
+
+
 def _status_after(outcome: str) -> str:
     return {"approve": Claim.Status.APPROVED, "deny": Claim.Status.DENIED}.get(
         outcome, Claim.Status.SUBMITTED
@@ -171,8 +188,14 @@ def claim_submit(
     payout_chosen: bool = False,
     payout_account_hash: bytes | None = None,
     ip_address: str | None = None,
+    assisted: Assisted | None = None,
 ) -> tuple[Claim, bool]:
     """File one claim and screen it. Returns (claim, created).
+
+    With `assisted`, an agent files it for the claimant (claim_file_assisted): the claim
+    records the channel and the agent, its history and audit row name the agent, and the
+    network limit and signal (the agent's office, not the claimant's) are left out; the rest
+    (limits per identity, screening, the acknowledgement) is the claimant's path.
 
     Guarantees: one claim per idempotency key (a double click, a retried submit or a storm of
     concurrent ones returns the first claim, created=False, and spends the limits once: they
@@ -193,7 +216,7 @@ def claim_submit(
     # Every claims sign-in verifies an email (claims.views.signin); only a person's session
     # without one would lack it, and no path writes such a session.
     assert claimant.email_hash is not None
-    network = network_of(ip_address)
+    network = network_of(None if assisted else ip_address)
     person = (
         claimant.person if claimant.person and claimant.person.program_id == program.pk else None
     )
@@ -216,10 +239,10 @@ def claim_submit(
         # retries get the same answer. With Redis down the claim is still taken
         # (unavailable_allows): the slots below keep one claim per identity and type, and its
         # notices wait in the outbox.
-        if not throttle_take(
-            [("submit_network", network), ("submit_identity", claimant.email_hash)],
-            unavailable_allows=True,
-        ):
+        limits: list[tuple[str, str | bytes]] = [("submit_identity", claimant.email_hash)]
+        if assisted is None:
+            limits.insert(0, ("submit_network", network))
+        if not throttle_take(limits, unavailable_allows=True):
             raise ClaimError(THROTTLED, code="throttled", status=429)
         try:
             with transaction.atomic():
@@ -234,10 +257,12 @@ def claim_submit(
                     amount_claimed_minor=amount_claimed_minor,
                     hours_claimed=hours_claimed,
                     statement=statement,
-                    network_hash=network_hash(network),
+                    network_hash=None if assisted else network_hash(network),
                     payout_hash=payout_account_hash,
                     idempotency_key=idempotency_key,
                     due_at=sla_due(Claim.Status.SUBMITTED),
+                    channel=assisted.channel if assisted else Claim.Channel.ONLINE,
+                    filed_by=assisted.agent if assisted else None,
                 )
         except IntegrityError as exc:
             if violated_constraint(exc) not in _ONCE_CONSTRAINTS:
@@ -259,11 +284,14 @@ def claim_submit(
                 claim_reference=claim.reference,
                 notify_email=notices._address(claim),
             )
-        _screen_and_decide(claim, program)
+        _screen_and_decide(
+            claim, program, actor_label=assisted.actor_label if assisted else "claimant"
+        )
         audit_record(
             action="claim.submit",
             obj=claim,
-            actor_label=f"claimant:{claim.reference}",
+            actor=assisted.agent if assisted else None,
+            actor_label="" if assisted else f"claimant:{claim.reference}",
             ip_address=ip_address,
             after={
                 "claim_type": claim_type.code,
@@ -271,6 +299,7 @@ def claim_submit(
                 "score": claim.score,
                 "signals": [s["code"] for s in claim.signals],
                 "amount_claimed_minor": amount_claimed_minor,
+                "channel": claim.channel,
             },
         )
         notices.notice_claim_acknowledged(claim=claim)
@@ -279,10 +308,14 @@ def claim_submit(
     return claim, True
 
 
-def _screen_and_decide(claim: Claim, program: Program) -> None:
+def _screen_and_decide(claim: Claim, program: Program, *, actor_label: str) -> None:
     """Record the engine's decision on the new claim and act on it (inside the transaction)."""
     ClaimEvent.objects.create(
-        claim=claim, kind="submitted", to_status=claim.status, actor_label="claimant"
+        claim=claim,
+        kind="filed_for_claimant" if claim.filed_by_id else "submitted",
+        to_status=claim.status,
+        note="" if claim.channel == Claim.Channel.ONLINE else claim.channel,
+        actor_label=actor_label,
     )
     policy = policy_published(program)
     if policy is None:  # no rules yet: a person decides
@@ -329,3 +362,71 @@ def _screen_and_decide(claim: Claim, program: Program) -> None:
             to_status=status,
             actor_label="job:claims.screening",
         )
+
+
+def claim_file_assisted(
+    *,
+    person: AffectedPerson,
+    claim_type: ClaimType,
+    agent: User,
+    channel: str,
+    idempotency_key: str,
+    documents: list[tuple[str, UploadedFile]],
+    amount_claimed_minor: int = 0,
+    hours_claimed: Decimal | None = None,
+    statement: str = "",
+    ip_address: str | None = None,
+) -> tuple[Claim, bool]:
+    """An agent files a claim for a caller on the affected list (by phone, at a visit, or from
+    a paper form), with the documents the caller sent: the same checks of each file
+    (claim_document_add) and the same submission (claim_submit) as the claimant's own, the
+    claim recorded as assisted with the agent. The claimant gets the acknowledgement in their
+    language as if they had filed it. Returns (claim, created); the idempotency key is the
+    agent's form's, so a second post of the same form returns the first claim.
+    ClaimError, nothing kept (claim or files), when refused."""
+    if agent is None or not agent.has_perm("claims.file_for_claimant"):
+        raise ClaimError(_("You are not allowed to do this."), code="forbidden", status=403)
+    if channel not in Claim.ASSISTED_CHANNELS:
+        raise ClaimError(_("Choose how the claimant reached us."), code="channel")
+    existing = Claim.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    # The claimant's identity as their own sign-in proves it: the keyed hash of the email on
+    # their record (the phone's for a person listed without an email).
+    identity = person.email_hash or person.phone_hash
+    if identity is None:
+        raise ClaimError(
+            _("This person has no email or phone on their record: a claim cannot be filed."),
+            code="no_contact",
+        )
+    claimant = Claimant(person=person, email_hash=bytes(identity))
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            claim_draft_documents_replace(claimant=claimant, draft_key=idempotency_key)
+            for kind, upload in documents:
+                document = claim_document_add(
+                    claimant=claimant, draft_key=idempotency_key, kind=kind, upload=upload
+                )
+                stored.append(document.storage_name)
+    except ClaimError:
+        documents_delete(stored)  # the rows rolled back; the files written before go too
+        raise
+    try:
+        return claim_submit(
+            program=claim_type.program,
+            claim_type=claim_type,
+            claimant=claimant,
+            contact_email="",
+            language=person.language,
+            idempotency_key=idempotency_key,
+            amount_claimed_minor=amount_claimed_minor,
+            hours_claimed=hours_claimed,
+            statement=statement,
+            ip_address=ip_address,
+            assisted=Assisted(agent=agent, channel=channel),
+        )
+    except ClaimError:
+        with transaction.atomic():
+            claim_draft_documents_replace(claimant=claimant, draft_key=idempotency_key)
+        raise

@@ -55,6 +55,17 @@ def _appeal_check(claim: Claim, actor: User) -> None:
         )
 
 
+def _filer_check(claim: Claim, actor: User) -> None:
+    """The agent who filed a claim for a claimant (assisted filing) never approves it, neither
+    as the first approver nor as the second."""
+    if claim.filed_by_id is not None and claim.filed_by_id == actor.pk:
+        raise ClaimError(
+            _("You filed this claim for the claimant: someone else must approve it."),
+            code="filed_by_actor",
+            status=403,
+        )
+
+
 def claim_assign(
     *, claims: list[Claim], assignee: User | None, actor: User, ip_address: str | None = None
 ) -> int:
@@ -90,7 +101,8 @@ def claim_approve(
 ) -> Claim:
     """Approve `amount_minor` (within the claim's limits). Above the second-approver line the
     first approval only proposes the amount; a different person holding
-    claims.decide_high_value completes it. Completing writes the award (or the pro-rata
+    claims.decide_high_value completes it. The agent who filed the claim for the claimant
+    approves it at neither step (_filer_check). Completing writes the award (or the pro-rata
     entitlement) and queues the decision notice, in one transaction."""
     _require(actor, "claims.change_claim")
     with transaction.atomic(durable=True):
@@ -99,6 +111,7 @@ def claim_approve(
             .select_related("program", "claim_type", "person")
             .get(pk=claim.pk)
         )
+        _filer_check(claim, actor)
         if claim.status == S.PENDING_APPROVAL:
             _require(actor, "claims.decide_high_value")
             if claim.first_approver_id == actor.pk:
