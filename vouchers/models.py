@@ -217,6 +217,10 @@ class Voucher(models.Model):
     )
     service_scope = models.CharField(max_length=40)
     amount_minor = models.BigIntegerField()
+    # What is left of a voucher of a partial-redemption line once it was used in part; null
+    # while nothing was taken (the whole amount is left), so an unused voucher pays no
+    # bytes for it.
+    balance_minor = models.BigIntegerField(null=True, blank=True, editable=False)
     currency = models.CharField(max_length=3)
     code_hash = models.BinaryField(max_length=16, unique=True, editable=False)
     hash_key_version = models.PositiveSmallIntegerField(editable=False)
@@ -241,6 +245,12 @@ class Voucher(models.Model):
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="voucher_amount_pos"),
+            # Never negative, never more than it was worth.
+            models.CheckConstraint(
+                condition=Q(balance_minor__isnull=True)
+                | (Q(balance_minor__gte=0) & Q(balance_minor__lte=models.F("amount_minor"))),
+                name="voucher_balance_within_amount",
+            ),
             models.CheckConstraint(
                 condition=~Q(state="frozen") | Q(freeze__isnull=False),
                 name="voucher_frozen_has_freeze",
@@ -309,8 +319,16 @@ class Redemption(models.Model):
     service_key = models.ForeignKey(ServiceKey, on_delete=models.PROTECT, related_name="+")
     order_reference = models.CharField(max_length=100)
     customer_ref = models.CharField(max_length=100, blank=True)
+    # What the voucher paid for the order (applied), in its currency.
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
+    # The order's amount as the service sent it (null: not sent, the whole value applied).
+    order_amount_minor = models.BigIntegerField(null=True, blank=True)
+    # Single use without change: what the order did not use and the holder lost (0 when
+    # the order used it all). Counts while the redemption is live; a reversal gives it back.
+    forfeited_minor = models.BigIntegerField(default=0)
+    # Partial redemption: the voucher's balance after this one (null for single use).
+    balance_after_minor = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.LIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
@@ -319,9 +337,17 @@ class Redemption(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # The second line of the exactly-once guarantee, after the conditional update.
+            # The second line of the exactly-once guarantee of a single-use voucher, after
+            # the conditional update. A partial voucher has a live row per part; its
+            # balance's CHECK (and the same conditional update) keeps it from going negative.
             models.UniqueConstraint(
-                fields=["voucher"], condition=Q(status="live"), name="redemption_one_live"
+                fields=["voucher"],
+                condition=Q(status="live", balance_after_minor__isnull=True),
+                name="redemption_one_live",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0) & Q(forfeited_minor__gte=0),
+                name="redemption_amounts_valid",
             ),
         ]
 

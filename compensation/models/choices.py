@@ -31,6 +31,11 @@ class AwardKind(models.TextChoices):
     GOODWILL = "goodwill", "Goodwill gesture"
 
 
+class RedemptionMode(models.TextChoices):
+    SINGLE = "single", "Single use, no change (the unused part is forfeited)"
+    PARTIAL = "partial", "Partial: keeps the balance left until spent"
+
+
 class Language(models.TextChoices):
     KO = "ko", "한국어"
     EN = "en", "English"

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 
-from compensation.models.choices import AwardKind, DataCategory, Severity
+from compensation.models.choices import AwardKind, DataCategory, RedemptionMode, Severity
 
 
 class Incident(models.Model):
@@ -181,6 +181,49 @@ class AwardLine(models.Model):
     amount_minor = models.BigIntegerField()
     count = models.PositiveSmallIntegerField(default=1)
     position = models.PositiveSmallIntegerField(default=0)
+    # The voucher's terms, shown to its holder before use and checked by the redeem call
+    # (vouchers/services/redemption.py). None of them is copied onto the voucher rows.
+    redemption_mode = models.CharField(
+        max_length=8,
+        choices=RedemptionMode.choices,
+        default=RedemptionMode.SINGLE,
+        help_text="Single use: one order spends it, the unused part is forfeited. Partial: "
+        "it keeps the balance left and can be used again until spent.",
+    )
+    min_order_minor = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The smallest order (minor units) it can be used on; empty: any order.",
+    )
+    min_order_by_segment = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Another minimum for people of a segment, by segment: {"member": 0, '
+        '"non_member": 30000}; a segment not listed has the minimum above.',
+    )
+    excluded_categories = ArrayField(
+        models.SlugField(max_length=40),
+        default=list,
+        blank=True,
+        help_text="Category codes of an order it cannot pay for (the redeem call's "
+        "`categories`), e.g. gift_card, tobacco.",
+    )
+    excluded_categories_text = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='What it cannot be used for, as the holder reads it, by language: {"ko": '
+        '"...", "en": "...", "zh-hans": "..."}.',
+    )
+    bound_to_account = models.BooleanField(
+        default=False,
+        help_text="Only the holder's own account can use it: a redeem must carry the "
+        "customer's account reference, and it must be the holder's.",
+    )
+    reversal_grace_days = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="A redemption reversed (refunded) after the voucher expired gives it back "
+        "for this many days; 0: it stays expired.",
+    )
 
     class Meta:
         ordering = ["program", "position", "id"]
@@ -188,10 +231,30 @@ class AwardLine(models.Model):
             models.UniqueConstraint(fields=["program", "code"], name="awardline_code_unique"),
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="awardline_amount_pos"),
             models.CheckConstraint(condition=Q(count__gte=1), name="awardline_count_pos"),
+            models.CheckConstraint(
+                condition=Q(min_order_minor__isnull=True) | Q(min_order_minor__gte=0),
+                name="awardline_min_order_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=Q(redemption_mode__in=["single", "partial"]),
+                name="awardline_redemption_mode_known",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.count} x {self.amount_minor}"
+
+    def min_order_for(self, segment: str) -> int:
+        """The minimum order for a holder of this segment (0: none)."""
+        value = self.min_order_by_segment.get(segment) if segment else None
+        if value is None:
+            value = self.min_order_minor
+        return int(value or 0)
+
+    def excluded_text_in(self, language: str) -> str:
+        return self.excluded_categories_text.get(language) or self.excluded_categories_text.get(
+            "en", ""
+        )
 
     @property
     def total_minor(self) -> int:
