@@ -1,8 +1,13 @@
 import re
+from functools import wraps
 
 from django import forms
+from django.contrib.admin import ModelAdmin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import user_login_failed
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -78,6 +83,29 @@ class StaffAdminSite(OTPAdminSite):
     """
 
     login_form = StaffLoginForm
-    site_header = "Breach compensation: staff"
-    site_title = "Breach compensation"
-    index_title = "Programs, claims, vouchers and notices"
+    site_header = _("Breach compensation: staff")
+    site_title = _("Breach compensation")
+    index_title = _("Programs, claims, vouchers and notices")
+
+    def admin_view(self, view, cacheable=False):
+        """Every model page's view, with its object id checked against the model's primary key
+        first: an id that cannot be one (/admin/vouchers/voucherbatch/abc/change/) answers
+        404, as an unknown id does, instead of reaching a query that raises (a 500)."""
+        wrapped = super().admin_view(view, cacheable)
+        model_admin = getattr(view, "__self__", None)
+        if not isinstance(model_admin, ModelAdmin):
+            return wrapped
+        pk = model_admin.model._meta.pk
+        assert pk is not None
+
+        @wraps(wrapped)
+        def checked(request, *args, **kwargs):
+            object_id = kwargs.get("object_id")
+            if object_id is not None:
+                try:
+                    pk.to_python(unquote(object_id))
+                except (ValidationError, ValueError, TypeError):
+                    raise Http404 from None
+            return wrapped(request, *args, **kwargs)
+
+        return checked
