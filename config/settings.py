@@ -224,6 +224,7 @@ CELERY_TASK_ROUTES = {
         for name in [
             "vouchers.batch_run",
             "vouchers.freeze_marks",
+            "vouchers.extension_work",
             "compensation.population_import_run",
             "compensation.dry_run_execute",
             "payouts.batch_build",
@@ -238,6 +239,8 @@ CELERY_TASK_ROUTES = {
             "vouchers.redispatch",
             "vouchers.idempotency_purge",
             "vouchers.freeze_marks_resume",
+            "vouchers.expiry_reminders",
+            "vouchers.extensions_resume",
             "compensation.population_imports_resume",
             "compensation.dry_runs_resume",
             "claims.flag_overdue",
@@ -636,6 +639,34 @@ CELERY_BEAT_SCHEDULE["vouchers-idempotency-purge"] = {
     "task": "vouchers.idempotency_purge",
     "schedule": 3600,
     "options": {"expires": 1800},
+}
+# No silent forfeiture (vouchers/services/expiry.py): holders of value left are reminded this
+# many days before their vouchers end, each reminder once. Beat looks every hour; reminders go
+# out only between these hours of the site's time (a missed hour or day is caught up).
+VOUCHERS_EXPIRY_REMINDER_DAYS = env.list("VOUCHERS_EXPIRY_REMINDER_DAYS", cast=int, default=[30, 7])
+VOUCHERS_EXPIRY_REMINDER_HOURS = env.list(
+    "VOUCHERS_EXPIRY_REMINDER_HOURS", cast=int, default=[10, 20]
+)
+if not VOUCHERS_EXPIRY_REMINDER_DAYS or min(VOUCHERS_EXPIRY_REMINDER_DAYS) < 1:
+    raise ImproperlyConfigured("VOUCHERS_EXPIRY_REMINDER_DAYS must list days of 1 or more.")
+if len(VOUCHERS_EXPIRY_REMINDER_HOURS) != 2 or not (
+    0 <= VOUCHERS_EXPIRY_REMINDER_HOURS[0] < VOUCHERS_EXPIRY_REMINDER_HOURS[1] <= 24
+):
+    raise ImproperlyConfigured("VOUCHERS_EXPIRY_REMINDER_HOURS is 'from,until' (0-24, from first).")
+CELERY_BEAT_SCHEDULE["vouchers-expiry-reminders"] = {
+    "task": "vouchers.expiry_reminders",
+    "schedule": 3600,
+    "options": {"expires": 1800},
+}
+# A bulk extension of a validity window moves this many voucher ids per transaction; one no
+# worker moved for a minute is queued again.
+VOUCHERS_EXTENSION_CHUNK = env.int("VOUCHERS_EXTENSION_CHUNK", default=50_000)
+if VOUCHERS_EXTENSION_CHUNK < 1:
+    raise ImproperlyConfigured("VOUCHERS_EXTENSION_CHUNK must be 1 or more.")
+CELERY_BEAT_SCHEDULE["vouchers-extensions-resume"] = {
+    "task": "vouchers.extensions_resume",
+    "schedule": 60,
+    "options": {"expires": 55},
 }
 
 # --- Payouts: sending to providers (payouts/services/sending.py) ---------------------------------

@@ -5,6 +5,8 @@ notice is sent their awards from the run are marked delivered."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 
 from compensation.engine.money import money_exponent
@@ -108,7 +110,146 @@ def run_holders_delivered(params: dict, person_ids: list[int]) -> None:
 HOLDER_VARIABLES = frozenset({"voucher_count", "voucher_total", "valid_from", "valid_until"})
 
 
+# --- No silent forfeiture (vouchers/services/expiry.py) ------------------------------------------
+# A person's usable vouchers with value left that end on one day (site time). The value left and
+# the bounds of the day are this module's SQL and parameters only.
+def _expiring(params: dict) -> tuple[str, list]:
+    from vouchers.services.expiry import VALUE_LEFT_SQL, day_bounds
+
+    start, end = day_bounds(dt.date.fromisoformat(str(params["expires_on"])))
+    held = (
+        "v.person_id = p.id AND v.program_id = p.program_id AND v.state = 'issued' "
+        f"AND {VALUE_LEFT_SQL} > 0 AND v.valid_until >= %s AND v.valid_until < %s "
+        "AND v.valid_until > now()"
+    )
+    return held, [start, end]
+
+
+def _expiring_holders(program_id: int, params: dict) -> tuple[str, list]:
+    held, held_params = _expiring(params)
+    return (
+        f"p.program_id = %s AND EXISTS (SELECT 1 FROM vouchers_voucher AS v WHERE {held})",  # noqa: S608
+        [program_id, *held_params],
+    )
+
+
+def _expiring_holders_without_email(program_id: int, params: dict) -> tuple[str, list]:
+    condition, condition_params = _expiring_holders(program_id, params)
+    return f"{condition} AND p.email = ''", condition_params
+
+
+def _money_sql(program_id: int, amount_sql: str) -> tuple[str, list]:
+    """`amount_sql` (minor units) as money_format writes it: 50,000 KRW."""
+    currency = Program.objects.values_list("currency", flat=True).get(pk=program_id)
+    exponent = money_exponent(currency)
+    number_format = "FM999,999,999,999,999,990" + ("." + "0" * exponent if exponent else "")
+    return f"to_char(({amount_sql})::numeric / %s, %s) || ' ' || %s", [
+        10**exponent,
+        number_format,
+        currency,
+    ]
+
+
+def _expiring_context(program_id: int, params: dict) -> tuple[str, list]:
+    """voucher_count and voucher_total (the value left) of the person's vouchers ending that
+    day, and expires_on, the day in their language."""
+    from vouchers.services.expiry import VALUE_LEFT_SQL
+
+    held, held_params = _expiring(params)
+    total, total_params = _money_sql(program_id, f"sum({VALUE_LEFT_SQL})")
+    expires_on, date_params = _date_sql("min(v.valid_until)")
+    # This module's own SQL only; every value is a parameter.
+    sql = (
+        "(SELECT jsonb_build_object('voucher_count', count(*)::text, "  # noqa: S608
+        f"'voucher_total', {total}, 'expires_on', {expires_on}) "
+        f"FROM vouchers_voucher AS v WHERE {held})"
+    )
+    return sql, [*total_params, *date_params, *held_params]
+
+
+def _extension_held(params: dict) -> tuple[str, list]:
+    """The person's usable vouchers with value left that an extension moved (those of its
+    scope now ending on its date)."""
+    from vouchers.models import ValidityExtension
+    from vouchers.services.expiry import VALUE_LEFT_SQL
+
+    extension = ValidityExtension.objects.get(pk=int(params["extension"]))
+    held = (
+        "v.person_id = p.id AND v.program_id = p.program_id AND v.state = 'issued' "
+        f"AND {VALUE_LEFT_SQL} > 0 AND v.valid_until = %s"
+    )
+    held_params: list = [extension.valid_until]
+    if extension.batch_id is not None:
+        held += " AND v.batch_id = %s"
+        held_params.append(extension.batch_id)
+    return held, held_params
+
+
+def _extension_holders(program_id: int, params: dict) -> tuple[str, list]:
+    held, held_params = _extension_held(params)
+    return (
+        f"p.program_id = %s AND EXISTS (SELECT 1 FROM vouchers_voucher AS v WHERE {held})",  # noqa: S608
+        [program_id, *held_params],
+    )
+
+
+def _extension_holders_without_email(program_id: int, params: dict) -> tuple[str, list]:
+    condition, condition_params = _extension_holders(program_id, params)
+    return f"{condition} AND p.email = ''", condition_params
+
+
+def _extension_context(program_id: int, params: dict) -> tuple[str, list]:
+    from vouchers.services.expiry import VALUE_LEFT_SQL
+
+    held, held_params = _extension_held(params)
+    total, total_params = _money_sql(program_id, f"sum({VALUE_LEFT_SQL})")
+    valid_until, date_params = _date_sql("min(v.valid_until)")
+    # This module's own SQL only; every value is a parameter.
+    sql = (
+        "(SELECT jsonb_build_object('voucher_count', count(*)::text, "  # noqa: S608
+        f"'voucher_total', {total}, 'valid_until', {valid_until}) "
+        f"FROM vouchers_voucher AS v WHERE {held})"
+    )
+    return sql, [*total_params, *date_params, *held_params]
+
+
+EXPIRING_VARIABLES = frozenset({"voucher_count", "voucher_total", "expires_on"})
+EXTENDED_VARIABLES = frozenset({"voucher_count", "voucher_total", "valid_until"})
+
+
+def _expiry_audiences_register() -> None:
+    AUDIENCES["expiring_holders"] = Audience(
+        "Holders of usable vouchers with value left that end on one day",
+        ("expires_on",),
+        _expiring_holders,
+        context=_expiring_context,
+        provides=EXPIRING_VARIABLES,
+    )
+    AUDIENCES["expiring_holders_sms"] = Audience(
+        "Holders of usable vouchers with value left that end on one day, without email",
+        ("expires_on",),
+        _expiring_holders_without_email,
+        context=_expiring_context,
+        provides=EXPIRING_VARIABLES,
+    )
+    AUDIENCES["extension_holders"] = Audience(
+        "Holders of usable vouchers with value left whose window an extension moved",
+        ("extension",),
+        _extension_holders,
+        context=_extension_context,
+        provides=EXTENDED_VARIABLES,
+    )
+    AUDIENCES["extension_holders_sms"] = Audience(
+        "Holders of usable vouchers whose window an extension moved, without email",
+        ("extension",),
+        _extension_holders_without_email,
+        context=_extension_context,
+        provides=EXTENDED_VARIABLES,
+    )
+
+
 def audiences_register() -> None:
+    _expiry_audiences_register()
     AUDIENCES["run_holders"] = Audience(
         "Holders of vouchers from one issuance run",
         ("run",),

@@ -65,3 +65,38 @@ def voucher_freezes_marks_resume_task() -> list[int]:
     from vouchers.services.freeze_marks import voucher_freezes_marks_resume
 
     return voucher_freezes_marks_resume()
+
+
+@shared_task(name="vouchers.expiry_reminders", acks_late=True)
+def voucher_expiry_reminders_task() -> int:
+    """Start the expiry reminders due (30 and 7 days before); each starts once, so an hourly
+    beat and a retry start nothing twice."""
+    from vouchers.services.expiry import voucher_expiry_reminders_start
+
+    return voucher_expiry_reminders_start()
+
+
+@shared_task(bind=True, name="vouchers.extension_work", acks_late=True, max_retries=6)
+def validity_extension_work_task(self, extension_id: int) -> None:
+    """Move an extension's vouchers chunk by chunk for a few minutes, then hand over to a
+    fresh task if some are left. Idempotent: the extension row holds the cursor."""
+    from vouchers.services.expiry import EXTENSION_TASK, validity_extension_work
+
+    try:
+        more = validity_extension_work(extension_id=extension_id)
+    except (OperationalError, InterfaceError) as exc:  # the database blinked: retry later
+        countdown = min(5 * 2**self.request.retries, settings.CELERY_RETRY_BACKOFF_MAX)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    if more:  # carry on where this task was queued (a test's private queue, a split worker)
+        from config.queueing import task_send
+
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        task_send(EXTENSION_TASK, {"extension_id": extension_id}, queue=queue)
+
+
+@shared_task(name="vouchers.extensions_resume", acks_late=True)
+def validity_extensions_resume_task() -> list[int]:
+    """Re-queue extensions whose worker stopped (killed, or its message lost)."""
+    from vouchers.services.expiry import validity_extensions_resume
+
+    return validity_extensions_resume()
