@@ -155,6 +155,22 @@ _SUPPORT["support"] = _DESK
 _SENIOR["support"] = _DESK
 _OPERATOR["support"] = _DESK
 
+# Compromised instruments (Banu): operators import the list, freeze it, say which claim type
+# asks for an instrument, and export the seller clusters for the police.
+_OPERATOR["instruments"] = [
+    "view_instrumentimport",
+    "add_instrumentimport",
+    "view_instrumentreject",
+    "view_compromisedinstrument",
+    "freeze_instruments",
+    "view_instrumentpurchase",
+    "export_sellers",
+    "view_purchaseroute",
+    "add_purchaseroute",
+    "change_purchaseroute",
+    "delete_purchaseroute",
+]
+
 # Read-only everywhere, including the audit trail; may export what it reads.
 _AUDITOR_APPS = [
     "accounts",
@@ -165,6 +181,7 @@ _AUDITOR_APPS = [
     "notifications",
     "oversight",
     "payouts",
+    "instruments",
 ]
 _AUDITOR_EXTRA = {"oversight": ["export_program_data"], "support": ["search_people", "view_inquiry"]}
 

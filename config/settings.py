@@ -84,6 +84,17 @@ versioned_keys_parse(
     PAYOUT_ACCOUNT_KEYS, setting="PAYOUT_ACCOUNT_KEYS", min_secret_length=0 if DEBUG else 32
 )
 versioned_keys_parse(CODE_HASH_KEYS, setting="CODE_HASH_KEYS", min_secret_length=0 if DEBUG else 16)
+# Compromised instruments' numbers (instruments/hashing.py): "version:secret" pairs, the
+# highest hashes new imports, every listed one still matches; unset, version 1 is
+# IDENTITY_HASH_KEY.
+INSTRUMENT_HASH_KEYS = env.list("INSTRUMENT_HASH_KEYS", default=[])
+versioned_keys_parse(
+    INSTRUMENT_HASH_KEYS, setting="INSTRUMENT_HASH_KEYS", min_secret_length=0 if DEBUG else 16
+)
+INSTRUMENT_UPLOAD_MAX_BYTES = env.int("INSTRUMENT_UPLOAD_MAX_BYTES", default=64 * 1024 * 1024)
+# A seller named on this many good-faith claims is a cluster: flagged to the reviewer and in
+# the operator's export for the police.
+INSTRUMENTS_SELLER_CLUSTER_CLAIMS = env.int("INSTRUMENTS_SELLER_CLUSTER_CLAIMS", default=2)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -115,6 +126,7 @@ INSTALLED_APPS = [
     "oversight",
     "payouts",
     "support",
+    "instruments",
     "demo",
 ]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InstrumentsConfig(AppConfig):
+    name = "instruments"
+    verbose_name = "Compromised instruments"
