@@ -7,12 +7,15 @@ from audit.services import client_ip
 from claims import notices
 from claims.errors import THROTTLED
 from claims.forms import VerifyForm, document_label
+from claims.person_page import person_page
 from claims.selectors import program_list_public, program_public_get
 from claims.throttle import network_of, throttle_hit
 from claims.views.common import limits_required
 from compensation.claimant_session import claimant_get
 from compensation.engine.money import money_format
+from compensation.selectors import program_terms_public
 from compensation.services.forecast import program_forecast
+from compensation.services.terms import default_faq
 from vouchers.labels import SERVICES
 
 AWARD_KINDS = {
@@ -43,6 +46,8 @@ def program_detail(request, slug: str):
         }
         for claim_type in program.claim_types.order_by("id")
     ]
+    claimant = claimant_get(request)
+    terms = program_terms_public(program, language)
     return render(
         request,
         "claims/program.html",
@@ -61,10 +66,27 @@ def program_detail(request, slug: str):
             ],
             "claim_types": claim_types,
             "pool_percent": _pool_percent(program),
-            "claimant": claimant_get(request),
+            "claimant": claimant,
+            "coverage": _coverage(program, claimant, language),
+            "terms": terms,
+            # Until the program publishes its own questions, the ones every program answers.
+            "faq": terms.faq
+            if terms
+            else [{"question": q, "answer": a} for q, a in default_faq(language)],
             "appeal_days": settings.CLAIMS_APPEAL_DAYS,
         },
     )
+
+
+def _coverage(program, claimant, language: str):
+    """Am I covered? For a signed-in person: this program's section of their own page (on
+    the affected list or not, and the policy's reasons in their language); None otherwise."""
+    if claimant is None:
+        return None
+    for section in person_page(claimant, language):
+        if section.program.pk == program.pk:
+            return section
+    return None
 
 
 def _pool_percent(program) -> int | None:
@@ -81,10 +103,12 @@ def _pool_percent(program) -> int | None:
 def verify_notice(request):
     """Is this notice genuine? Says yes or no, and nothing else about the notice."""
     result = None
+    status = 200
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not throttle_hit("verify_network", network_of(client_ip(request))):
             form.add_error(None, THROTTLED)
+            status = 429  # the page and its message, as a refusal
         else:
             result = notices.notice_is_genuine(form.cleaned_data["reference"])
-    return render(request, "claims/verify.html", {"form": form, "result": result})
+    return render(request, "claims/verify.html", {"form": form, "result": result}, status=status)

@@ -19,6 +19,7 @@ from demo import data
 from demo.claims_seed import claims_seed
 from demo.payouts_seed import payouts_seed
 from demo.signin import staff_ensure
+from demo.terms_seed import terms_seed
 from oversight.services import snapshot_refresh
 from vouchers.errors import IssuanceRefused
 from vouchers.services.issuance import voucher_batch_execute
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             program = loaded
             self.stdout.write(f"Demo program already loaded: {program.name}")
         staff_ensure()
+        terms_seed(program)  # the program page's texts and questions, in every language
         if not program.voucher_batches.exists():
             self._vouchers_issue(program)
         else:
