@@ -19,6 +19,7 @@ from claims.services.awarding import claim_award_fields
 from claims.services.common import claim_transition
 from claims.services.info_deadlines import claim_no_answer_rule, info_due_at
 from claims.services.screening import claim_amount_limit
+from compensation.engine.money import money_format
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -131,7 +132,8 @@ def claim_approve(
         limit = claim_amount_limit(claim)
         if amount_minor <= 0 or amount_minor > limit:
             raise ClaimError(
-                _("The amount must be more than 0 and at most %(limit)s.") % {"limit": limit},
+                _("The amount must be more than 0 and at most %(limit)s.")
+                % {"limit": money_format(limit, claim.program.currency)},
                 code="amount",
             )
         if amount_minor > settings.CLAIMS_SECOND_APPROVER_MINOR:

@@ -80,7 +80,7 @@ def test_case_page_shows_everything_and_approves(staff_client, program, document
     assert "Matched" in text
     assert "documents" in text
     assert "Missing receipt" in text  # the canned responses of the claim's language
-    response = client.post(url, {"action": "approve", "amount_minor": "80000"})
+    response = client.post(url, {"action": "approve", "amount": "80000"})
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.status == Claim.Status.APPROVED
@@ -95,7 +95,7 @@ def test_case_page_reports_a_refused_decision_without_changing_anything(
     claim, _ = file_claim(program=program, claim_type=documented, claimant=claimant, documents=())
     client = staff_client("Support agent")
     url = reverse("admin:claims_claim_change", args=[claim.pk])
-    response = client.post(url, {"action": "approve", "amount_minor": "999999999"}, follow=True)
+    response = client.post(url, {"action": "approve", "amount": "999999999"}, follow=True)
     assert "at most" in response.content.decode()
     claim.refresh_from_db()
     assert claim.status == Claim.Status.SUBMITTED
@@ -109,7 +109,7 @@ def test_auditor_reads_the_case_but_cannot_decide(staff_client, program, documen
     client = staff_client("Auditor")
     url = reverse("admin:claims_claim_change", args=[claim.pk])
     assert client.get(url).status_code == 200
-    client.post(url, {"action": "approve", "amount_minor": "1000"})
+    client.post(url, {"action": "approve", "amount": "1000"})
     claim.refresh_from_db()
     assert claim.status == Claim.Status.SUBMITTED
 

@@ -54,7 +54,7 @@ def test_claimant_files_reviewer_approves_claimant_sees_the_decision(
     staff.get_by_role("link", name=reference).click()
     staff.wait_for_url(re.compile(r"/admin/claims/claim/\d+/change/"))
     assert "Matched" in staff.content()
-    assert staff.input_value("#amount_minor") == "150000"
+    assert staff.input_value("#amount") == "150000"
     staff.locator("#approve-button").click()
     staff.wait_for_load_state()
     assert "Done." in staff.content()
