@@ -262,16 +262,25 @@ class ClaimDocument(models.Model):
 
 
 class CannedResponse(models.Model):
-    """A standardized reply staff insert into a request for information or a decision note."""
+    """A standardized reply from the one library: staff insert it into a request for
+    information, an answer to an inquiry or a message about a claim, as its purpose says."""
+
+    class Purpose(models.TextChoices):
+        INFO_REQUEST = "info_request", "Request for information"
+        INQUIRY = "inquiry", "Answer to an inquiry"
+        MESSAGE = "message", "Message about a claim"
 
     code = models.SlugField(max_length=40)
+    purpose = models.CharField(
+        max_length=16, choices=Purpose.choices, default=Purpose.INFO_REQUEST, db_index=True
+    )
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
     title = models.CharField(max_length=120)
     body = models.TextField()
     is_active = models.BooleanField(default=True)
 
     class Meta:
-        ordering = ["code", "language"]
+        ordering = ["purpose", "code", "language"]
         constraints = [
             models.UniqueConstraint(fields=["code", "language"], name="canned_code_language"),
         ]

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.roles import OUTSIDE_EXPERT
-from claims.models import Claim, ClaimDocument, ClaimEvent
+from claims.models import CannedResponse, Claim, ClaimDocument, ClaimEvent
 from claims.services.common import identity_filter
 from compensation.claimant_session import Claimant
 from compensation.models import ClaimType, Program
@@ -122,3 +122,11 @@ def queue_filter(
     elif assigned == "nobody":
         claims = claims.filter(assigned_to__isnull=True)
     return claims
+
+
+def canned_responses_for(*, purpose: str, language: str) -> QuerySet[CannedResponse]:
+    """The active standard replies of one purpose (a request for information, an answer to an
+    inquiry, a message about a claim) in one language: the library all three draw on."""
+    return CannedResponse.objects.filter(
+        purpose=purpose, language=language, is_active=True
+    ).order_by("title", "code")

@@ -712,6 +712,22 @@ CELERY_BEAT_SCHEDULE["payouts-redispatch"] = {
     "options": {"expires": PAYOUTS_REDISPATCH_EVERY},
 }
 
+# --- Support desk: inquiries ------------------------------------------------------------------
+# The first answer to an inquiry is due this many hours after it is filed (the queue's SLA).
+SUPPORT_INQUIRY_SLA_HOURS = env.int("SUPPORT_INQUIRY_SLA_HOURS", default=48)
+# Inquiries per network and per contact (email or phone hash): (count, window seconds).
+SUPPORT_INQUIRY_LIMITS = {
+    "network": (env.int("SUPPORT_INQUIRIES_PER_NETWORK", default=20), 3600),
+    "contact": (env.int("SUPPORT_INQUIRIES_PER_CONTACT", default=5), 86400),
+}
+# An inquiry's contact is encrypted with keys derived from these "version:secret" pairs
+# (support/crypto.py; another derivation label than the payment details'); unset: those of
+# PAYOUT_ACCOUNT_KEYS.
+SUPPORT_CONTACT_KEYS = env.list("SUPPORT_CONTACT_KEYS", default=[]) or PAYOUT_ACCOUNT_KEYS
+versioned_keys_parse(
+    SUPPORT_CONTACT_KEYS, setting="SUPPORT_CONTACT_KEYS", min_secret_length=0 if DEBUG else 32
+)
+
 # --- Beat's queue (keep this last) ----------------------------------------------------------------
 # Every periodic task without a queue of its own runs on the sweeps queue, never behind bulk work.
 for _entry in CELERY_BEAT_SCHEDULE.values():

@@ -23,5 +23,6 @@ urlpatterns = [
     path("api/v1/vouchers/", include("vouchers.api_urls")),
     path("api/v1/staff/payouts/", include("payouts.api_urls")),
     path("wallet/", include("vouchers.urls")),
+    path("", include("support.urls")),
     path("", include("claims.urls")),
 ]

@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     PAYOUT_FAILED = "payout_failed", "Payout failed (links to correct the details)"
     INFO_REMINDER = "info_reminder", "Information request reminder (before its deadline)"
     POOL_SETTLED = "pool_settled", "Pro-rata pool settled (final amount and share)"
+    INQUIRY_REPLY = "inquiry_reply", "Answer to an inquiry (the support desk)"
+    CLAIM_MESSAGE = "claim_message", "Message from staff about a claim"
     VOUCHERS_EXTENDED = "vouchers_extended", "Voucher validity extended (per holder)"
 
 
@@ -194,6 +196,24 @@ KINDS: dict[str, KindSpec] = {
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
         },
         conditions=frozenset({"reduced"}),
+    ),
+    # The support desk's answer to an inquiry (support/services/inquiries.py): the staff
+    # member's text, sent in the inquiry's language by email or SMS.
+    Kind.INQUIRY_REPLY: KindSpec(
+        variables=frozenset({"inquiry_reference", "reply_text"}),
+        sample={
+            "inquiry_reference": "Q-7Q2M9KXD4TGBH3ZP",
+            "reply_text": "Your vouchers can be used from January 15 in every service.",
+        },
+    ),
+    # Staff writing to a claimant about a claim (claims/services/messages.py).
+    Kind.CLAIM_MESSAGE: KindSpec(
+        variables=frozenset({"claim_reference", "message_text", "claim_url"}),
+        sample={
+            "claim_reference": "C-7Q2M-9KXD",
+            "message_text": "We have received your receipts and will decide this week.",
+            "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
+        },
     ),
 }
 

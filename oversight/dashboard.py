@@ -13,6 +13,7 @@ from compensation.engine.money import money_format
 from compensation.models import PolicyVersion, Program
 from compensation.services.forecast import program_forecast
 from oversight import svg
+from oversight.inquiries import inquiries_figures
 from oversight.models import ProgramSnapshot
 from oversight.services import claims_figures
 from payouts.methods import Method
@@ -146,6 +147,7 @@ def dashboard_context(program: Program) -> dict:
         ),
         "notices": {k: dict(v) for k, v in sorted(notices.items())},
         "payouts_by_method": payouts_by_method(figures, money),
+        "inquiries": inquiries_figures(program),
         "reviews": list(program.reviews.order_by("-reviewed_on")[:5]),
     }
 

@@ -9,3 +9,7 @@ class SupportConfig(AppConfig):
 
     name = "support"
     verbose_name = _("Support desk")
+
+    def ready(self) -> None:
+        # The inquiry queue's admin lives beside the desk's (support/admin.py).
+        from support import inquiry_admin  # noqa: F401

@@ -239,7 +239,11 @@ class ClaimAdmin(PoolSettleMixin, QueueMixin, admin.ModelAdmin):
                 }
                 for event in events
             ],
-            "canned": list(CannedResponse.objects.filter(is_active=True)),
+            "canned": list(
+                CannedResponse.objects.filter(
+                    is_active=True, purpose=CannedResponse.Purpose.INFO_REQUEST
+                )
+            ),
             "deny_reasons": [(code, str(text)) for code, text in DENY_REASONS.items()],
             "experts": list(get_user_model().objects.filter(groups__name=EXPERT_GROUP)),
             "can_change": can_change,

@@ -139,8 +139,8 @@ def _page_queries(client, person) -> list[str]:
 def test_the_page_costs_the_same_queries_with_one_or_many_of_everything(agent, minji, desk_program):
     few = _page_queries(agent, minji)
     # The signed-in user, device and permissions (4); the person, their other records,
-    # claims, awards, vouchers, notices, trail and the audit row of the view (8).
-    assert len(few) == 12
+    # claims, awards, vouchers, notices, inquiries, trail and the audit row of the view (9).
+    assert len(few) == 13
     for n in range(3):
         voucher_make(minji, f"K{n}2P", scope=f"line{n}")
         claim, _ = claim_paid_by_bank(minji)
