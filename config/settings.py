@@ -665,10 +665,11 @@ if len(VOUCHERS_EXPIRY_REMINDER_HOURS) != 2 or not (
     0 <= VOUCHERS_EXPIRY_REMINDER_HOURS[0] < VOUCHERS_EXPIRY_REMINDER_HOURS[1] <= 24
 ):
     raise ImproperlyConfigured("VOUCHERS_EXPIRY_REMINDER_HOURS is 'from,until' (0-24, from first).")
+VOUCHERS_EXPIRY_REMINDER_EVERY = env.int("VOUCHERS_EXPIRY_REMINDER_EVERY", default=3600)
 CELERY_BEAT_SCHEDULE["vouchers-expiry-reminders"] = {
     "task": "vouchers.expiry_reminders",
-    "schedule": 3600,
-    "options": {"expires": 1800},
+    "schedule": VOUCHERS_EXPIRY_REMINDER_EVERY,
+    "options": {"expires": VOUCHERS_EXPIRY_REMINDER_EVERY},
 }
 # A bulk extension of a validity window moves this many voucher ids per transaction; one no
 # worker moved for a minute is queued again.
