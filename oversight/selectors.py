@@ -9,13 +9,14 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Avg, Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from claims.models import Claim
 from compensation.models import Program
+from config.replica import read_alias
 
 OPEN_STATUSES = [
     "submitted",
@@ -51,7 +52,7 @@ def claims_by_status_and_type(program: Program) -> list[Mapping[str, Any]]:
 def claims_timing(program: Program) -> dict:
     """Approval rate, auto vs reviewed, median and 90th-percentile time to decision, overdue,
     appeals and their outcomes: one query."""
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             """
             SELECT

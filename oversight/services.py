@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connections
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from compensation.models import Program
 from config.csv_stream import csv_stream
+from config.db import rows_stream
+from config.replica import read_alias, replica_reads
 from oversight import selectors
 from oversight.models import ProgramSnapshot
 
@@ -78,15 +80,18 @@ def snapshot_refresh(*, program: Program) -> ProgramSnapshot:
     the dashboard shows when they were computed."""
     started = time.monotonic()
     figures: dict[str, Any] = {}
-    with connection.cursor() as cursor:
-        for name, sql in _SNAPSHOT_QUERIES.items():
-            cursor.execute(sql, [program.pk])
-            figures[name] = [[_plain(value) for value in row] for row in cursor.fetchall()]
-    figures["claims"] = claims_figures(program)
+    # From the read replica when there is one (config/replica.py); a replica a little behind
+    # gives figures as of its last replayed transaction, and the snapshot says that time.
+    with replica_reads() as reads:
+        with connections[reads.alias].cursor() as cursor:
+            for name, sql in _SNAPSHOT_QUERIES.items():
+                cursor.execute(sql, [program.pk])
+                figures[name] = [[_plain(value) for value in row] for row in cursor.fetchall()]
+        figures["claims"] = claims_figures(program)
     snapshot, _ = ProgramSnapshot.objects.update_or_create(
         program=program,
         defaults={
-            "computed_at": timezone.now(),
+            "computed_at": reads.as_of or timezone.now(),
             "figures": figures,
             "seconds": time.monotonic() - started,
         },
@@ -194,17 +199,11 @@ EXPORTS = {
 def export_stream(
     *, program: Program, name: str, actor: Actor, ip_address: str | None
 ) -> Iterator[str]:
-    """Audit the export, then stream it from a server-side cursor: memory stays flat
-    however many rows there are."""
+    """Audit the export, then stream it from a cursor in a transaction: memory stays flat
+    however many rows there are. Read from the replica inside a replica_reads() block."""
     header, sql = EXPORTS[name]
     audit_record(action=f"export.{name}", obj=program, actor=actor, ip_address=ip_address)
     params = [program.pk]
 
-    def rows() -> Iterator[tuple[Any, ...]]:
-        # A named (server-side) cursor needs a transaction around the whole stream.
-        with transaction.atomic(), connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            while batch := cursor.fetchmany(5000):
-                yield from batch
-
-    return csv_stream(header, rows())
+    # The replica when there is one (config/replica.py), chosen now, before the stream.
+    return csv_stream(header, rows_stream(sql, params, using=read_alias()))

@@ -1,5 +1,5 @@
 import pytest
-from django.db.backends.signals import connection_created
+from django.db.backends.postgresql.operations import DatabaseOperations
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from tests.factories import UserFactory
@@ -38,11 +38,17 @@ def _plain_static_storage(settings):
     }
 
 
-def _allow_flush(sender, connection, **kwargs):
+_sql_flush = DatabaseOperations.sql_flush
+
+
+def _sql_flush_allowed(self, style, tables, **kwargs):
     """Transactional tests flush tables with TRUNCATE; the audit trail refuses TRUNCATE unless
-    the session says otherwise (see audit/migrations/0002_append_only.py)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET audit.allow_truncate = on")
+    the transaction says otherwise (see audit/migrations/0002_append_only.py). Django runs the
+    flush's statements in one transaction, so SET LOCAL first: nothing is left on the session,
+    and it holds through PgBouncer in transaction mode (a session SET would land on one server
+    connection and the TRUNCATE perhaps on another)."""
+    statements = _sql_flush(self, style, tables, **kwargs)
+    return ["SET LOCAL audit.allow_truncate = on", *statements] if statements else statements
 
 
-connection_created.connect(_allow_flush)
+DatabaseOperations.sql_flush = _sql_flush_allowed  # type: ignore[method-assign]

@@ -18,6 +18,7 @@ from compensation.services.population_import import (
 )
 from compensation.services.population_runs import OPEN_STATUSES, population_import_resume
 from config.csv_stream import csv_stream
+from config.db import rows_stream
 
 
 class PopulationUploadForm(forms.ModelForm):
@@ -208,12 +209,13 @@ class PopulationImportAdmin(ReadOnlyAdmin):
             actor=request.user,
             ip_address=client_ip(request),
         )
-        rows = (
+        sql, params = (
             PopulationReject.objects.filter(population_import=population_import)
             .order_by("line", "id")
             .values_list("line", "column", "message")
-            .iterator(chunk_size=5000)
+            .query.sql_with_params()
         )
+        rows = rows_stream(sql, params)  # a cursor in a transaction: flat memory, pooler-safe
         response = StreamingHttpResponse(
             csv_stream(["line", "column", "problem"], rows), content_type="text/csv; charset=utf-8"
         )

@@ -19,7 +19,7 @@ from compensation.engine import person_decide, reason_text, rules_validate
 from compensation.errors import PolicyInvalid
 from compensation.models import DryRun, PolicyVersion, Program
 from config import queueing
-from config.db import violated_constraint
+from config.db import advisory_lock_held, violated_constraint
 
 logger = logging.getLogger(__name__)
 
@@ -113,21 +113,10 @@ def _lock_key(dry_run_id: int) -> int:
 
 @contextmanager
 def _dry_run_lock(dry_run_id: int) -> Iterator[bool]:
-    """Hold the dry run's advisory lock (session level) while the block runs; yields False
-    at once when another session holds it."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", [_DRY_RUN_LOCK, _lock_key(dry_run_id)]
-        )
-        held = bool(cursor.fetchone()[0])
-    try:
+    """Hold the dry run's advisory lock while the block runs; yields False at once when
+    another session holds it (config.db.advisory_lock_held: safe through a pooler)."""
+    with advisory_lock_held(_DRY_RUN_LOCK, _lock_key(dry_run_id)) as held:
         yield held
-    finally:
-        if held:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, %s)", [_DRY_RUN_LOCK, _lock_key(dry_run_id)]
-                )
 
 
 def dry_run_execute(*, dry_run_id: int) -> DryRun:

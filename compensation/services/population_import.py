@@ -43,6 +43,7 @@ from compensation.services.population_files import (
 )
 from compensation.services.population_rows import header_parse
 from config import queueing
+from config.db import advisory_lock_held
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +84,12 @@ def file_header_check(head: bytes) -> None:
 def population_import_run(*, import_id: int) -> PopulationImport:
     """Run (or resume) an import to the end. Safe to call twice: a finished import is left
     alone, a failed one resumes from what the database says is done."""
-    with connection.cursor() as cursor:
-        # One runner per import at a time, across workers; released when this call ends.
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, import_id])
-        if not cursor.fetchone()[0]:
+    # One runner per import at a time, across workers; released when this call ends (a
+    # transaction-level lock on a connection of its own: safe through a pooler).
+    with advisory_lock_held(_LOCK_NAMESPACE, import_id) as held:
+        if not held:
             return PopulationImport.objects.get(pk=import_id)
-    try:
         return _run_locked(import_id)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, import_id])
 
 
 def _run_locked(import_id: int) -> PopulationImport:

@@ -45,7 +45,7 @@ def _connect(role, settings):
         dbname=settings["NAME"],
         autocommit=True,
     )
-    conn.execute("SET audit.allow_truncate = on")  # what the suite's connections set
+    conn.execute("SET audit.allow_truncate = on")  # what the suite's flush sets
     return conn
 
 

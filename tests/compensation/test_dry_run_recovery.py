@@ -93,9 +93,10 @@ def test_a_running_dry_run_is_taken_over_only_when_its_runner_is_gone(policy):
     alive = DryRun.objects.create(
         policy=policy, budget_minor=policy.program.budget_minor, status=DryRun.Status.RUNNING
     )
-    # Another session is running `alive`: it holds the dry run's lock, as a live worker does.
-    with psycopg.connect(test_database_url(), autocommit=True) as runner:
-        runner.execute("SELECT pg_advisory_lock(7303, %s)", [alive.pk])
+    # Another session is running `alive`: it holds the dry run's lock, as a live worker does
+    # (a transaction-level lock in a transaction left open: config.db.advisory_lock_held).
+    with psycopg.connect(test_database_url()) as runner:
+        runner.execute("SELECT pg_advisory_xact_lock(7303, %s)", [alive.pk])
         assert dry_runs_resume_stale(pending_seconds=0) == [orphan.pk]
         # A second wake-up of the one being run returns at once and changes nothing.
         assert dry_run_execute(dry_run_id=alive.pk).status == DryRun.Status.RUNNING
@@ -106,10 +107,11 @@ def test_a_running_dry_run_is_taken_over_only_when_its_runner_is_gone(policy):
     # The runner's session ended without finishing: now it is an orphan too.
     assert dry_runs_resume_stale(pending_seconds=0) == [alive.pk]
     assert dry_run_execute(dry_run_id=alive.pk).status == DryRun.Status.DONE
-    # Nothing left holding a lock of ours.
+    # Nothing left holding a lock of ours (in this database: the server may run others).
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7303"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         assert cursor.fetchone()[0] == 0
 
