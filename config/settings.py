@@ -139,6 +139,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After a form's POST, that browser's report pages read the primary (config/replica.py).
+    "config.replica.ReplicaStickyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -184,6 +186,41 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Through PgBouncer in transaction pooling mode (docs/configuration.md, "Connection pooling"):
+# each transaction may run on another server connection, so nothing relies on session state.
+# Django's server-side cursors (WITH HOLD outside a transaction) are off; streams that must
+# keep memory flat declare their cursor inside a transaction (config.db.rows_stream); no
+# prepared statements (Django's default, required here: PgBouncer 1.18 does not carry them).
+DATABASE_POOLED = env_bool("DATABASE_POOLED", False)
+# A streaming replica for reports (config/replica.py): only replica_reads() blocks read it.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must point at PostgreSQL (postgres://...)."
+        )
+    DATABASES["replica"]["HOST"] = unquote(DATABASES["replica"]["HOST"])
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Tests create no database on it (a standby is read-only; it replicates the test one).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _database in DATABASES.values():
+    if DATABASE_POOLED:
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _options = _database.setdefault("OPTIONS", {})
+        if _options.get("server_side_binding") or _options.get("prepare_threshold") is not None:
+            raise ImproperlyConfigured(
+                "DATABASE_POOLED=1: no server_side_binding or prepare_threshold in the database "
+                "URL (PgBouncer in transaction mode cannot carry prepared statements)."
+            )
+        _options["prepare_threshold"] = None
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+# The replica is used while it is at most this far behind the primary (its figures then say
+# as of when), else reads go to the primary; after a form's POST, that browser reads the
+# primary for STICKY seconds.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.int("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30)
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery ----------------------------------------------------------------------
