@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("claims.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/vouchers/", include("vouchers.api_urls")),
+    path("api/v1/customers/", include("vouchers.api_customer_urls")),
     path("api/v1/staff/payouts/", include("payouts.api_urls")),
     path("wallet/", include("vouchers.urls")),
     path("", include("support.urls")),

@@ -54,3 +54,28 @@ class BudgetExhausted(VoucherError):
 
 class FreezeRefused(VoucherError):
     code = "freeze_refused"
+
+
+class VoucherConditionUnmet(VoucherError):
+    """A code that is otherwise usable, refused for a condition of the order the shop can
+    fix or tell the customer about: below the minimum, or an excluded category. Answered
+    with the condition named (`minimum_order_minor` and `currency`, or
+    `excluded_categories`), unlike the uniform refusal."""
+
+    code = "voucher_condition_unmet"
+    status = 422
+    title = "The order does not meet this voucher's conditions"
+
+    def __init__(self, message: str, *, code: str, members: dict):
+        super().__init__(message, code=code)
+        self.members = members
+
+    def body(self) -> dict:
+        return {
+            "type": f"urn:problem:{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "code": self.code,
+            "detail": str(self.message),
+            **self.members,
+        }

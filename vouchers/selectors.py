@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
@@ -10,14 +11,16 @@ from django.utils import timezone
 
 from compensation.models import AffectedPerson
 from vouchers.models import Voucher, VoucherBatch
+from vouchers.services.freeze_marks import voucher_usable_sql
 
 
 def wallet_vouchers(person: AffectedPerson) -> QuerySet[Voucher]:
-    """A person's vouchers, void ones left out (a reissue replaced them), one query."""
+    """A person's vouchers, void ones left out (a reissue replaced them), with their award
+    lines' terms; one query."""
     return (
         Voucher.objects.filter(person=person)
         .exclude(state=Voucher.State.VOID)
-        .select_related("program")
+        .select_related("program", "award__award_line", "person")
         .order_by("valid_from", "amount_minor", "id")
     )
 
@@ -28,6 +31,7 @@ def person_page_vouchers(person_ids: list[int]) -> QuerySet[Voucher]:
     return (
         Voucher.objects.filter(person_id__in=person_ids)
         .exclude(state=Voucher.State.VOID)
+        .select_related("award__award_line", "person")
         .order_by("valid_from", "amount_minor", "id")
     )
 
@@ -107,3 +111,59 @@ def issuance_rate_last_run() -> float | None:
     if not vouchers or not seconds or seconds <= 0:
         return None
     return float(vouchers) / float(seconds)
+
+
+@dataclass(frozen=True)
+class CustomerVoucher:
+    voucher_id: int
+    service_scope: str
+    amount_minor: int
+    balance_minor: int
+    currency: str
+    valid_from: dt.datetime | None
+    valid_until: dt.datetime | None
+    redemption_mode: str
+    minimum_order_minor: int
+    excluded_categories: list[str]
+    bound_to_account: bool
+
+
+# A customer's usable vouchers in one service: the holder found by account id through the
+# unique (program, external_id) index, one probe per program (a few), then their vouchers
+# (voucher_person_idx) with each one's line and minimum for the holder.
+_CUSTOMER_VOUCHERS_SQL = """
+SELECT v.id, v.service_scope, v.amount_minor, coalesce(v.balance_minor, v.amount_minor),
+       v.currency, v.valid_from, v.valid_until, coalesce(l.redemption_mode, 'single'),
+       coalesce((l.min_order_by_segment ->> p.segment)::bigint, l.min_order_minor, 0),
+       coalesce(l.excluded_categories, '{{}}'), coalesce(l.bound_to_account, false)
+FROM compensation_affectedperson p
+JOIN vouchers_voucher v ON v.person_id = p.id
+JOIN compensation_award a ON a.id = v.award_id
+LEFT JOIN compensation_awardline l ON l.id = a.award_line_id
+WHERE p.program_id IN (SELECT id FROM compensation_program)
+  AND p.external_id = %(ref)s
+  AND v.service_scope = %(scope)s AND {usable}
+  AND (v.valid_from IS NULL OR v.valid_from <= %(now)s)
+  AND (v.valid_until IS NULL OR v.valid_until > %(now)s)
+  AND coalesce(v.balance_minor, v.amount_minor) > 0
+ORDER BY v.valid_until NULLS LAST, v.id
+LIMIT %(limit)s
+"""
+
+
+def customer_vouchers(
+    *, service_scope: str, customer_ref: str, limit: int = 100
+) -> list[CustomerVoucher]:
+    """The vouchers a customer (by account reference) can use now in one service; one
+    query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CUSTOMER_VOUCHERS_SQL.format(usable=voucher_usable_sql("v")),
+            {
+                "scope": service_scope,
+                "ref": customer_ref,
+                "now": timezone.now(),
+                "limit": limit,
+            },
+        )
+        return [CustomerVoucher(*row) for row in cursor.fetchall()]

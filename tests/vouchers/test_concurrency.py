@@ -97,7 +97,7 @@ def test_control_a_check_then_act_redeem_spends_one_code_many_times_under_the_sa
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE UNIQUE INDEX redemption_one_live ON vouchers_redemption (voucher_id) "
-                "WHERE status = 'live'"
+                "WHERE balance_after_minor IS NULL AND status = 'live'"
             )
 
 
