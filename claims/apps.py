@@ -17,3 +17,8 @@ class ClaimsConfig(AppConfig):
         from claims.proposals import proposals_register
 
         proposals_register()
+
+        # Notifications never imports claims: claims plugs its audiences into its registry.
+        from claims.audiences import audiences_register
+
+        audiences_register()

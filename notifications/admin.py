@@ -10,25 +10,48 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
-from django.core.exceptions import ValidationError
-from django.utils import timezone
-from django.utils.html import format_html
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import AuditedModelAdmin, ReadOnlyAdmin
 from audit.services import client_ip
-from notifications.audiences import AUDIENCE_CHOICES, audience_get
+from compensation.models.choices import Language
+from notifications.audiences import AUDIENCES, audience_choices, audience_get
 from notifications.errors import NotificationError
 from notifications.kinds import KINDS, sample_context
 from notifications.models import Campaign, Notice, NoticeTemplate
 from notifications.references import reference_normalize
 from notifications.rendering import render, template_compile, template_problems
-from notifications.selectors import audience_size, campaign_status_counts
+from notifications.selectors import audience_reach, campaign_status_counts
 from notifications.services import (
     campaign_cancel,
     campaign_create,
+    campaign_estimate,
     campaign_schedule,
+    campaign_test_send,
     notices_retry,
 )
+
+# Why a person got no notice (Campaign.unreachable_reasons), as the operator reads it.
+UNREACHABLE_REASONS = {
+    "no_address": _("no email and no phone number"),
+    "no_channel_address": _("no address on this channel (fallback off)"),
+}
+
+# Every parameter any audience takes, as a form field (the audience says which it needs).
+_PARAM_HELP = {
+    "segment": "For the 'segment' audience.",
+    "run": "For the run holders audiences: the issuance run's id.",
+    "state": "For 'claims in a state': submitted, in_review, info_requested, approved...",
+    "status": "For 'award status': granted, delivered or reversed.",
+}
+# The form field of each parameter ("status" is the campaign's own field).
+_PARAM_FIELDS = {"segment": "segment", "run": "run", "state": "state", "status": "award_status"}
 
 
 class NoticeTemplateForm(forms.ModelForm):
@@ -84,17 +107,20 @@ class NoticeTemplateAdmin(AuditedModelAdmin):
 
 
 class CampaignForm(forms.ModelForm):
-    audience = forms.ChoiceField(choices=AUDIENCE_CHOICES)
-    segment = forms.CharField(required=False, help_text="For the 'segment' audience.")
+    audience = forms.ChoiceField(choices=audience_choices)
+    segment = forms.CharField(required=False, help_text=_PARAM_HELP["segment"])
+    run = forms.CharField(required=False, help_text=_PARAM_HELP["run"])
+    state = forms.CharField(required=False, help_text=_PARAM_HELP["state"])
+    award_status = forms.CharField(required=False, help_text=_PARAM_HELP["status"])
     scheduled_for = forms.SplitDateTimeField(
         required=False,
         widget=AdminSplitDateTime,
-        help_text="Leave empty to keep the campaign as a draft.",
+        help_text="Leave empty to keep the campaign as a draft. A test is sent to you first.",
     )
 
     class Meta:
         model = Campaign
-        fields = ["name", "program", "kind", "channel", "audience", "context"]
+        fields = ["name", "program", "kind", "channel", "fallback", "audience", "context"]
         help_texts = {
             "context": 'Values the templates print, e.g. {"voucher_total": "50,000 KRW"}.'
         }
@@ -103,20 +129,35 @@ class CampaignForm(forms.ModelForm):
         super().clean()
         data = self.cleaned_data
         audience = data.get("audience")
-        params = {"segment": data.get("segment", "").strip()} if audience == "segment" else {}
+        spec = AUDIENCES.get(audience or "")
+        params = {name: (data.get(name) or "").strip() for name in spec.params} if spec else {}
         try:
             audience_get(audience or "").params_check(params)
         except NotificationError as exc:
-            self.add_error("segment", exc.message)
+            field = _PARAM_FIELDS.get(spec.params[0], "") if spec and spec.params else ""
+            self.add_error(field if field in self.fields else "audience", exc.message)
         data["audience_params"] = params
         kind, context = data.get("kind"), data.get("context") or {}
         if not isinstance(context, dict):
             self.add_error("context", "The context is a JSON object of names and values.")
         elif kind in KINDS:
-            missing = sorted(KINDS[kind].variables - set(context))
+            provided = spec.provides if spec else frozenset()
+            missing = sorted(KINDS[kind].variables - set(context) - provided)
             if missing:
                 self.add_error("context", f"Give values for: {', '.join(missing)}.")
         return data
+
+
+class CampaignTestForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of the test"), choices=Language.choices, initial=Language.KO
+    )
+    phone = forms.CharField(
+        label=_("Your test phone (optional)"),
+        required=False,
+        max_length=40,
+        help_text=_("The SMS text goes here when the campaign may text people."),
+    )
 
 
 @admin.register(Campaign)
@@ -132,6 +173,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "notices_created",
         "sent_count",
         "failed_count",
+        "unreachable_count",
         "progress",
     ]
     list_filter = ["status", "kind", "channel"]
@@ -139,11 +181,15 @@ class CampaignAdmin(admin.ModelAdmin):
     actions = ["send_now", "cancel"]
     _progress_fields = [
         "status",
+        "test",
         "scheduled_for",
+        "estimate",
         "progress",
         "notices_created",
+        "fallback_count",
         "sent_count",
         "failed_count",
+        "unreachable",
         "by_status",
         "reach",
         "started_at",
@@ -158,8 +204,12 @@ class CampaignAdmin(admin.ModelAdmin):
                 "program",
                 "kind",
                 "channel",
+                "fallback",
                 "audience",
                 "segment",
+                "run",
+                "state",
+                "award_status",
                 "context",
                 "scheduled_for",
             ]
@@ -168,6 +218,7 @@ class CampaignAdmin(admin.ModelAdmin):
             "program",
             "kind",
             "channel",
+            "fallback",
             "audience",
             "audience_params",
             "context",
@@ -191,11 +242,113 @@ class CampaignAdmin(admin.ModelAdmin):
         counts = campaign_status_counts(campaign=obj)
         return ", ".join(f"{status}: {count:,}" for status, count in sorted(counts.items())) or "-"
 
-    @admin.display(description="People it reaches now")
+    @admin.display(description=_("People it reaches now"))
     def reach(self, obj):
-        if obj.status != Campaign.Status.DRAFT:
+        if obj.status not in {Campaign.Status.DRAFT, Campaign.Status.SCHEDULED}:
             return "-"
-        return f"{audience_size(campaign=obj):,}"
+        reach = audience_reach(campaign=obj)
+        lines = [
+            _("%(count)s on %(channel)s")
+            % {"count": f"{reach.on_channel:,}", "channel": obj.get_channel_display()},
+            _("%(count)s on %(channel)s instead (no address on the campaign's channel)")
+            % {"count": f"{reach.fallback:,}", "channel": reach.other_channel},
+            *(
+                _("%(count)s cannot be reached: %(reason)s")
+                % {"count": f"{count:,}", "reason": UNREACHABLE_REASONS.get(reason, reason)}
+                for reason, count in sorted(reach.unreachable.items())
+            ),
+        ]
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
+
+    @admin.display(description=_("Could not be reached"))
+    def unreachable(self, obj):
+        if not obj.unreachable_count:
+            return "0"
+        reasons = ", ".join(
+            f"{UNREACHABLE_REASONS.get(reason, reason)}: {count:,}"
+            for reason, count in sorted((obj.unreachable_reasons or {}).items())
+        )
+        return f"{obj.unreachable_count:,} ({reasons})"
+
+    @admin.display(description=_("Estimated finish"))
+    def estimate(self, obj):
+        estimate = campaign_estimate(campaign=obj)
+        if estimate.finish_at is None:
+            return "-"
+        per_channel = ", ".join(
+            _("%(count)s by %(channel)s at %(rate)s a second")
+            % {"count": f"{count:,}", "channel": channel, "rate": f"{estimate.rates[channel]:,}"}
+            if estimate.rates[channel]
+            else _("%(count)s by %(channel)s, no rate limit")
+            % {"count": f"{count:,}", "channel": channel}
+            for channel, count in sorted(estimate.left.items())
+        )
+        hours, rest = divmod(estimate.seconds, 3600)
+        return _("%(when)s (%(hours)s h %(minutes)s min from the start; %(detail)s)") % {
+            "when": formats.date_format(timezone.localtime(estimate.finish_at), "DATETIME_FORMAT"),
+            "hours": f"{hours:,}",
+            "minutes": rest // 60,
+            "detail": per_channel,
+        }
+
+    @admin.display(description=_("Test send"))
+    def test(self, obj):
+        link = reverse("admin:notifications_campaign_test", args=[obj.pk])
+        if obj.test_sent_at is None:
+            return format_html(
+                '{} <a href="{}">{}</a>', _("No test sent yet."), link, _("Send a test to me")
+            )
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("Sent %(when)s to %(to)s.")
+            % {
+                "when": formats.date_format(
+                    timezone.localtime(obj.test_sent_at), "DATETIME_FORMAT"
+                ),
+                "to": obj.test_sent_to,
+            },
+            link,
+            _("Send another test"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/test/",
+                self.admin_site.admin_view(self.test_view),
+                name="notifications_campaign_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def test_view(self, request, pk: int):
+        """A test of the campaign to the operator: their email, and their phone if given."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        campaign = get_object_or_404(Campaign, pk=pk)
+        form = CampaignTestForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                sent_to = campaign_test_send(
+                    campaign=campaign,
+                    actor=request.user,
+                    language=form.cleaned_data["language"],
+                    phone=form.cleaned_data["phone"],
+                    ip_address=client_ip(request),
+                )
+            except NotificationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("Test sent to %(to)s.") % {"to": ", ".join(sent_to)})
+                return redirect("admin:notifications_campaign_change", campaign.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": campaign,
+            "title": _("Send a test of %(campaign)s") % {"campaign": campaign},
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/notifications/campaign/test.html", context)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -214,6 +367,13 @@ class CampaignAdmin(admin.ModelAdmin):
                 ip_address=client_ip(request),
             )
             if data.get("scheduled_for"):
+                # The operator gets the campaign's notice before anyone else does.
+                campaign_test_send(
+                    campaign=campaign,
+                    actor=request.user,
+                    language=getattr(request.user, "language", "") or "ko",
+                    ip_address=client_ip(request),
+                )
                 campaign = campaign_schedule(
                     campaign=campaign,
                     scheduled_for=data["scheduled_for"],
@@ -227,15 +387,19 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send now (schedule for this moment)", permissions=["change"])
     def send_now(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            lambda c: campaign_schedule(
-                campaign=c,
-                scheduled_for=timezone.now(),
-                actor=request.user,
-                ip_address=client_ip(request),
-            ),
+        self._each(request, queryset, lambda c: self._send_now(request, c))
+
+    def _send_now(self, request, campaign: Campaign) -> Campaign:
+        if campaign.test_sent_at is None:
+            raise NotificationError(
+                _("Send a test to yourself first (the campaign's page: Send a test to me)."),
+                code="no_test",
+            )
+        return campaign_schedule(
+            campaign=campaign,
+            scheduled_for=timezone.now(),
+            actor=request.user,
+            ip_address=client_ip(request),
         )
 
     @admin.action(description="Cancel", permissions=["change"])

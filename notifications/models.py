@@ -70,6 +70,21 @@ class Campaign(models.Model):
     notices_created = models.BigIntegerField(default=0, editable=False)
     sent_count = models.BigIntegerField(default=0, editable=False)
     failed_count = models.BigIntegerField(default=0, editable=False)
+    # Channel fallback: a person with no address on the campaign's channel gets the notice on
+    # the other one (an email campaign texts those without an email, and the reverse).
+    fallback = models.BooleanField(
+        default=True,
+        help_text="A person without an address on this channel gets it on the other channel.",
+    )
+    # Of the notices created, how many went on the other channel.
+    fallback_count = models.BigIntegerField(default=0, editable=False)
+    # People of the audience no notice was created for, and why: {"no_address": n} (neither
+    # an email nor a phone), {"no_channel_address": n} (none on this channel, fallback off).
+    unreachable_count = models.BigIntegerField(default=0, editable=False)
+    unreachable_reasons = models.JSONField(default=dict, blank=True, editable=False)
+    # The last test of this campaign sent to an operator (the admin asks for one first).
+    test_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    test_sent_to = models.CharField(max_length=254, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -93,6 +108,12 @@ class Campaign(models.Model):
                 & Q(failed_count__gte=0)
                 & Q(sent_count__lte=models.F("notices_created") - models.F("failed_count")),
                 name="campaign_counts_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(unreachable_count__gte=0)
+                & Q(fallback_count__gte=0)
+                & Q(fallback_count__lte=models.F("notices_created")),
+                name="campaign_reach_counts_consistent",
             ),
             models.UniqueConstraint(fields=["dedupe_key"], name="campaign_dedupe_key_unique"),
         ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Count, QuerySet
 
@@ -49,16 +51,72 @@ def campaign_status_counts(*, campaign: Campaign) -> dict[str, int]:
     return dict(rows)
 
 
-def audience_size(*, campaign: Campaign) -> int:
-    """How many people the campaign would reach now (with an address on its channel)."""
-    condition, params = audience_get(campaign.audience).condition(
-        campaign.program_id, campaign.audience_params
-    )
-    address = "p.email" if campaign.channel == Channel.EMAIL else "p.phone"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM compensation_affectedperson AS p "  # noqa: S608
-            f"WHERE {condition} AND {address} <> ''",
-            params,
+@dataclass(frozen=True)
+class Reach:
+    """Who of a campaign's audience it would reach now, and how."""
+
+    on_channel: int  # with an address on the campaign's channel
+    fallback: int  # without one, reached on the other channel (fallback on)
+    other_channel: str
+    # No notice could be made for them, by reason (see campaigns.NO_ADDRESS...).
+    unreachable: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return self.on_channel + self.fallback
+
+
+_REACH_SQL = """
+SELECT count(*) FILTER (WHERE coalesce({address}, '') <> ''),
+       count(*) FILTER (WHERE coalesce({address}, '') = '' AND coalesce({other}, '') <> ''),
+       count(*) FILTER (WHERE coalesce({address}, '') = '' AND coalesce({other}, '') = '')
+FROM {source} AS p WHERE {condition}
+"""
+
+
+def audience_reach(*, campaign: Campaign) -> Reach:
+    """The campaign's audience now: reached on its channel, on the other one, or not at all
+    (one COUNT over the audience; for the campaign's page before it starts)."""
+    audience = audience_get(campaign.audience)
+    condition, params = audience.condition(campaign.program_id, campaign.audience_params)
+    source, source_params = audience.source_sql(campaign.program_id, campaign.audience_params)
+    address, other = (
+        ("p.email", "p.phone")
+        if campaign.channel == Channel.EMAIL
+        else (
+            "p.phone",
+            "p.email",
         )
-        return cursor.fetchone()[0]
+    )
+    other_channel = Channel.SMS if campaign.channel == Channel.EMAIL else Channel.EMAIL
+    sql = _REACH_SQL.format(address=address, other=other, source=source, condition=condition)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*source_params, *params])
+        on_channel, without, nowhere = cursor.fetchone()
+    unreachable = {}
+    if nowhere:
+        unreachable["no_address"] = nowhere
+    if without and not campaign.fallback:
+        unreachable["no_channel_address"] = without
+    return Reach(
+        on_channel=on_channel,
+        fallback=without if campaign.fallback else 0,
+        other_channel=other_channel,
+        unreachable=unreachable,
+    )
+
+
+def audience_size(*, campaign: Campaign) -> int:
+    """How many people the campaign would reach now (on its channel, or the other one)."""
+    return audience_reach(campaign=campaign).total
+
+
+def campaign_pending_by_channel(*, campaign: Campaign) -> dict[str, int]:
+    """The campaign's notices not yet sent or failed, by channel (one grouped COUNT)."""
+    rows = (
+        Notice.objects.filter(campaign=campaign, status__in=["pending", "sending"])
+        .order_by()
+        .values_list("channel")
+        .annotate(count=Count("id"))
+    )
+    return dict(rows)

@@ -22,8 +22,10 @@ class VouchersConfig(AppConfig):
 
         # Notifications never imports vouchers: vouchers plugs its audiences into its registry.
         from vouchers.audiences import audiences_register
+        from vouchers.audiences_value import audiences_value_register
 
         audiences_register()
+        audiences_value_register()
 
         # Four eyes: starting an issuance run is a proposal (audit.proposals).
         from vouchers.proposals import proposals_register

@@ -20,7 +20,7 @@ from audit.services import Actor, actor_user, audit_record, audit_snapshot
 from compensation.models import AffectedPerson, Program
 from config import queueing
 from config.db import violated_constraint
-from notifications.audiences import audience_get
+from notifications.audiences import Audience, audience_get
 from notifications.errors import NotificationError
 from notifications.kinds import KINDS, Channel
 from notifications.models import Campaign
@@ -29,23 +29,50 @@ from notifications.services.enqueue import dispatch_after_commit
 BUILD_TASK = "notifications.campaign_build"
 
 _ADDRESS_COLUMN: dict[str, str] = {Channel.EMAIL: "p.email", Channel.SMS: "p.phone"}
+_OTHER_CHANNEL: dict[str, str] = {Channel.EMAIL: Channel.SMS, Channel.SMS: Channel.EMAIL}
 
-# The build's one statement. The audience condition (and per-person context, if any) come
-# from the AUDIENCES registry (code, never input); every value is a parameter.
+# The build's one statement, over one range of the audience's row ids. The audience's source,
+# condition (and per-person context, if any) come from the AUDIENCES registry (code, never
+# input); every value is a parameter. In the same pass it counts what it made on the other
+# channel (fallback) and the rows no notice could be made for, and why, so nobody in the
+# audience is skipped without a trace.
 _BUILD_SQL = """
-INSERT INTO notifications_notice (
-    reference, kind, channel, language, to_address, context, program_id, person_id,
-    campaign_id, dedupe_key, priority, status, attempts, last_error, provider_message_id
+WITH candidates AS (
+    SELECT p.id AS row_id, p.program_id, {person} AS person_id,
+           CASE WHEN p.language IN ('ko', 'en', 'zh-hans') THEN p.language ELSE 'ko' END
+               AS language,
+           {context} AS context,
+           coalesce({address}, '') AS address,
+           coalesce({other_address}, '') AS other_address
+    FROM {source} AS p
+    WHERE {condition} AND p.id > %(low)s AND p.id <= %(high)s
+), inserted AS (
+    INSERT INTO notifications_notice (
+        reference, kind, channel, language, to_address, context, program_id, person_id,
+        campaign_id, dedupe_key, priority, status, attempts, last_error, provider_message_id
+    )
+    SELECT notifications_reference_new(), %(kind)s,
+           CASE WHEN c.address <> '' THEN %(channel)s ELSE %(other)s END,
+           c.language,
+           CASE WHEN c.address <> '' THEN c.address ELSE c.other_address END,
+           c.context, c.program_id, c.person_id, %(campaign_id)s,
+           'campaign:' || %(campaign_id)s::text || ':' || %(key)s || ':' || c.row_id::text,
+           1, 'pending', 0, '', ''
+    FROM candidates AS c
+    WHERE c.address <> '' OR (%(fallback)s AND c.other_address <> '')
+    ON CONFLICT ON CONSTRAINT notice_dedupe_key_unique DO NOTHING
+    RETURNING channel
 )
-SELECT notifications_reference_new(), %(kind)s, %(channel)s,
-       CASE WHEN p.language IN ('ko', 'en', 'zh-hans') THEN p.language ELSE 'ko' END,
-       {address}, {context}, p.program_id, p.id, %(campaign_id)s,
-       'campaign:' || %(campaign_id)s::text || ':person:' || p.id::text,
-       1, 'pending', 0, '', ''
-FROM compensation_affectedperson AS p
-WHERE {condition} AND p.id > %(low)s AND p.id <= %(high)s AND {address} <> ''
-ON CONFLICT ON CONSTRAINT notice_dedupe_key_unique DO NOTHING
+SELECT (SELECT count(*) FROM inserted),
+       (SELECT count(*) FROM inserted WHERE channel <> %(channel)s),
+       (SELECT count(*) FROM candidates WHERE address = '' AND other_address = ''),
+       (SELECT count(*) FROM candidates
+        WHERE address = '' AND other_address <> '' AND NOT %(fallback)s)
 """
+
+# Why a person of the audience got no notice (Campaign.unreachable_reasons).
+NO_ADDRESS = "no_address"  # neither an email nor a phone number
+NO_CHANNEL_ADDRESS = "no_channel_address"  # none on the campaign's channel, fallback off
 
 
 def campaign_create(
@@ -60,9 +87,12 @@ def campaign_create(
     actor: Actor,
     ip_address: str | None = None,
     dedupe_key: str | None = None,
+    fallback: bool = True,
 ) -> Campaign:
     """A draft campaign, checked: the audience exists with its parameters, and the context has
     every variable the kind's templates need (but those the audience gives each person).
+    With `fallback` (the default), a person without an address on `channel` gets the notice
+    on the other channel; whoever has neither is counted on the campaign, with the reason.
     Audited. With a `dedupe_key` taken already, IntegrityError (see campaign_start_once)."""
     audience_params = audience_params or {}
     context = context or {}
@@ -88,6 +118,7 @@ def campaign_create(
             audience_params=audience_params,
             context=context,
             dedupe_key=dedupe_key,
+            fallback=fallback,
             created_by=actor_user(actor),
         )
         audit_record(
@@ -112,10 +143,13 @@ def campaign_start_once(
     audience_params: dict | None = None,
     context: dict | None = None,
     actor_label: str,
+    fallback: bool = False,
 ) -> Campaign | None:
     """A campaign an event starts on its own (a run's finish), scheduled for now: built after
     commit. At most one per `dedupe_key` (unique in the database): the second call, or a
-    concurrent one, creates nothing and returns None. Inside the caller's transaction."""
+    concurrent one, creates nothing and returns None. Inside the caller's transaction.
+    Without channel fallback unless asked: an event that starts campaigns names each channel
+    (vouchers' holders by email, and those without an email by SMS)."""
     if not connection.in_atomic_block:
         raise NotificationError(
             "A campaign is started inside its event's transaction.", code="no_transaction"
@@ -134,6 +168,7 @@ def campaign_start_once(
                 context=context,
                 actor=None,
                 dedupe_key=dedupe_key,
+                fallback=fallback,
             )
     except IntegrityError as exc:
         if violated_constraint(exc) != "campaign_dedupe_key_unique":
@@ -252,23 +287,25 @@ def campaign_build(*, campaign_id: int, time_budget_seconds: float | None = None
         return True
     audience = audience_get(campaign.audience)
     condition, condition_params = audience.condition(campaign.program_id, campaign.audience_params)
+    source, source_params = audience.source_sql(campaign.program_id, campaign.audience_params)
     context_sql, context_params = "'{}'::jsonb", list[object]()
     if audience.context is not None:
         context_sql, context_params = audience.context(
             campaign.program_id, campaign.audience_params
         )
-    # The context comes before the condition in the statement, so its parameters do too.
-    condition_params = [*context_params, *condition_params]
+    # The context comes before the source and the condition in the statement, so its
+    # parameters do too.
+    condition_params = [*context_params, *source_params, *condition_params]
     if campaign.build_upto is None:
-        upto = (
-            AffectedPerson.objects.filter(program_id=campaign.program_id).aggregate(top=Max("id"))[
-                "top"
-            ]
-            or 0
-        )
+        upto = _build_upto(campaign, audience, source, source_params)
         Campaign.objects.filter(pk=campaign_id, build_upto__isnull=True).update(build_upto=upto)
     sql = _BUILD_SQL.format(
-        address=_ADDRESS_COLUMN[campaign.channel], condition=condition, context=context_sql
+        address=_ADDRESS_COLUMN[campaign.channel],
+        other_address=_ADDRESS_COLUMN[_OTHER_CHANNEL[campaign.channel]],
+        person="p.id" if audience.source is None else "p.person_id",
+        source=source,
+        condition=condition,
+        context=context_sql,
     )
     while time.monotonic() < deadline:
         with transaction.atomic(durable=True):
@@ -284,21 +321,49 @@ def campaign_build(*, campaign_id: int, time_budget_seconds: float | None = None
             named = {
                 "kind": campaign.kind,
                 "channel": campaign.channel,
+                "other": _OTHER_CHANNEL[campaign.channel],
+                "fallback": campaign.fallback,
+                "key": audience.key,
                 "campaign_id": campaign.pk,
                 "low": low,
                 "high": high,
             }
             with connection.cursor() as cursor:
                 cursor.execute(_positional(sql, condition_params), _params(named, condition_params))
-                inserted = cursor.rowcount
+                inserted, on_other, no_address, no_channel_address = cursor.fetchone()
+            reasons = dict(campaign.unreachable_reasons or {})
+            missed = {NO_ADDRESS: no_address, NO_CHANNEL_ADDRESS: no_channel_address}
+            for reason, count in missed.items():
+                if count:
+                    reasons[reason] = reasons.get(reason, 0) + count
             Campaign.objects.filter(pk=campaign_id).update(
                 build_cursor=high,
                 notices_created=campaign.notices_created + inserted,
+                fallback_count=campaign.fallback_count + on_other,
+                unreachable_count=campaign.unreachable_count + no_address + no_channel_address,
+                unreachable_reasons=reasons,
                 updated_at=timezone.now(),
             )
-            if inserted:
+            if inserted - on_other:
                 dispatch_after_commit(campaign.channel)
+            if on_other:
+                dispatch_after_commit(_OTHER_CHANNEL[campaign.channel])
     return False
+
+
+def _build_upto(campaign: Campaign, audience: Audience, source: str, source_params: list) -> int:
+    """The highest row id the build covers: the program's people, or the audience's source."""
+    if audience.source is None:
+        top = AffectedPerson.objects.filter(program_id=campaign.program_id).aggregate(
+            top=Max("id")
+        )["top"]
+        return top or 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT max(p.id) FROM {source} AS p WHERE p.program_id = %s",  # noqa: S608
+            [*source_params, campaign.program_id],
+        )
+        return cursor.fetchone()[0] or 0
 
 
 def _positional(sql: str, condition_params: list) -> str:
