@@ -23,7 +23,7 @@ from audit.services import client_ip
 from compensation.models.choices import Language
 from notifications.audiences import AUDIENCES, audience_choices, audience_get
 from notifications.errors import NotificationError
-from notifications.kinds import KINDS, sample_context
+from notifications.kinds import KINDS, Channel, sample_context
 from notifications.models import Campaign, Notice, NoticeTemplate
 from notifications.references import reference_normalize
 from notifications.rendering import render, template_compile, template_problems
@@ -251,7 +251,7 @@ class CampaignAdmin(admin.ModelAdmin):
             _("%(count)s on %(channel)s")
             % {"count": f"{reach.on_channel:,}", "channel": obj.get_channel_display()},
             _("%(count)s on %(channel)s instead (no address on the campaign's channel)")
-            % {"count": f"{reach.fallback:,}", "channel": reach.other_channel},
+            % {"count": f"{reach.fallback:,}", "channel": Channel(reach.other_channel).label},
             *(
                 _("%(count)s cannot be reached: %(reason)s")
                 % {"count": f"{count:,}", "reason": UNREACHABLE_REASONS.get(reason, reason)}
@@ -277,10 +277,14 @@ class CampaignAdmin(admin.ModelAdmin):
             return "-"
         per_channel = ", ".join(
             _("%(count)s by %(channel)s at %(rate)s a second")
-            % {"count": f"{count:,}", "channel": channel, "rate": f"{estimate.rates[channel]:,}"}
+            % {
+                "count": f"{count:,}",
+                "channel": Channel(channel).label,
+                "rate": f"{estimate.rates[channel]:,}",
+            }
             if estimate.rates[channel]
             else _("%(count)s by %(channel)s, no rate limit")
-            % {"count": f"{count:,}", "channel": channel}
+            % {"count": f"{count:,}", "channel": Channel(channel).label}
             for channel, count in sorted(estimate.left.items())
         )
         hours, rest = divmod(estimate.seconds, 3600)

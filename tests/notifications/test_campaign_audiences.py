@@ -356,7 +356,7 @@ def test_in_the_admin_send_now_waits_for_a_test_and_the_page_shows_reach_and_est
     program = ProgramFactory.create()
     published_policy(program)
     _waiting_claims(program)
-    user = UserFactory.create(role=PROGRAM_OPERATOR)
+    user = UserFactory.create(role=PROGRAM_OPERATOR, language="en")
     client = otp_login(Client(), user)
     response = client.post(
         reverse("admin:notifications_campaign_add"),
@@ -379,7 +379,7 @@ def test_in_the_admin_send_now_waits_for_a_test_and_the_page_shows_reach_and_est
 
     page = client.get(reverse("admin:notifications_campaign_change", args=[campaign.pk])).text
     assert "2 on Email" in page
-    assert "1 on sms instead" in page
+    assert "1 on SMS instead" in page
     assert "1 cannot be reached: no email and no phone number" in page
     assert "Estimated finish" in page
 
