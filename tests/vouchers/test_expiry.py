@@ -80,8 +80,9 @@ def _at(day: dt.date, hour: int = 11) -> dt.datetime:
 @pytest.fixture
 def holders(coupang, no_dispatch, queued):
     """10 people with four vouchers each (50,000 KRW): P01 spent everything, P02 spent store
-    and eats (40,000 left), P03's travel voucher is frozen (30,000 usable left), P10 has a phone
-    and no email. Every voucher ends 25 days after TODAY."""
+    and eats (40,000 left), P03's travel voucher is frozen (30,000 usable left), P04 has 2,000
+    left on the store voucher (47,000 left), P10 has a phone and no email. Every voucher ends
+    25 days after TODAY."""
     people_make(coupang, 10)
     AffectedPerson.objects.filter(external_id="P00000010").update(email="", phone="+821012345678")
     run_issue(coupang, chunk_size=4)
@@ -91,6 +92,10 @@ def holders(coupang, no_dispatch, queued):
     freeze = VoucherFreeze.objects.create(program=coupang, method="selection", reason="test")
     Voucher.objects.filter(person_id=p3, service_scope="travel").update(
         state=Voucher.State.FROZEN, freeze=freeze
+    )
+    # P04 spent 3,000 of the store voucher by a partial redemption: 2,000 left on it.
+    Voucher.objects.filter(person__external_id="P00000004", service_scope="store").update(
+        balance_minor=2_000
     )
     _end_on(TODAY + dt.timedelta(days=25), program_id=coupang.pk)
     return coupang
@@ -115,9 +120,10 @@ def test_a_reminder_reaches_exactly_the_holders_with_value_left_with_their_own_a
     assert notices["P00000002"].context["voucher_total"] == "40,000 KRW"
     assert notices["P00000002"].context["voucher_count"] == "2"
     assert notices["P00000003"].context["voucher_total"] == "30,000 KRW"  # the frozen one left out
-    assert notices["P00000004"].context["voucher_total"] == "50,000 KRW"
+    assert notices["P00000004"].context["voucher_total"] == "47,000 KRW"  # the balance counts
+    assert notices["P00000005"].context["voucher_total"] == "50,000 KRW"
     expires_on = TODAY + dt.timedelta(days=25)
-    assert notices["P00000004"].context["expires_on"] == (
+    assert notices["P00000005"].context["expires_on"] == (
         f"{expires_on.year}년 {expires_on.month}월 {expires_on.day}일"
     )
     assert notices["P00000010"].channel == "sms"
@@ -190,7 +196,7 @@ def test_an_extension_refuses_a_single_person_and_moves_the_whole_run_once_appro
     assert proposal.status == Proposal.Status.PROPOSED
     assert proposal.figures["vouchers"] == 34  # issued and frozen; the 6 redeemed stay
     assert proposal.figures["vouchers_with_value"] == 33
-    assert proposal.figures["value_left_minor"] == 50_000 * 9 - 10_000 - 20_000
+    assert proposal.figures["value_left_minor"] == 50_000 * 9 - 10_000 - 20_000 - 3_000
     with pytest.raises(FourEyes):
         proposal_approve(proposal=proposal, actor=proposer)
     assert not ValidityExtension.objects.exists()

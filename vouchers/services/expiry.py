@@ -39,9 +39,9 @@ from vouchers.services.delivery import ME_PATH
 
 EXTENSION_TASK = "vouchers.extension_work"
 
-# The value a voucher still holds. Every voucher is spent whole today, so an issued voucher
-# holds its face value; partial redemption keeps a balance, which this expression then reads.
-VALUE_LEFT_SQL = "v.amount_minor"
+# The value a voucher still holds: its balance once a partial redemption has touched it (null
+# while untouched: the face value). A single-use voucher is spent whole (state redeemed).
+VALUE_LEFT_SQL = "coalesce(v.balance_minor, v.amount_minor)"
 
 # Email to those with an address, SMS to those with only a phone: one notice per person.
 _REMINDER_AUDIENCES = ((Channel.EMAIL, "expiring_holders"), (Channel.SMS, "expiring_holders_sms"))
