@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from claims.purchase_fields import purchase_answers, purchase_clean, purchase_fields_add
 from compensation.engine.money import money_exponent
 from compensation.models import ClaimType
+from instruments.selectors import purchase_route_for
 from payouts.banks import banks_for
 from payouts.errors import PayoutError
 from payouts.methods import METHODS, Method
@@ -186,6 +188,10 @@ class ClaimDetailsForm(forms.Form):
                 decimal_places=money_exponent(currency),
                 widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
             )
+        # A good-faith buyer's questions (instruments): the number and the purchase.
+        self.purchase_route = purchase_route_for(claim_type)
+        if self.purchase_route is not None:
+            purchase_fields_add(self, self.purchase_route)
         if calculation == ClaimType.Calculation.TIME_SPENT:
             self.fields["hours"] = forms.DecimalField(
                 label=_("How many hours did you spend?"),
@@ -212,6 +218,18 @@ class ClaimDetailsForm(forms.Form):
             payment_fields_add(
                 self, methods=methods, currency=currency, language=language, later=True
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.purchase_route is not None:
+            purchase_clean(self, route=self.purchase_route, program=self.claim_type.program)
+        return cleaned
+
+    def purchase(self) -> dict | None:
+        """The purchase answers the draft keeps (the matched instrument, never its number)."""
+        if self.purchase_route is None:
+            return None
+        return purchase_answers(self, self.amount_minor()).as_session()
 
     def answer_fields(self) -> list:
         return [field for field in self if field.name not in PAYMENT_FIELDS]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -119,6 +120,19 @@ class PurchaseRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_type}: {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        # The form's amount is the price paid: only these calculations ask for one.
+        if self.claim_type_id and self.claim_type.calculation not in (
+            ClaimType.Calculation.PURCHASE_REFUND,
+            ClaimType.Calculation.DOCUMENTED,
+        ):
+            raise ValidationError(
+                {
+                    "claim_type": "A purchase route needs a claim type that asks for an amount "
+                    "(refund of the price paid, or documented loss)."
+                }
+            )
 
 
 class InstrumentPurchase(models.Model):

@@ -19,6 +19,7 @@ from accounts.roles import OUTSIDE_EXPERT
 from audit.services import client_ip
 from claims.admin import labels
 from claims.admin.pool import PoolSettleMixin
+from claims.admin.purchase import purchase_panel
 from claims.admin.queue import QueueMixin
 from claims.errors import ClaimError
 from claims.models import CannedResponse, Claim
@@ -216,6 +217,7 @@ class ClaimAdmin(PoolSettleMixin, QueueMixin, admin.ModelAdmin):
             "assigned_to": claim.assigned_to.get_full_name() if claim.assigned_to else "",
             "results": results,
             "rule_failed": rule_failed,
+            "purchase": purchase_panel(claim),
             "signals": [
                 {**s, "text": labels.label(labels.SIGNALS, s["code"])} for s in claim.signals or []
             ],

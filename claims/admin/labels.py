@@ -70,6 +70,9 @@ SIGNALS: Labels = {
     "network_burst": _("Many claims came from the same network within 24 hours."),
     "shared_payout": _("The same bank account appears on claims of other claimants."),
     "reused_document": _("A document with the same content (SHA-256) is on other claims."),
+    # A good-faith purchase (instruments.selectors.purchase_signals).
+    "bought_after_freeze": _("The card or voucher was bought on or after the day it was frozen."),
+    "price_above_loaded_value": _("The price paid is more than the card or voucher held."),
 }
 
 _ACTORS: Labels = {

@@ -22,6 +22,7 @@ from claims.identity import network_hash, payout_hash
 from claims.models import Claim, ClaimDocument, ClaimEvent
 from claims.services.awarding import claim_award_fields
 from claims.services.common import identity_filter, sla_due
+from claims.services.purchases import claim_purchase_record
 from claims.services.screening import claim_screen
 from claims.storage import document_store, documents_delete
 from claims.throttle import network_of, throttle_take
@@ -29,6 +30,7 @@ from compensation.claimant_session import Claimant
 from compensation.models import AffectedPerson, ClaimType, Program
 from compensation.selectors import policy_published
 from config.db import violated_constraint
+from instruments.services.purchases import PurchaseAnswers
 from payouts.banks import account_number_clean
 from payouts.methods import Method
 from payouts.services.instructions import instruction_bind
@@ -188,6 +190,7 @@ def claim_submit(
     payout_chosen: bool = False,
     payout_account_hash: bytes | None = None,
     ip_address: str | None = None,
+    instrument_purchase: PurchaseAnswers | None = None,
     assisted: Assisted | None = None,
 ) -> tuple[Claim, bool]:
     """File one claim and screen it. Returns (claim, created).
@@ -284,6 +287,8 @@ def claim_submit(
                 claim_reference=claim.reference,
                 notify_email=notices._address(claim),
             )
+        # A good-faith buyer's purchase (a claim type with a purchase route), before screening.
+        claim_purchase_record(claim=claim, answers=instrument_purchase)
         _screen_and_decide(
             claim, program, actor_label=assisted.actor_label if assisted else "claimant"
         )

@@ -15,6 +15,7 @@ from claims.models import Claim, ClaimDocument
 from claims.services.common import identity_filter
 from compensation.engine import ClaimDecision, ClaimFacts, ClaimTypeFacts, PersonFacts
 from compensation.models import Award, ClaimType, Program
+from instruments.selectors import purchase_signals
 
 
 def claim_type_facts(claim_type: ClaimType) -> ClaimTypeFacts:
@@ -69,6 +70,8 @@ def claim_signals(claim: Claim) -> list[dict]:
         )
         if reused:
             signals.append({"code": "reused_document", "count": reused})
+    # A good-faith purchase bought after the freeze, or for more than the card held.
+    signals.extend(purchase_signals(claim.reference))
     return signals
 
 

@@ -28,6 +28,7 @@ from claims.forms import (
 )
 from claims.models import ClaimDocument
 from claims.payout_presenter import method_text
+from claims.purchase_fields import purchase_summary
 from claims.selectors import claim_types_for
 from claims.services import claim_document_add, claim_draft_documents_replace, claim_submit
 from claims.services.intake import payout_account_fingerprint
@@ -35,6 +36,7 @@ from claims.storage import documents_delete
 from claims.views.common import claimant_required, form_error
 from claims.views.signin import CONTACT_EMAIL
 from compensation.claimant_session import claimant_owner
+from instruments.services.purchases import PurchaseAnswers
 from payouts.errors import PayoutError
 from payouts.selectors import program_methods
 from payouts.services.instructions import instruction_draft_save
@@ -173,6 +175,7 @@ def details(request, program, type_code: str):
                 "hours": str(hours) if hours is not None else None,
                 "statement": form.cleaned_data.get("statement", ""),
                 "payment": payment,
+                "purchase": form.purchase(),
             }
             request.session[_DRAFTS] = drafts
             return redirect("claims:review", program.slug, claim_type.code, draft_key)
@@ -227,6 +230,9 @@ def review(request, program, type_code: str, draft_key: str):
                 if payment.get("account_hash")
                 else None,
                 ip_address=client_ip(request),
+                instrument_purchase=PurchaseAnswers.from_session(draft["purchase"])
+                if draft.get("purchase")
+                else None,
             )
         except ClaimError as exc:
             error = exc.message
@@ -257,5 +263,6 @@ def review(request, program, type_code: str, draft_key: str):
             else "",
             "error": error,
             "draft_key": draft_key,
+            "purchase": purchase_summary(draft.get("purchase")),
         },
     )

@@ -22,6 +22,7 @@ def instruments_freeze(
     instrument_import: InstrumentImport | None = None,
     instrument_ids: list[int] | None = None,
     frozen_at: dt.datetime | None = None,
+    actor_label: str = "",
     ip_address: str | None = None,
 ) -> int:
     """Mark the program's instruments of `instrument_import` (all of it) or `instrument_ids`
@@ -57,6 +58,7 @@ def instruments_freeze(
             object_id=str(instrument_import.pk) if instrument_import else "",
             program_id=program.pk,
             actor=actor,
+            actor_label=actor_label,
             ip_address=ip_address,
             after={**scope, "frozen": count, "frozen_at": frozen_at.isoformat(), "reason": reason},
         )

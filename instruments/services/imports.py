@@ -208,6 +208,7 @@ def instrument_import_apply(
     source: IO[bytes],
     original_name: str = "",
     actor: Actor = None,
+    actor_label: str = "",
     ip_address: str | None = None,
 ) -> InstrumentImport:
     """Import a CSV of compromised instruments into `program`'s list, whole or not at all.
@@ -289,7 +290,7 @@ def instrument_import_apply(
             action=f"instrument_import.{instrument_import.status}",
             obj=instrument_import,
             actor=actor,
-            actor_label="" if actor_user(actor) else "job:instrument_import",
+            actor_label=actor_label or ("" if actor_user(actor) else "job:instrument_import"),
             ip_address=ip_address,
             after={
                 "kind": kind,

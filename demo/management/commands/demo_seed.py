@@ -16,6 +16,7 @@ from compensation.services.population_import import (
     population_import_run,
 )
 from demo import data
+from demo.banu_seed import banu_seed
 from demo.claims_seed import claims_seed
 from demo.payouts_seed import payouts_seed
 from demo.signin import staff_ensure
@@ -62,6 +63,8 @@ class Command(BaseCommand):
         if chosen:
             self.stdout.write(f"Payouts: {chosen} approved claims to be paid by bank transfer.")
         snapshot_refresh(program=program)  # the dashboard has figures from the first page
+        if banu_seed():  # good-faith buyers of frozen stored-value cards (issue 16)
+            self.stdout.write("Demo program loaded: frozen stored-value cards (Banu-like).")
         if not options["no_signin"]:
             call_command("demo_signin", stdout=self.stdout)
 
