@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
 STICKY_COOKIE = "primary_reads"
+# A replica less than this far behind counts as current (its figures carry no "as of").
+CURRENT_WITHIN_SECONDS = 1.0
 
 # Inside a replica_reads() block: where its reads go, and the models it wrote.
 _reads: ContextVar[str | None] = ContextVar("replica_reads", default=None)
@@ -105,6 +107,8 @@ def replica_choose() -> ReplicaRead:
     if lag > settings.DATABASE_REPLICA_MAX_LAG_SECONDS:
         logger.warning("read replica %.1fs behind: reading from the primary", lag)
         return ReplicaRead(DEFAULT_DB_ALIAS, lag_seconds=lag, fallback="lag")
+    if lag <= CURRENT_WITHIN_SECONDS:  # a busy primary: always a few milliseconds ahead
+        as_of = None
     return ReplicaRead(REPLICA, as_of=as_of, lag_seconds=lag)
 
 
