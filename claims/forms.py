@@ -44,6 +44,25 @@ class EmailForm(forms.Form):
     )
 
 
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile phone number"),
+        max_length=32,
+        help_text=_("The number the company has for you, for example 010-1234-5678."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_phone(self) -> str:
+        from compensation.hashing import phone_normalize
+
+        phone = self.cleaned_data["phone"]
+        if not 8 <= len(phone_normalize(phone)) <= 15:
+            raise forms.ValidationError(
+                _("Enter a mobile phone number, for example 010-1234-5678.")
+            )
+        return phone
+
+
 class CodeForm(forms.Form):
     code = forms.RegexField(
         label=_("Sign-in code"),

@@ -291,10 +291,20 @@ class CannedResponse(models.Model):
 
 class SignInCode(models.Model):
     """A one-time sign-in code: only its keyed hash is stored, with an expiry and an attempt
-    counter; the code itself exists only in the email that carried it."""
+    counter; the code itself exists only in the message that carried it (sealed in the
+    outbox until sent). A few live codes per address: asking again adds one."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    # The keyed hash of the address the code went to: the email's, or the phone's for SMS.
     email_hash = models.BinaryField()
+    # Which device asked (a hash of its cookie's id, or of the network without one): a new
+    # request retires only older codes of the same device.
+    device_hash = models.BinaryField(null=True, blank=True)
     code_hash = models.BinaryField()
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -308,3 +318,32 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"sign-in code {self.pk}"
+
+
+class PersonalLink(models.Model):
+    """A link a notice carries that signs its one recipient in, once: only a keyed hash of its
+    token is stored, with the recipient (person, the identity the session gets, the keyed hash
+    of the address it was sent to), where it leads, an expiry and when it was used."""
+
+    token_hash = models.BinaryField()
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        AffectedPerson, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    identity_hash = models.BinaryField()
+    recipient_hash = models.BinaryField()
+    next_path = models.CharField(max_length=300)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token_hash"], name="personal_link_token_unique"),
+            models.CheckConstraint(
+                condition=Q(next_path__startswith="/"), name="personal_link_local_path"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"personal link {self.pk}"

@@ -1,16 +1,15 @@
 """Everything the claims app sends, in one place.
 
 Claim notices go through the notifications outbox (`notice_enqueue`, inside the caller's
-transaction: the notice exists if and only if the claim change commits). The sign-in code is
-the exception: it is sent at once through Django's email backend, never queued (a queued code
-would sit in the database and the broker) and never logged."""
+transaction: the notice exists if and only if the claim change commits). So do the sign-in
+code and personal links (claims/services/signin.py, personal_links.py), on the priority lane,
+their secret sealed in the outbox."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -122,18 +121,3 @@ def notice_decision(*, claim: Claim, appeal: bool) -> None:
 def notice_is_genuine(reference: str) -> bool:
     return _notice_is_genuine(reference)
 
-
-def signin_code_send(*, to_address: str, code: str, language: str, program_name: str) -> None:
-    """Send a sign-in code now, by email. The code is in the message body and nowhere else."""
-    with translation.override(language):
-        subject = _("Your sign-in code")
-        body = _(
-            "Your sign-in code for %(program)s is %(code)s.\n\n"
-            "It works once and expires in %(minutes)s minutes. We will never ask you for this "
-            "code by phone or message. If you did not ask for it, ignore this email."
-        ) % {
-            "program": program_name,
-            "code": code,
-            "minutes": settings.CLAIMS_SIGNIN_CODE_TTL_SECONDS // 60,
-        }
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to_address], fail_silently=False)

@@ -7,11 +7,13 @@ and claim type, and its notices wait in the outbox."""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.cache import cache
 
 from config.ratelimit import Rate, RateLimitUnavailable, rate_hit, rate_take
 
@@ -63,3 +65,71 @@ def throttle_take(
             raise
         logger.warning("claims limits %s not checked (%s); let through", limits[0][0], exc)
         return True
+
+
+# --- Sign-in: per device and per address first, per network only as a ceiling ---------------
+#
+# A mobile carrier puts thousands of people behind one address (CGNAT), so a network limit low
+# enough to stop a bot would lock a carrier's customers out at launch. The sign-in limits are
+# therefore counted per device (a random, signed cookie: claims.views.signin) and per address:
+#
+# - signin_device: requests from one browser; requests without the cookie (a script) share
+#   signin_cookieless per network instead;
+# - signin_address_device: requests for one address from one browser, the limit its owner
+#   meets, which nobody else can spend;
+# - signin_address_network and signin_address: requests for one address from one network and
+#   from everywhere, against mail-bombing. A browser that has signed in with the address
+#   before (trusted for CLAIMS_SIGNIN_TRUSTED_DEVICE_DAYS) is exempt from both, so a stranger
+#   who spends them blocks no one who has signed in before; and a request never retires the
+#   codes already sent (CLAIMS_SIGNIN_LIVE_CODES live at once), so the owner's code in hand
+#   keeps working;
+# - signin_network: a ceiling per /24 (IPv4) or /64 (IPv6), sized for a carrier's gateway.
+
+
+def signin_limits(
+    *, address_hash: bytes, device: str | None, ip_address: str | None, trusted: bool
+) -> list[tuple[str, str | bytes]]:
+    """The (limit name, subject) pairs one sign-in code request counts under."""
+    network = network_of(ip_address)
+    address = address_hash.hex()
+    limits: list[tuple[str, str | bytes]] = [("signin_network", network)]
+    if device:
+        limits.append(("signin_device", device))
+        limits.append(("signin_address_device", f"{address}:device:{device}"))
+    else:
+        limits.append(("signin_cookieless", network))
+        limits.append(("signin_address_device", f"{address}:network:{network}"))
+    if not trusted:
+        limits.append(("signin_address_network", f"{address}:{network}"))
+        limits.append(("signin_address", address))
+    return limits
+
+
+def _trusted_key(address_hash: bytes, device: str) -> str:
+    digest = hashlib.sha256(address_hash + b":" + device.encode()).hexdigest()[:32]
+    return f"claims:signin-trusted:{digest}"
+
+
+def device_trust(*, address_hash: bytes, device: str | None) -> None:
+    """Remember that this browser signed in with this address (best effort: Redis down only
+    means the address-wide limits apply to it again)."""
+    if not device:
+        return
+    try:
+        cache.set(
+            _trusted_key(address_hash, device),
+            1,
+            settings.CLAIMS_SIGNIN_TRUSTED_DEVICE_DAYS * 86400,
+        )
+    except Exception as exc:  # the cache only spares the person stricter limits
+        logger.warning("could not remember a trusted sign-in device (%s)", type(exc).__name__)
+
+
+def device_trusted(*, address_hash: bytes, device: str | None) -> bool:
+    if not device:
+        return False
+    try:
+        return bool(cache.get(_trusted_key(address_hash, device)))
+    except Exception as exc:  # then the stricter limits apply
+        logger.warning("could not read a trusted sign-in device (%s)", type(exc).__name__)
+        return False

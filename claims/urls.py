@@ -11,6 +11,8 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("verify/", public.verify_notice, name="verify"),
     path("sign-out/", signin.signout, name="signout"),
+    # A notice's personal link (claims/services/personal_links.py): keep this path.
+    path("go/<str:token>/", signin.personal_link, name="personal_link"),
     path("me/", me.me, name="me"),
     path(_P, public.program_detail, name="program"),
     path(_P + "sign-in/", signin.signin, name="signin"),

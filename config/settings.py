@@ -267,6 +267,11 @@ BULK_QUEUE = env.str("BULK_QUEUE", default="bulk")
 SWEEPS_QUEUE = env.str("SWEEPS_QUEUE", default="sweeps")
 # The Celery queue of the notifications tasks.
 NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="notifications")
+# The priority lane (sign-in codes and other transactional notices only): its own queue and
+# workers, so a campaign's chunks on NOTIFICATIONS_QUEUE never delay a sign-in code.
+NOTIFICATIONS_PRIORITY_QUEUE = env.str(
+    "NOTIFICATIONS_PRIORITY_QUEUE", default="notifications_priority"
+)
 CELERY_TASK_ROUTES = {
     **{
         name: {"queue": BULK_QUEUE}
@@ -308,6 +313,7 @@ CELERY_TASK_ROUTES = {
             "notifications.redispatch",
         ]
     },
+    "notifications.dispatch_priority": {"queue": NOTIFICATIONS_PRIORITY_QUEUE},
 }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -424,8 +430,10 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="compensation@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
-if SMS_BACKEND not in {"console", "http"}:
-    raise ImproperlyConfigured(f"SMS_BACKEND must be 'console' or 'http', not {SMS_BACKEND!r}.")
+if SMS_BACKEND not in {"console", "http", "locmem"}:
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND must be 'console', 'http' or 'locmem', not {SMS_BACKEND!r}."
+    )
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env_secret("SMS_HTTP_TOKEN")
 if SMS_BACKEND == "http" and not SMS_HTTP_URL:
@@ -443,6 +451,10 @@ NOTIFICATIONS_FLUSH_EVERY = env.int("NOTIFICATIONS_FLUSH_EVERY", default=50)
 NOTIFICATIONS_RATE_PER_SECOND = {
     "email": env.int("NOTIFICATIONS_EMAIL_PER_SECOND", default=200),
     "sms": env.int("NOTIFICATIONS_SMS_PER_SECOND", default=50),
+    # The priority lane's own allowance, on top of the bulk one (keep the two under what the
+    # provider allows: docs/configuration.md).
+    "email.priority": env.int("NOTIFICATIONS_EMAIL_PRIORITY_PER_SECOND", default=20),
+    "sms.priority": env.int("NOTIFICATIONS_SMS_PRIORITY_PER_SECOND", default=10),
 }
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
@@ -584,10 +596,31 @@ CLAIMS_SLA_DUE_SOON_HOURS = env.int("CLAIMS_SLA_DUE_SOON_HOURS", default=24)
 CLAIMS_SIGNIN_CODE_DIGITS = env.int("CLAIMS_SIGNIN_CODE_DIGITS", default=6)
 CLAIMS_SIGNIN_CODE_TTL_SECONDS = env.int("CLAIMS_SIGNIN_CODE_TTL_SECONDS", default=600)
 CLAIMS_SIGNIN_MAX_ATTEMPTS = env.int("CLAIMS_SIGNIN_MAX_ATTEMPTS", default=5)
-# (limit, window seconds), fixed windows from the first hit (config.ratelimit).
+# Live sign-in codes per address: asking again adds a code (the oldest beyond this retires).
+CLAIMS_SIGNIN_LIVE_CODES = env.int("CLAIMS_SIGNIN_LIVE_CODES", default=3)
+# How long a personal link in a notice signs its recipient in (once).
+CLAIMS_PERSONAL_LINK_TTL_SECONDS = env.int(
+    "CLAIMS_PERSONAL_LINK_TTL_SECONDS", default=7 * 24 * 3600
+)
+# How long a browser that signed in with an address stays trusted for it (the address-wide
+# sign-in limits do not apply to it: docs/configuration.md).
+CLAIMS_SIGNIN_TRUSTED_DEVICE_DAYS = env.int("CLAIMS_SIGNIN_TRUSTED_DEVICE_DAYS", default=90)
+# (limit, window seconds), fixed windows from the first hit (config.ratelimit). The sign-in
+# limits are per device cookie and per address first; the network ones are only a ceiling
+# sized for a mobile carrier's shared addresses (docs/configuration.md, "Sign-in limits").
 CLAIMS_THROTTLES = {
-    "signin_address": (env.int("CLAIMS_SIGNIN_PER_ADDRESS_HOUR", default=5), 3600),
-    "signin_network": (env.int("CLAIMS_SIGNIN_PER_NETWORK_HOUR", default=30), 3600),
+    "signin_address": (env.int("CLAIMS_SIGNIN_PER_ADDRESS_HOUR", default=20), 3600),
+    "signin_address_network": (
+        env.int("CLAIMS_SIGNIN_PER_ADDRESS_NETWORK_HOUR", default=6),
+        3600,
+    ),
+    "signin_address_device": (
+        env.int("CLAIMS_SIGNIN_PER_ADDRESS_DEVICE_15MIN", default=3),
+        900,
+    ),
+    "signin_device": (env.int("CLAIMS_SIGNIN_PER_DEVICE_HOUR", default=10), 3600),
+    "signin_cookieless": (env.int("CLAIMS_SIGNIN_COOKIELESS_PER_NETWORK_HOUR", default=20), 3600),
+    "signin_network": (env.int("CLAIMS_SIGNIN_PER_NETWORK_HOUR", default=2000), 3600),
     "verify_network": (env.int("CLAIMS_VERIFY_PER_NETWORK_HOUR", default=60), 3600),
     "submit_network": (env.int("CLAIMS_SUBMIT_PER_NETWORK_HOUR", default=20), 3600),
     "submit_identity": (env.int("CLAIMS_SUBMIT_PER_IDENTITY_HOUR", default=5), 3600),

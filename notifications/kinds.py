@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     PAYOUT_FAILED = "payout_failed", "Payout failed (links to correct the details)"
     INFO_REMINDER = "info_reminder", "Information request reminder (before its deadline)"
     POOL_SETTLED = "pool_settled", "Pro-rata pool settled (final amount and share)"
+    SIGNIN_CODE = "signin_code", "Sign-in code (priority lane)"
+    PERSONAL_LINK = "personal_link", "Personal link (opens the person's page signed in)"
     INQUIRY_REPLY = "inquiry_reply", "Answer to an inquiry (the support desk)"
     CLAIM_MESSAGE = "claim_message", "Message from staff about a claim"
     VOUCHERS_EXTENDED = "vouchers_extended", "Voucher validity extended (per holder)"
@@ -47,6 +49,9 @@ class KindSpec:
     # Those of the variables that are codes for a template's {% if %} ("deny", "yes"), not
     # words to print.
     conditions: frozenset[str] = frozenset()
+    # Those of the variables the outbox holds encrypted (notifications/sealed.py): opened
+    # only to render the message, never shown in the admin.
+    sealed: frozenset[str] = frozenset()
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -196,6 +201,23 @@ KINDS: dict[str, KindSpec] = {
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
         },
         conditions=frozenset({"reduced"}),
+    ),
+    # The claims sign-in (claims/services/signin.py), on the priority lane: the code, sealed
+    # in the outbox, and how many minutes it works.
+    Kind.SIGNIN_CODE: KindSpec(
+        variables=frozenset({"code", "minutes"}),
+        sample={"code": "482913", "minutes": "10"},
+        sealed=frozenset({"code"}),
+    ),
+    # A link that signs its one recipient in once (claims' personal_link_send), sealed in the
+    # outbox; valid_until in the notice's language.
+    Kind.PERSONAL_LINK: KindSpec(
+        variables=frozenset({"personal_url", "valid_until"}),
+        sample={
+            "personal_url": "https://compensation.example.com/go/5f0c-sample/",
+            "valid_until": "March 1, 2026",
+        },
+        sealed=frozenset({"personal_url"}),
     ),
     # The support desk's answer to an inquiry (support/services/inquiries.py): the staff
     # member's text, sent in the inquiry's language by email or SMS.

@@ -11,13 +11,19 @@ from notifications.services import (
     notices_redispatch,
 )
 from notifications.services.campaigns import BUILD_TASK, campaign_build_enqueue
-from notifications.services.enqueue import DISPATCH_TASK
+from notifications.services.enqueue import DISPATCH_TASK, PRIORITY_DISPATCH_TASK
 
 
 @shared_task(name=DISPATCH_TASK, acks_late=True, ignore_result=True)
 def notices_dispatch_task(channel: str) -> int:
     """Send one chunk of the channel's due notices (the outbox decides which)."""
     return notices_dispatch(channel=channel)
+
+
+@shared_task(name=PRIORITY_DISPATCH_TASK, acks_late=True, ignore_result=True)
+def notices_dispatch_priority_task(channel: str) -> int:
+    """The priority lane: send one chunk of the channel's due transactional notices."""
+    return notices_dispatch(channel=channel, priority_lane=True)
 
 
 @shared_task(

@@ -184,7 +184,7 @@ def _serve_logged(env: dict, port: int, web_log, worker_log) -> list[subprocess.
             "--beat",
             # One worker takes every queue in development (production runs one per kind).
             "--queues",
-            "default,bulk,sweeps,notifications",
+            "default,bulk,sweeps,notifications,notifications_priority",
             "--loglevel",
             "INFO",
             "--concurrency",

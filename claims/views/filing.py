@@ -212,6 +212,7 @@ def review(request, program, type_code: str, draft_key: str):
         draft_key=draft_key, owner_email_hash=request.claimant.email_hash
     ).order_by("id")
     error = None
+    status = 200
     payment = draft.get("payment") or {}
     if request.method == "POST":
         try:
@@ -236,6 +237,8 @@ def review(request, program, type_code: str, draft_key: str):
             )
         except ClaimError as exc:
             error = exc.message
+            # A limit's refusal is a 429 with the page and its message (THROTTLED).
+            status = 429 if exc.code == "throttled" else 200
         else:
             drafts = _drafts(request)
             drafts.pop(draft_key, None)
@@ -265,4 +268,5 @@ def review(request, program, type_code: str, draft_key: str):
             "draft_key": draft_key,
             "purchase": purchase_summary(draft.get("purchase")),
         },
+        status=status,
     )

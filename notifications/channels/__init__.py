@@ -14,9 +14,13 @@ from notifications.channels.base import (
     TransientSendError,
 )
 from notifications.channels.email import EmailChannel
-from notifications.channels.sms import ConsoleSms, HttpSms
+from notifications.channels.sms import ConsoleSms, HttpSms, LocmemSms
 
-SMS_BACKENDS: dict[str, type[ChannelBackend]] = {"console": ConsoleSms, "http": HttpSms}
+SMS_BACKENDS: dict[str, type[ChannelBackend]] = {
+    "console": ConsoleSms,
+    "http": HttpSms,
+    "locmem": LocmemSms,
+}
 
 
 def _sms_backend() -> ChannelBackend:

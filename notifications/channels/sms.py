@@ -42,6 +42,19 @@ class ConsoleSms(ChannelBackend):
         return f"console-{message.notice_id}"
 
 
+# What LocmemSms sent, for tests (like django.core.mail.outbox): one entry per message.
+outbox: list[OutgoingMessage] = []
+
+
+class LocmemSms(ChannelBackend):
+    """Keeps messages in `outbox` (SMS_BACKEND=locmem, for tests and local checks)."""
+
+    def send(self, message: OutgoingMessage) -> str:
+        _phone_check(message.to_address)
+        outbox.append(message)
+        return f"locmem-{message.notice_id}"
+
+
 class HttpSms(ChannelBackend):
     def __init__(self) -> None:
         url = urllib.parse.urlsplit(settings.SMS_HTTP_URL)

@@ -15,14 +15,24 @@ from config.db import violated_constraint
 from notifications.errors import NotificationError
 from notifications.kinds import KINDS, Channel
 from notifications.models import Notice
+from notifications.sealed import context_seal
 
 DISPATCH_TASK = "notifications.dispatch"
+# The priority lane: its own task and queue (NOTIFICATIONS_PRIORITY_QUEUE), which sends only
+# transactional notices, so a sign-in code never waits behind a campaign's chunks.
+PRIORITY_DISPATCH_TASK = "notifications.dispatch_priority"
 
 
-def notices_dispatch_kick(*, channel: str) -> bool:
-    """Ask a worker to send what is pending on `channel`, now. Best effort: the outbox is the
-    truth, and the periodic re-dispatch (notifications.redispatch) sends what a lost kick
-    left behind."""
+def notices_dispatch_kick(*, channel: str, priority_lane: bool = False) -> bool:
+    """Ask a worker to send what is pending on `channel`, now (on the priority lane: only
+    its transactional notices). Best effort: the outbox is the truth, and the periodic
+    re-dispatch (notifications.redispatch) sends what a lost kick left behind."""
+    if priority_lane:
+        return queueing.task_send(
+            PRIORITY_DISPATCH_TASK,
+            {"channel": channel},
+            queue=settings.NOTIFICATIONS_PRIORITY_QUEUE,
+        )
     return queueing.task_send(
         DISPATCH_TASK, {"channel": channel}, queue=settings.NOTIFICATIONS_QUEUE
     )
@@ -81,8 +91,11 @@ def notice_enqueue(
     program: Program | None = None,
     person: AffectedPerson | None = None,
     dedupe_key: str | None = None,
+    priority_lane: bool = False,
 ) -> Notice:
-    """Create one notice in the caller's transaction and have it sent after that commits.
+    """Create one notice in the caller's transaction and have it sent after that commits
+    (with `priority_lane`, by the priority lane's workers, whatever the bulk queue holds).
+    The kind's sealed variables are stored encrypted (notifications/sealed.py).
 
     Guarantees: the notice exists if and only if the caller's transaction commits; with a
     `dedupe_key`, calling again (an event re-run, a concurrent duplicate) returns the first
@@ -113,7 +126,7 @@ def notice_enqueue(
                 channel=channel,
                 language=language,
                 to_address=to_address,
-                context=context,
+                context=context_seal(KINDS[kind].sealed, context),
                 program=program,
                 person=person,
                 dedupe_key=dedupe_key,
@@ -123,7 +136,10 @@ def notice_enqueue(
         if dedupe_key is None or violated_constraint(exc) != "notice_dedupe_key_unique":
             raise
         return Notice.objects.get(dedupe_key=dedupe_key)
-    dispatch_after_commit(channel)
+    if priority_lane:
+        transaction.on_commit(lambda: notices_dispatch_kick(channel=channel, priority_lane=True))
+    else:
+        dispatch_after_commit(channel)
     return notice
 
 

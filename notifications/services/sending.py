@@ -35,11 +35,12 @@ from notifications.channels import (
     TransientSendError,
     channel_backend,
 )
-from notifications.kinds import VERIFY_PATH
+from notifications.kinds import KINDS, VERIFY_PATH
 from notifications.models import Campaign, NoticeTemplate
 from notifications.ratelimit import rate_acquire
 from notifications.references import reference_display
 from notifications.rendering import render, template_compile, variables_used
+from notifications.sealed import context_unseal
 from notifications.services.enqueue import notices_dispatch_kick
 from notifications.services.outcomes import ChunkResults, results_write
 
@@ -68,7 +69,7 @@ WITH urgent AS (
     WHERE status = 'pending' AND channel = %(channel)s AND priority = 1
       AND (next_attempt_at, id) >= (%(at_1)s, %(id_1)s)
       AND next_attempt_at <= statement_timestamp()
-    ORDER BY next_attempt_at, id LIMIT %(size)s
+    ORDER BY next_attempt_at, id LIMIT %(bulk_size)s
     FOR UPDATE SKIP LOCKED
 ), picked AS (
     SELECT id FROM (
@@ -149,9 +150,12 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=seconds)
 
 
-def _claim(channel: str, size: int) -> tuple[list[_Claimed], dt.datetime | None]:
+def _claim(
+    channel: str, size: int, *, priority_lane: bool = False
+) -> tuple[list[_Claimed], dt.datetime | None]:
     (at_0, id_0), (at_1, id_1) = _floor(channel, 0), _floor(channel, 1)
     params: dict[str, Any] = {"channel": channel, "size": size, "at_0": at_0, "id_0": id_0}
+    params["bulk_size"] = 0 if priority_lane else size
     params |= {"at_1": at_1, "id_1": id_1, "lease": settings.NOTIFICATIONS_SENDING_LEASE}
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
@@ -198,9 +202,10 @@ class _Renderer:
             raise PermanentSendError(f"no {notice.kind} template for this channel")
         subject_template, subject_names, body_template = template
         campaign = self.campaigns.get(notice.campaign_id)
+        spec = KINDS.get(notice.kind)
         context = {
             **(campaign.context if campaign else {}),
-            **(notice.context or {}),
+            **context_unseal(spec.sealed if spec else frozenset(), notice.context or {}),
             "reference": reference_display(notice.reference),
             "verify_url": self.verify_url,
             "program_name": self.programs.get(notice.program_id, ""),
@@ -229,24 +234,32 @@ class _Renderer:
         return subject
 
 
-def notices_dispatch(*, channel: str, chunk_size: int | None = None) -> int:
+def notices_dispatch(
+    *, channel: str, chunk_size: int | None = None, priority_lane: bool = False
+) -> int:
     """Claim up to one chunk of due pending notices on `channel` and send them. Returns how many
     were claimed. A full chunk queues the next dispatch first, so idle workers join in.
+
+    The priority lane (`priority_lane`, its own task and queue) claims transactional notices
+    only and counts them against the channel's priority allowance
+    (NOTIFICATIONS_RATE_PER_SECOND["<channel>.priority"]), so a campaign that uses all of the
+    channel's bulk allowance does not hold a sign-in code back.
 
     Guarantees: a row is sent by at most one worker at a time; each result is written only if
     this claim still holds the row; transient errors go back to pending with backoff until
     NOTIFICATIONS_MAX_ATTEMPTS, permanent errors fail at once."""
     size = chunk_size or settings.NOTIFICATIONS_CHUNK_SIZE
-    claimed, claimed_at = _claim(channel, size)
+    claimed, claimed_at = _claim(channel, size, priority_lane=priority_lane)
     full = len(claimed) == size
-    _chain_mark(channel, alive=full)
+    if not priority_lane:
+        _chain_mark(channel, alive=full)
     if not claimed:
         return 0
     assert claimed_at is not None  # a claim of one row or more has its time
     if full:
-        notices_dispatch_kick(channel=channel)
+        notices_dispatch_kick(channel=channel, priority_lane=priority_lane)
     results = ChunkResults(claimed_at=claimed_at)
-    _send_chunk(channel, claimed, results)
+    _send_chunk(channel, claimed, results, priority_lane=priority_lane)
     results_write(results)
     return len(claimed)
 
@@ -297,7 +310,10 @@ class _Lease:
         self.ids = [pk for pk in self.ids if pk in held]
 
 
-def _send_chunk(channel: str, claimed: list[_Claimed], results: ChunkResults) -> None:
+def _send_chunk(
+    channel: str, claimed: list[_Claimed], results: ChunkResults, *, priority_lane: bool = False
+) -> None:
+    rate_channel = f"{channel}.priority" if priority_lane else channel
     renderer = _Renderer(channel, claimed)
     lease = _Lease(claimed, results.claimed_at)
     to_send: list[_Claimed] = []
@@ -311,7 +327,7 @@ def _send_chunk(channel: str, claimed: list[_Claimed], results: ChunkResults) ->
     try:
         with channel_backend(channel) as backend:
             while position < len(to_send):
-                allowed = rate_acquire(channel=channel, wanted=len(to_send) - position)
+                allowed = rate_acquire(channel=rate_channel, wanted=len(to_send) - position)
                 for notice in to_send[position : position + allowed]:
                     if not lease.holds(notice.id):
                         continue  # its lease ran out and the row was taken back

@@ -2,9 +2,10 @@ import pytest
 from django.core import mail
 
 from claims.models import SignInCode
-from claims.services import signin_code_request
-from claims.throttle import network_of, throttle_hit
+from claims.services.signin import signin_code_request
+from claims.throttle import network_of, signin_limits, throttle_hit
 from config.ratelimit import RateLimitUnavailable
+from notifications.models import Notice
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,44 @@ def test_without_redis_no_code_is_sent_and_nothing_is_stored(program, person, se
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     with pytest.raises(RateLimitUnavailable):
         signin_code_request(
-            program=program, email=person.email, language="en", ip_address="10.0.0.1"
+            program=program, address=person.email, language="en", ip_address="10.0.0.1"
         )
     assert mail.outbox == []
     assert not SignInCode.objects.exists()
+    assert not Notice.objects.exists()
+
+
+def test_sign_in_limits_are_per_device_and_address_with_the_network_only_a_ceiling():
+    address = b"\x01" * 32
+    names = [
+        name
+        for name, _ in signin_limits(
+            address_hash=address, device="d1", ip_address="100.64.0.1", trusted=False
+        )
+    ]
+    assert names == [
+        "signin_network",
+        "signin_device",
+        "signin_address_device",
+        "signin_address_network",
+        "signin_address",
+    ]
+    # A browser that signed in with the address before is exempt from the address-wide ones.
+    trusted = [
+        name
+        for name, _ in signin_limits(
+            address_hash=address, device="d1", ip_address="100.64.0.1", trusted=True
+        )
+    ]
+    assert trusted == ["signin_network", "signin_device", "signin_address_device"]
+    # Without a device cookie, a small budget per network instead of the device's.
+    cookieless = dict(
+        signin_limits(address_hash=address, device=None, ip_address="100.64.0.1", trusted=False)
+    )
+    assert cookieless["signin_cookieless"] == network_of("100.64.0.1")
+
+
+def test_the_network_ceiling_is_sized_for_a_carriers_shared_address(settings):
+    per_network, _window = settings.CLAIMS_THROTTLES["signin_network"]
+    per_device, _window = settings.CLAIMS_THROTTLES["signin_device"]
+    assert per_network >= 100 * per_device

@@ -84,6 +84,7 @@ def test_the_notices_link_opens_the_answer_page_and_it_answers(
     sent = len(mail.outbox)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/sign-in/code/"))
+    notices_dispatch(channel="email", priority_lane=True)  # the priority lane's worker
     assert len(mail.outbox) == sent + 1
     code = re.search(r"\b(\d{6,8})\b", str(mail.outbox[-1].body))
     assert code is not None
