@@ -59,6 +59,40 @@ def payouts_by_method(figures: dict, money) -> list[dict]:
     return rows
 
 
+def value_lost_by_service(figures: dict, money) -> tuple[list[dict], dict]:
+    """Per service: vouchers expired with value left and that value, and single-use
+    redemptions that left part of the voucher unused and what they forfeited; with totals."""
+    cells: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, snapshot_name in (
+        ("expired", "vouchers_expired_value"),
+        ("forfeited", "vouchers_forfeited"),
+    ):
+        for scope, count, amount in figures.get(snapshot_name, []):
+            cells[scope][f"{key}_count"] += count
+            cells[scope][f"{key}_minor"] += amount
+    totals: dict[str, int] = defaultdict(int)
+    rows = []
+    for scope, values in sorted(cells.items()):
+        for name, value in values.items():
+            totals[name] += value
+        rows.append(
+            {
+                "service": str(SERVICES.get(scope, scope)),
+                "expired_count": values["expired_count"],
+                "expired": money(values["expired_minor"]),
+                "forfeited_count": values["forfeited_count"],
+                "forfeited": money(values["forfeited_minor"]),
+            }
+        )
+    total = {
+        "expired_count": totals["expired_count"],
+        "expired": money(totals["expired_minor"]),
+        "forfeited_count": totals["forfeited_count"],
+        "forfeited": money(totals["forfeited_minor"]),
+    }
+    return rows, total
+
+
 def dashboard_context(program: Program) -> dict:
     money = _money(program)
     snapshot = ProgramSnapshot.objects.filter(program=program).first()
@@ -75,6 +109,8 @@ def dashboard_context(program: Program) -> dict:
     redeemed_rate = (
         voucher_totals["redeemed"] / voucher_totals["total"] if voucher_totals["total"] else None
     )
+
+    value_lost, value_lost_total = value_lost_by_service(figures, money)
 
     notices: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for channel, status, count in figures.get("notices", []):
@@ -145,6 +181,8 @@ def dashboard_context(program: Program) -> dict:
             [tuple(r) for r in figures.get("vouchers_issued_per_day", [])],
             title="Vouchers issued per day",
         ),
+        "value_lost_by_service": value_lost,
+        "value_lost_total": value_lost_total,
         "notices": {k: dict(v) for k, v in sorted(notices.items())},
         "payouts_by_method": payouts_by_method(figures, money),
         "inquiries": inquiries_figures(program),

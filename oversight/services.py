@@ -31,6 +31,19 @@ _SNAPSHOT_QUERIES = {
     "vouchers_issued_per_day": """
         SELECT issued_at::date, count(*) FROM vouchers_voucher WHERE program_id = %s
         GROUP BY 1 ORDER BY 1""",
+    # Value lost per service (issue 14): usable vouchers past their end with value left (their
+    # balance, else the face value), and what single-use redemptions left unused (forfeited).
+    "vouchers_expired_value": """
+        SELECT service_scope, count(*), coalesce(sum(coalesce(balance_minor, amount_minor)), 0)
+        FROM vouchers_voucher
+        WHERE program_id = %s AND state = 'issued' AND valid_until < now()
+          AND coalesce(balance_minor, amount_minor) > 0
+        GROUP BY 1 ORDER BY 1""",
+    "vouchers_forfeited": """
+        SELECT v.service_scope, count(*), coalesce(sum(r.forfeited_minor), 0)
+        FROM vouchers_redemption r JOIN vouchers_voucher v ON v.id = r.voucher_id
+        WHERE v.program_id = %s AND r.status = 'live' AND r.forfeited_minor > 0
+        GROUP BY 1 ORDER BY 1""",
     "notices": """
         SELECT channel, status, count(*) FROM notifications_notice WHERE program_id = %s
         GROUP BY 1, 2 ORDER BY 1, 2""",
