@@ -29,6 +29,7 @@ from payouts.errors import PayoutError
 from payouts.methods import METHODS, Method
 from payouts.models import Payout, PayoutBatch
 from payouts.selectors import BatchProgress, batch_progress, program_methods
+from payouts.services.bank_files import bank_file_offered
 from payouts.services.batches import (
     payout_batch_create,
     payout_batch_discard,
@@ -297,7 +298,9 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
         is_bank_file = (
             METHODS[batch.method].delivery == "file" if batch.method in METHODS else False
         )
-        released = batch.status in (PayoutBatch.Status.RELEASED, PayoutBatch.Status.SETTLED)
+        # The file is offered until the bank's first result: after it, a download could be
+        # sent to the bank again and pay people twice (bank_file_offered).
+        offered = is_bank_file and bank_file_offered(batch)
         extra_context = {
             **(extra_context or {}),
             "can_release": batch.status == PayoutBatch.Status.BUILT
@@ -306,10 +309,17 @@ class PayoutBatchAdmin(NotFoundAs404, ReadOnlyAdmin):
             "is_builder": batch.built_by_id == user.pk,
             "can_discard": batch.status in (PayoutBatch.Status.BUILDING, PayoutBatch.Status.BUILT)
             and self._may_discard(request, batch),
-            "download_url": is_bank_file
-            and released
+            "download_url": offered
             and user.has_perm("payouts.export_payoutbatch")
             and _reverse_or_empty(DOWNLOAD_URL, batch.pk),
+            # Released: a worker records the file's SHA-256 first (payouts.batch_released).
+            "file_preparing": is_bank_file
+            and batch.status == PayoutBatch.Status.RELEASED
+            and not batch.file_sha256,
+            "file_closed": is_bank_file
+            and batch.status in (PayoutBatch.Status.RELEASED, PayoutBatch.Status.SETTLED)
+            and bool(batch.file_sha256)
+            and not offered,
             "upload_url": is_bank_file
             and batch.status == PayoutBatch.Status.RELEASED
             and user.has_perm("payouts.import_payoutresult")

@@ -38,11 +38,11 @@ from config.queueing import task_send_on_commit
 from payouts.errors import PayoutError
 from payouts.models import PayoutBatch, PayoutResultFile
 from payouts.services.bank_files import batch_has_file
+from payouts.services.sending import RESULT_APPLY_TASK
 from payouts.services.settle import payouts_settle
 
 COLUMNS = ("payout_reference", "status", "amount_minor", "currency", "failure_code", "settled_on")
 STORAGE_ALIAS = "payout_results"
-APPLY_TASK = "payouts.result_apply"
 ERRORS_KEPT = 300  # errors stored on the result file; error_count has them all
 _READ_BLOCK = 1 << 20
 _STAGE = "payouts_result_stage"
@@ -145,7 +145,7 @@ def result_file_upload(*, batch: PayoutBatch, upload: File, actor: Actor) -> Pay
             after={"batch": batch.pk, "sha256": result_file.sha256, "bytes": size},
         )
         if size > settings.PAYOUTS_RESULT_SYNC_BYTES:
-            task_send_on_commit(APPLY_TASK, {"result_file_id": result_file.pk})
+            task_send_on_commit(RESULT_APPLY_TASK, {"result_file_id": result_file.pk})
     if size <= settings.PAYOUTS_RESULT_SYNC_BYTES:
         result_file = result_file_apply(result_file_id=result_file.pk) or result_file
     return result_file

@@ -49,7 +49,7 @@ from config import queueing
 from payouts.crypto import details_decrypt
 from payouts.errors import PayoutError
 from payouts.methods import METHODS, SENDERS, SendItem, SendResult
-from payouts.models import PayoutBatch, PayoutChunk
+from payouts.models import PayoutBatch, PayoutChunk, PayoutResultFile
 from payouts.services.settle import PROVIDER_UNAVAILABLE
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ logger = logging.getLogger(__name__)
 CHUNK_SEND_TASK = "payouts.chunk_send"
 BATCH_RELEASED_TASK = "payouts.batch_released"
 BATCH_BUILD_TASK = "payouts.batch_build"
+RESULT_APPLY_TASK = "payouts.result_apply"
 RESULTS_TABLE = "payouts_send_results"
 ACTOR_LABEL = "job:payouts"
 
@@ -373,7 +374,10 @@ def payout_batches_redispatch(
       digest (bank transfer): its release task again (planning and the digest are idempotent);
     - a released provider batch with chunks due and no chunk attempted or done in that time:
       PAYOUTS_SEND_WORKERS send tasks (fewer if fewer chunks are due); a wake-up for a batch
-      still being sent only finds its chunks locked (SKIP LOCKED)."""
+      still being sent only finds its chunks locked (SKIP LOCKED);
+    - a bank's result file still `checking` after that time and not being applied now (its
+      row is not locked): its apply task again (a lost message, a killed worker, or a request
+      that died while applying a small file; applying is idempotent)."""
     seconds = settings.PAYOUTS_REDISPATCH_STALE_SECONDS if stale_seconds is None else stale_seconds
     now = timezone.now()
     cutoff = now - dt.timedelta(seconds=seconds)
@@ -418,4 +422,14 @@ def payout_batches_redispatch(
             and payout_chunks_wake(batch_id=batch_id, queue=queue)
         ):
             woken[batch_id] = "send"
+    with transaction.atomic():
+        # A file being applied is locked by its apply (SKIP LOCKED leaves it alone).
+        stuck = list(
+            PayoutResultFile.objects.select_for_update(skip_locked=True)
+            .filter(status=PayoutResultFile.Status.CHECKING, created_at__lt=cutoff)
+            .values_list("pk", "batch_id")
+        )
+    for result_file_id, batch_id in stuck:
+        if queueing.task_send(RESULT_APPLY_TASK, {"result_file_id": result_file_id}, queue=queue):
+            woken[batch_id] = "results"
     return woken

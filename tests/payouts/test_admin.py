@@ -9,6 +9,7 @@ from accounts.roles import PAYMENTS_OFFICER, PROGRAM_OPERATOR, SUPPORT_AGENT
 from audit.models import AuditEvent
 from payouts.models import Payout, PayoutBatch, PayoutOffer
 from payouts.services.batches import payout_batch_build, payout_batch_create
+from payouts.services.sending import payout_batch_dispatch
 from tests.factories import ProgramFactory, UserFactory
 from tests.payouts.factories import claim_award
 
@@ -157,6 +158,8 @@ def test_a_payments_officer_releases_a_batch_someone_else_built(staff_client, pr
     page = client.get(url)
     assert 'id="release-button"' not in page.text
     assert "Released, waiting for the result" in page.text  # the payouts' status, by label
+    payout_batch_dispatch(batch_id=batch.pk)  # the worker's part: the file's digest recorded
+    page = client.get(url)
     download = reverse("admin:payouts_payoutbatch_download", args=[batch.pk])
     upload = reverse("admin:payouts_payoutresultfile_upload", args=[batch.pk])
     assert download in page.text

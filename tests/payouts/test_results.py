@@ -1,9 +1,12 @@
+import datetime as dt
 import hashlib
+import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 import payouts.admin_files  # noqa: F401 (registers the pages until payouts/admin.py imports it)
 from accounts.roles import PAYMENTS_OFFICER
@@ -12,6 +15,7 @@ from compensation.models import Award
 from notifications.models import Notice
 from payouts.models import Payout, PayoutInstruction, PayoutResultFile
 from payouts.services.results import ResultRefused, result_file_apply, result_file_upload
+from payouts.services.sending import payout_batch_dispatch, payout_batches_redispatch
 from tests.factories import ProgramFactory, UserFactory
 from tests.payouts.released import released_batch
 from tests.payouts.test_settle import settle
@@ -280,3 +284,67 @@ def test_odd_amounts_and_dates_are_errors_not_crashes():
         (6, "settled_on"),  # 10,000 is the first payout's, not this one's
         (7, "settled_on"),  # the right amount; the day is in the future
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_applies_a_file_left_checking_but_not_one_being_applied(
+    settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A file left `checking` (its message lost, its worker killed, the request that applied
+    it died) is queued again by beat's sweep once stale; one whose apply holds its row now is
+    not queued a second time."""
+    settings.PAYOUTS_RESULT_SYNC_BYTES = 10
+    queued: list[tuple[str, dict]] = []
+
+    def send(name, kwargs, **options):
+        queued.append((name, kwargs))
+        return True
+
+    monkeypatch.setattr("config.queueing.task_send", send)
+    program = ProgramFactory.create(currency="KRW")
+    with transaction.atomic():  # the helper locks rows as the services do
+        batch, (first, second) = released_batch(program, count=2)
+    left = _upload(batch, [_line(first)])
+    busy = _upload(batch, [_line(second)])
+    queued.clear()  # the upload's own message: lost
+    assert payout_batches_redispatch() == {}  # not stale yet
+    PayoutResultFile.objects.update(created_at=timezone.now() - dt.timedelta(hours=1))
+
+    held, release = threading.Event(), threading.Event()
+
+    def apply_in_progress():
+        with transaction.atomic():
+            PayoutResultFile.objects.select_for_update().get(pk=busy.pk)
+            held.set()
+            release.wait(10)
+        connection.close()
+
+    worker = threading.Thread(target=apply_in_progress)
+    worker.start()
+    try:
+        assert held.wait(10)
+        assert payout_batches_redispatch() == {batch.pk: "results"}
+        assert queued == [("payouts.result_apply", {"result_file_id": left.pk})]
+    finally:
+        release.set()
+        worker.join()
+    applied = result_file_apply(result_file_id=left.pk)
+    assert applied is not None
+    assert applied.status == PayoutResultFile.Status.APPLIED
+
+
+def test_after_the_first_result_the_batch_page_no_longer_offers_the_bank_file(staff_client):
+    program = ProgramFactory.create(currency="KRW")
+    batch, (first, second) = released_batch(program, count=2)
+    client = staff_client(PAYMENTS_OFFICER)
+    page = reverse("admin:payouts_payoutbatch_change", args=[batch.pk])
+    download = reverse("admin:payouts_payoutbatch_download", args=[batch.pk])
+    assert "The bank file is being prepared" in client.get(page).text
+    assert download not in client.get(page).text
+    payout_batch_dispatch(batch_id=batch.pk)  # what the worker does once released: the digest
+    assert download in client.get(page).text
+    _upload(batch, [_line(first), _line(second, "failed", "AC01")])
+    shown = client.get(page).text
+    assert download not in shown  # a second copy could reach the bank and pay twice
+    assert "the bank file is no longer offered" in shown
+    assert client.get(download).status_code == 302  # back to the batch, saying why
