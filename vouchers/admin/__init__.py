@@ -1,1 +1,1 @@
-from vouchers.admin import batches, keys, vouchers  # noqa: F401  (registers)
+from vouchers.admin import batches, extensions, keys, vouchers  # noqa: F401  (registers)
