@@ -104,6 +104,8 @@ class InquiryAdmin(admin.ModelAdmin):
         "assignee",
         "created",
     )
+    # The reference column is the link (to the inquiry's page), not the admin's change form.
+    list_display_links = None
     list_filter = (StatusFilter, AssignedFilter, "category", "program")
     list_select_related = ("assigned_to", "program")
     search_fields = ("=reference",)
