@@ -390,3 +390,38 @@ def test_in_the_admin_send_now_waits_for_a_test_and_the_page_shows_reach_and_est
     client.post(changelist, {"action": "send_now", "_selected_action": [campaign.pk]})
     campaign.refresh_from_db()
     assert campaign.status != Campaign.Status.DRAFT
+
+
+@pytest.mark.django_db
+def test_holders_of_unused_value_get_their_own_count_and_value_left(queued, monkeypatch):
+    from tests.vouchers.conftest import run_issue, voucher_program_make
+    from vouchers.models import Voucher
+
+    monkeypatch.setattr("vouchers.services.runs.voucher_batch_dispatch", lambda **kw: None)
+    program = voucher_program_make(name="Unused value", account_statuses=["active"])
+    holder, spent = AffectedPersonFactory.create_batch(2, program=program, language="en")
+    run_issue(program)
+    Voucher.objects.filter(person=spent).update(state=Voucher.State.REDEEMED)
+    first = Voucher.objects.filter(person=holder).order_by("id").first()
+    assert first is not None
+    Voucher.objects.filter(pk=first.pk).update(state=Voucher.State.REDEEMED)
+    campaign = campaign_create(
+        name="You still have vouchers",
+        program=program,
+        kind="voucher_expiry_reminder",
+        channel="email",
+        audience="unused_value_holders",
+        context={"me_url": "https://compensation.example.com/me/"},
+        actor=None,
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=Campaign.Status.BUILDING, scheduled_for=timezone.now()
+    )
+    campaign_build(campaign_id=campaign.pk)
+    notice = Notice.objects.get(campaign=campaign)
+    assert notice.person_id == holder.pk  # the one who spent everything gets nothing
+    left = Voucher.objects.filter(person=holder, state=Voucher.State.ISSUED)
+    assert notice.context["voucher_count"] == str(left.count())
+    total = sum(v.amount_minor for v in left)
+    assert notice.context["voucher_total"] == f"{total:,} KRW"
+    assert notice.context["expires_on"]

@@ -189,7 +189,7 @@ def test_a_cancelled_campaign_sends_nothing_more(smtp_server):
     [
         ({"context": {"voucher_total": "1"}}, "missing_context"),
         ({"audience": "segment"}, "audience_params"),
-        ({"audience": "claims_in_state"}, "unknown_audience"),
+        ({"audience": "claims_in_limbo"}, "unknown_audience"),
     ],
 )
 def test_a_bad_campaign_is_refused_and_nothing_is_written(fields, code):
