@@ -9,6 +9,12 @@ Needs vouchers issued first (scripts/bench_issuance.py), in the same database:
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/vouchbench \
       REDIS_URL=redis://127.0.0.1:6379/6 .venv/bin/python scripts/bench_redeem.py \
       --clients 8 --per-client 1500
+
+With --partial it compares partial redemption with today's single use in the same run: the
+bare UPDATE as the floor, then single-use redeems (one per code, with the order's amount),
+then the same line switched to partial redemption and each code spent in --parts parts (each
+its own redemption row); it prints both rates, their p99 and the ratios. The line's mode is
+put back as it was afterwards.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from compensation.models import AwardLine  # noqa: E402
 from vouchers.models import Voucher  # noqa: E402
 from vouchers.services.codes import code_derive, code_display  # noqa: E402
 from vouchers.services.keys import service_key_create  # noqa: E402
@@ -92,27 +99,35 @@ def run_clients(clients: int, work) -> tuple[list[float], float, int]:
     return [x for part in latencies for x in part], time.perf_counter() - started, sum(successes)
 
 
-def bench_service(key, codes: list[list[str]]) -> None:
+def bench_service(
+    key, codes: list[list[str]], *, parts: int = 1, order_amount: int | None = None, label=""
+) -> tuple[float, float]:
+    """Each client redeems its codes, each in `parts` redeems (of `order_amount` each);
+    returns (redemptions a second, p99 seconds)."""
+
     def work(i: int, latencies: list[float]) -> int:
         ok = 0
         for n, code in enumerate(codes[i]):
-            started = time.perf_counter()
-            answer = voucher_redeem(
-                service_key=key,
-                code=code,
-                order_reference=f"S-{i}-{n}",
-                customer_ref=f"c{i}",
-                idempotency_key=uuid.uuid4().hex,
-            )
-            latencies.append(time.perf_counter() - started)
-            ok += answer.status == 201
+            for part in range(parts):
+                started = time.perf_counter()
+                answer = voucher_redeem(
+                    service_key=key,
+                    code=code,
+                    order_reference=f"S-{i}-{n}-{part}",
+                    customer_ref=f"c{i}",
+                    order_amount_minor=order_amount,
+                    idempotency_key=uuid.uuid4().hex,
+                )
+                latencies.append(time.perf_counter() - started)
+                ok += answer.status == 201
         return ok
 
     latencies, seconds, ok = run_clients(len(codes), work)
-    report(f"service layer, {len(codes)} clients", latencies, seconds, ok)
+    report(label or f"service layer, {len(codes)} clients", latencies, seconds, ok)
+    return ok / seconds, percentile(latencies, 0.99)
 
 
-def bench_raw_update(codes: list[list[str]]) -> None:
+def bench_raw_update(codes: list[list[str]]) -> float:
     """The floor of the machine right now: the bare conditional UPDATE by code hash, one
     autocommit statement per redemption (no audit, idempotency, throttle or Django)."""
     import psycopg
@@ -138,6 +153,7 @@ def bench_raw_update(codes: list[list[str]]) -> None:
 
     latencies, seconds, ok = run_clients(len(codes), work)
     report(f"raw conditional UPDATE (psycopg), {len(codes)} clients", latencies, seconds, ok)
+    return ok / seconds
 
 
 def _free_port() -> int:
@@ -217,12 +233,19 @@ def main() -> None:
     parser.add_argument("--per-client", type=int, default=1500)
     parser.add_argument("--server-workers", type=int, default=2)
     parser.add_argument("--scope", default="eats")
+    parser.add_argument(
+        "--partial", action="store_true", help="partial redemption against single use"
+    )
+    parser.add_argument("--parts", type=int, default=4, help="redeems per code (--partial)")
     args = parser.parse_args()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM vouchers_voucher")
         total = cursor.fetchone()[0]
     print(f"voucher table: {total:,} rows")
     key, raw = service_key_create(name="bench", service_scope=args.scope, actor_label="bench")
+    if args.partial:
+        bench_partial(key, args)
+        return
     wanted = args.clients * args.per_client
     codes = codes_take(args.scope, wanted * 3)
     if len(codes) < wanted * 3:
@@ -237,6 +260,49 @@ def main() -> None:
     bench_raw_update(split_raw)
     bench_service(key, split)
     bench_http(raw, split_http, args.server_workers)
+
+
+def bench_partial(key, args) -> None:
+    """Single use and partial redemption of the same line, one after the other, with the
+    bare UPDATE as the floor, all in this run."""
+    wanted = args.clients * args.per_client
+    codes = codes_take(args.scope, wanted * 3)
+    if len(codes) < wanted * 3:
+        raise SystemExit(f"only {len(codes):,} usable {args.scope} vouchers; issue more first")
+
+    def split(offset: int) -> list[list[str]]:
+        part = codes[offset * wanted : (offset + 1) * wanted]
+        return [part[i * args.per_client : (i + 1) * args.per_client] for i in range(args.clients)]
+
+    lines = AwardLine.objects.filter(service_scope=args.scope)
+    modes = dict(lines.values_list("pk", "redemption_mode"))
+    amount = Voucher.objects.filter(service_scope=args.scope).values_list("amount_minor", flat=True)
+    part_amount = max(1, amount.first() // args.parts)
+    raw_rate = bench_raw_update(split(0))
+    try:
+        lines.update(redemption_mode="single")
+        single_rate, single_p99 = bench_service(
+            key,
+            split(1),
+            order_amount=part_amount,
+            label=f"single use (order {part_amount:,}, the rest forfeited), {args.clients} clients",
+        )
+        lines.update(redemption_mode="partial")
+        partial_rate, partial_p99 = bench_service(
+            key,
+            split(2),
+            parts=args.parts,
+            order_amount=part_amount,
+            label=f"partial ({args.parts} parts of {part_amount:,} a code), {args.clients} clients",
+        )
+    finally:
+        for pk, mode in modes.items():
+            AwardLine.objects.filter(pk=pk).update(redemption_mode=mode)
+    print(
+        f"partial / single use: rate {partial_rate / single_rate:.2f}, "
+        f"p99 {partial_p99 / single_p99:.2f}; against the bare UPDATE: single use "
+        f"{single_rate / raw_rate:.3f}, partial {partial_rate / raw_rate:.3f}"
+    )
 
 
 if __name__ == "__main__":

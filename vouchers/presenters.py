@@ -7,9 +7,11 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from compensation.engine.money import money_format
+from compensation.models.choices import RedemptionMode
 from vouchers.labels import SERVICES
 from vouchers.models import Voucher
 from vouchers.selectors import person_page_vouchers
@@ -37,6 +39,36 @@ def voucher_code(voucher: Voucher) -> str:
     )
 
 
+def voucher_conditions(voucher: Voucher) -> list[StrOrPromise]:
+    """The terms of the voucher's award line, in the reader's language, to read before use:
+    how it is spent, the minimum order for its holder, what it cannot pay for, binding."""
+    line = voucher.award.award_line
+    if line is None:  # a voucher paying a claim's award: single use, no conditions
+        return [SINGLE_USE]
+    conditions: list[StrOrPromise] = [
+        PARTIAL_USE if line.redemption_mode == RedemptionMode.PARTIAL else SINGLE_USE
+    ]
+    minimum = line.min_order_for(voucher.person.segment)
+    if minimum:
+        conditions.append(
+            _("Minimum order: %(amount)s") % {"amount": money_format(minimum, voucher.currency)}
+        )
+    if line.excluded_categories or line.excluded_categories_text:
+        text = line.excluded_text_in(get_language() or "")
+        conditions.append(
+            _("Not for: %(what)s") % {"what": text}
+            if text
+            else _("Not for some kinds of goods; the service shows which at checkout.")
+        )
+    if line.bound_to_account:
+        conditions.append(_("Only with your own account at the service."))
+    return conditions
+
+
+SINGLE_USE = _("Single use: no change is given, and what an order leaves unused is lost.")
+PARTIAL_USE = _("Can be used in parts: what an order leaves stays on it until it is spent.")
+
+
 def voucher_row(voucher: Voucher, now: dt.datetime, *, with_code: bool) -> dict:
     usable = voucher.state == Voucher.State.ISSUED
     not_yet = bool(voucher.valid_from and voucher.valid_from > now)
@@ -46,15 +78,18 @@ def voucher_row(voucher: Voucher, now: dt.datetime, *, with_code: bool) -> dict:
         status = _("Usable from the start date")
     elif usable and expired:
         status = _("Expired")
-    # Single use today: the whole amount is left until it is redeemed (partial redemption
-    # will keep a balance on the voucher; read it here then).
-    left = voucher.amount_minor if voucher.state != Voucher.State.REDEEMED else 0
+    if voucher.state == Voucher.State.REDEEMED:
+        left = 0
+    else:  # a partial voucher keeps its balance; an untouched one has its whole amount
+        left = voucher.amount_minor if voucher.balance_minor is None else voucher.balance_minor
     return {
         "id": voucher.pk,
         "service": SERVICES.get(voucher.service_scope, voucher.service_scope),
         "scope": voucher.service_scope,
         "amount": money_format(voucher.amount_minor, voucher.currency),
         "amount_left": money_format(left, voucher.currency),
+        "used_in_part": left not in (0, voucher.amount_minor),
+        "conditions": voucher_conditions(voucher),
         "code": voucher_code(voucher) if with_code else None,
         "valid_from": voucher.valid_from,
         "valid_until": voucher.valid_until,

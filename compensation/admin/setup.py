@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.urls import path
 
@@ -5,6 +6,7 @@ from audit.admin_mixins import AuditedModelAdmin
 from compensation.admin.budget import program_budget_view
 from compensation.admin.forecast import program_forecast_html
 from compensation.models import AwardLine, ClaimType, Incident, Program, RegulatorNotice
+from compensation.models.choices import Language
 
 
 class RegulatorNoticeInline(admin.TabularInline):
@@ -18,9 +20,84 @@ class IncidentAdmin(AuditedModelAdmin):
     inlines = [RegulatorNoticeInline]
 
 
-class AwardLineInline(admin.TabularInline):
+class AwardLineForm(forms.ModelForm):
+    """An award line and its voucher's terms, checked before they reach the redeem call:
+    minimums are whole minor units, texts are by a language the pages speak."""
+
+    class Meta:
+        model = AwardLine
+        fields = [
+            "code",
+            "kind",
+            "service_scope",
+            "amount_minor",
+            "count",
+            "position",
+            "redemption_mode",
+            "bound_to_account",
+            "reversal_grace_days",
+            "min_order_minor",
+            "min_order_by_segment",
+            "excluded_categories",
+            "excluded_categories_text",
+        ]
+
+    def clean_min_order_by_segment(self):
+        value = self.cleaned_data.get("min_order_by_segment") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError('A minimum per segment: {"member": 0, "guest": 30000}.')
+        for segment, minimum in value.items():
+            if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 0:
+                raise forms.ValidationError(
+                    f"The minimum of segment {segment!r} must be a whole number of minor units, "
+                    f"0 or more (found {minimum!r})."
+                )
+        return value
+
+    def clean_excluded_categories_text(self):
+        value = self.cleaned_data.get("excluded_categories_text") or {}
+        languages = set(Language.values)
+        if not isinstance(value, dict):
+            raise forms.ValidationError('Texts by language: {"ko": "...", "en": "..."}.')
+        for language, text in value.items():
+            if language not in languages:
+                raise forms.ValidationError(
+                    f"Unknown language {language!r}: use one of {', '.join(sorted(languages))}."
+                )
+            if not isinstance(text, str) or not text.strip():
+                raise forms.ValidationError(f"The text in {language!r} is empty.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if cleaned.get("excluded_categories_text") and not cleaned.get("excluded_categories"):
+            self.add_error(
+                "excluded_categories",
+                "List the category codes the redeem call checks, as well as the text.",
+            )
+        return cleaned
+
+
+class AwardLineInline(admin.StackedInline):
     model = AwardLine
+    form = AwardLineForm
     extra = 0
+    fieldsets = [
+        (
+            None,
+            {"fields": [("code", "kind", "service_scope"), ("amount_minor", "count", "position")]},
+        ),
+        (
+            "Voucher terms (shown to the holder, checked at redeem)",
+            {
+                "fields": [
+                    ("redemption_mode", "bound_to_account", "reversal_grace_days"),
+                    ("min_order_minor", "min_order_by_segment"),
+                    ("excluded_categories", "excluded_categories_text"),
+                ]
+            },
+        ),
+    ]
 
 
 @admin.register(Program)

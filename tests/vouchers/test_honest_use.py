@@ -391,3 +391,83 @@ def test_the_database_refuses_a_negative_balance_and_a_second_live_single_use_re
         Redemption.objects.create(voucher=voucher, order_reference="B", **fields)
     # parts of a partial voucher are each their own live row
     Redemption.objects.create(voucher=voucher, order_reference="C", balance_after_minor=1, **fields)
+
+
+def _sign_in(client, person):
+    session = client.session
+    session["claimant_person_id"] = person.pk
+    session.save()
+
+
+def test_the_holder_reads_the_conditions_and_what_is_left_before_use(client, issued, eats_key):
+    _terms(
+        issued,
+        redemption_mode="partial",
+        min_order_minor=30_000,
+        min_order_by_segment={"member": 0},
+        excluded_categories=["gift_card"],
+        excluded_categories_text={"en": "gift cards", "ko": "상품권 구매"},
+        bound_to_account=True,
+    )
+    _terms(issued, code="store", min_order_minor=30_000)
+    member, non_member = _eats(issued, "P00000001"), _eats(issued, "P00000003")
+    voucher_redeem(
+        service_key=eats_key,
+        code=code_of(member),
+        order_reference="E-1",
+        customer_ref="P00000001",
+        order_amount_minor=1_500,
+    )
+    _sign_in(client, member.person)
+    html = client.get(reverse("vouchers:wallet"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "3,500 KRW" in html  # what is left of the eats voucher
+    assert "Can be used in parts" in html
+    assert "Not for: gift cards" in html
+    assert "Only with your own account at the service." in html
+    assert "Single use: no change is given" in html  # the other lines
+    assert "Minimum order: 30,000 KRW" in html  # the store line: no segment exception
+    assert html.count("Minimum order:") == 1  # members have none on the eats line
+    me = client.get(reverse("claims:me"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "상품권 구매" in me
+    assert "gift_card" not in me
+    _sign_in(client, non_member.person)
+    html = client.get(reverse("vouchers:wallet"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert html.count("Minimum order: 30,000 KRW") == 2
+
+
+def test_the_operators_form_checks_the_terms_before_they_reach_the_redeem_call(coupang):
+    from compensation.admin.setup import AwardLineForm
+
+    line = AwardLine.objects.get(program=coupang, code="eats")
+    base = {
+        "code": "eats",
+        "kind": "voucher",
+        "service_scope": "eats",
+        "amount_minor": 5_000,
+        "count": 1,
+        "position": 0,
+        "redemption_mode": "partial",
+        "reversal_grace_days": 7,
+        "min_order_minor": 30_000,
+        "excluded_categories": "gift_card,alcohol",
+    }
+    good = AwardLineForm(
+        data={
+            **base,
+            "min_order_by_segment": '{"member": 0}',
+            "excluded_categories_text": '{"ko": "상품권 구매", "en": "gift cards"}',
+        },
+        instance=line,
+    )
+    assert good.is_valid(), good.errors
+    bad = AwardLineForm(
+        data={
+            **base,
+            "min_order_by_segment": '{"member": -5}',
+            "excluded_categories_text": '{"fr": "cartes"}',
+        },
+        instance=line,
+    )
+    assert not bad.is_valid()
+    assert "member" in str(bad.errors["min_order_by_segment"])
+    assert "fr" in str(bad.errors["excluded_categories_text"])
