@@ -34,13 +34,24 @@ def notice_language(claim: Claim) -> str:
 _address, _language = notice_address, notice_language
 
 
+def notice_channel_address(claim: Claim) -> tuple[str, str]:
+    """The channel and address of the claim's notices: email where there is one (the affected
+    record's, else the verified one), else SMS to the affected record's phone; ("", "") when
+    the claimant has neither."""
+    email = _address(claim)
+    if email:
+        return "email", email
+    phone = claim.person.phone if claim.person is not None else ""
+    return ("sms", phone) if phone else ("", "")
+
+
 def _enqueue(claim: Claim, kind: str, context: dict, dedupe: str) -> None:
-    to_address = _address(claim)
+    channel, to_address = notice_channel_address(claim)
     if not to_address:
         return  # nobody to tell: the status page still shows everything
     notice_enqueue(
         kind=kind,
-        channel="email",
+        channel=channel,
         language=_language(claim),
         to_address=to_address,
         context={"claim_reference": claim.reference, **context},
@@ -120,4 +131,3 @@ def notice_decision(*, claim: Claim, appeal: bool) -> None:
 
 def notice_is_genuine(reference: str) -> bool:
     return _notice_is_genuine(reference)
-

@@ -35,7 +35,9 @@ class Channel(models.TextChoices):
 
 
 # Filled in by the sender for every notice; callers never pass them.
-AUTOMATIC_VARIABLES = frozenset({"reference", "verify_url", "program_name"})
+# waives_claims: "yes" when the program's published terms say accepting the compensation
+# waives the person's other claims, empty otherwise ({% if waives_claims %}).
+AUTOMATIC_VARIABLES = frozenset({"reference", "verify_url", "program_name", "waives_claims"})
 # Every template must print these, so that anyone can check the notice on the site.
 REQUIRED_VARIABLES = frozenset({"reference", "verify_url"})
 VERIFY_PATH = "/verify/"
@@ -243,6 +245,7 @@ AUTOMATIC_SAMPLE = {
     "reference": "7Q2M-9KXD-4TGB-H1ZP",
     "verify_url": "https://compensation.example.com/verify/",
     "program_name": "Account data incident compensation",
+    "waives_claims": "",
 }
 
 

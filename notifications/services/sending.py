@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compensation.models import Program
+from compensation.selectors import program_waivers
 from config.ratelimit import RateLimitUnavailable
 from notifications.channels import (
     OutgoingMessage,
@@ -187,6 +188,8 @@ class _Renderer:
             Program.objects.filter(id__in={n.program_id for n in claimed}).values_list("id", "name")
         )
         self.campaigns = Campaign.objects.in_bulk({n.campaign_id for n in claimed if n.campaign_id})
+        # Whether accepting each program's compensation waives other claims (its terms).
+        self.waivers = program_waivers({n.program_id for n in claimed if n.program_id})
         self.verify_url = settings.NOTIFICATIONS_SITE_URL.rstrip("/") + VERIFY_PATH
         self._subjects: dict[tuple, str] = {}
 
@@ -209,6 +212,7 @@ class _Renderer:
             "reference": reference_display(notice.reference),
             "verify_url": self.verify_url,
             "program_name": self.programs.get(notice.program_id, ""),
+            "waives_claims": "yes" if self.waivers.get(notice.program_id or 0) else "",
         }
         return OutgoingMessage(
             notice_id=notice.id,
