@@ -8,6 +8,7 @@ from django.contrib.auth import user_login_failed
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -86,6 +87,16 @@ class StaffAdminSite(OTPAdminSite):
     site_header = _("Breach compensation: staff")
     site_title = _("Breach compensation")
     index_title = _("Programs, claims, vouchers and notices")
+
+    def get_app_list(self, request, app_label=None):
+        """The index's and the side bar's apps and models, named in the staff member's
+        language (accounts/admin_names.py)."""
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            app["name"] = gettext(str(app["name"]))
+            for model in app["models"]:
+                model["name"] = gettext(str(model["name"]))
+        return app_list
 
     def admin_view(self, view, cacheable=False):
         """Every model page's view, with its object id checked against the model's primary key

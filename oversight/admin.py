@@ -4,6 +4,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.admin_mixins import AuditedModelAdmin, ReadOnlyAdmin
 from audit.services import client_ip
@@ -12,6 +14,13 @@ from config.replica import replica_reads
 from oversight import dashboard
 from oversight.models import ProgramDashboard, ProgramReview
 from oversight.services import EXPORTS, export_stream, snapshot_refresh
+
+_PROGRAM_STATUSES = {
+    "draft": gettext_lazy("Draft"),
+    "open": gettext_lazy("Open"),
+    "closed": gettext_lazy("Closed"),
+    "settled": gettext_lazy("Settled"),
+}
 
 
 @admin.register(ProgramDashboard)
@@ -60,7 +69,8 @@ class ProgramDashboardAdmin(ReadOnlyAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Dashboard: {program.name}",
+            "title": _("Dashboard: %(program)s") % {"program": program.local_name},
+            "program_status": _PROGRAM_STATUSES.get(program.status, program.status),
             "program": program,
             "exports": list(EXPORTS),
             "can_export": request.user.has_perm("oversight.export_program_data"),
@@ -73,7 +83,11 @@ class ProgramDashboardAdmin(ReadOnlyAdmin):
         if request.method != "POST" or not self.has_view_permission(request):
             raise PermissionDenied
         snapshot = snapshot_refresh(program=get_object_or_404(ProgramDashboard, pk=pk))
-        messages.info(request, f"Figures recomputed in {snapshot.seconds:.1f}s.")
+        messages.info(
+            request,
+            _("The figures are recomputed (in %(seconds)s s).")
+            % {"seconds": f"{snapshot.seconds:.1f}"},
+        )
         return redirect(reverse("admin:oversight_programdashboard_change", args=[pk]))
 
     def export_view(self, request, pk: int, name: str):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
-from claims.models import Claim
+from claims.admin import labels as claim_labels
 from compensation.engine.money import money_format
 from compensation.models import PolicyVersion, Program
 from compensation.services.forecast import program_forecast
@@ -138,7 +138,7 @@ def dashboard_context(program: Program) -> dict:
     by_status_and_type = [
         {
             "claim_type": type_titles.get(row["claim_type__code"], row["claim_type__code"]),
-            "status": Claim.Status(row["status"]).label,
+            "status": claim_labels.label(claim_labels.STATUSES, row["status"]),
             "n": row["n"],
         }
         for row in claims["by_status_and_type"]
@@ -158,10 +158,10 @@ def dashboard_context(program: Program) -> dict:
             "projected_factor": forecast.projected_factor,
         },
         "burn_chart": svg.line_chart(
-            cumulative, title="Committed over time", ceiling=program.budget_minor
+            cumulative, title=gettext("Committed over time"), ceiling=program.budget_minor
         ),
         "claims_chart": svg.bar_chart(
-            [tuple(p) for p in claims["per_day"]], title="Claims received per day"
+            [tuple(p) for p in claims["per_day"]], title=gettext("Claims received per day")
         ),
         "claims_by_status_and_type": by_status_and_type,
         "timing": claims["timing"],
@@ -174,12 +174,12 @@ def dashboard_context(program: Program) -> dict:
         "redeemed_rate": redeemed_rate,
         "redemptions_chart": svg.bar_chart(
             [tuple(r) for r in figures.get("redemptions_per_day", [])],
-            title="Vouchers redeemed per day",
+            title=gettext("Vouchers redeemed per day"),
             colour="#2e7d32",
         ),
         "issued_chart": svg.bar_chart(
             [tuple(r) for r in figures.get("vouchers_issued_per_day", [])],
-            title="Vouchers issued per day",
+            title=gettext("Vouchers issued per day"),
         ),
         "value_lost_by_service": value_lost,
         "value_lost_total": value_lost_total,

@@ -336,6 +336,10 @@ def _screen_and_decide(claim: Claim, program: Program, *, actor_label: str) -> N
         "decision_reasons": [r.as_dict() for r in decision.results],
     }
     status = _status_after(decision.outcome)
+    if status == Claim.Status.APPROVED and claim.filed_by_id is not None:
+        # An agent's filing is never approved by the engine alone: someone other than the
+        # agent approves it (review._filer_check), so no agent grants what they filed.
+        status = Claim.Status.SUBMITTED
     now = timezone.now()
     if status == Claim.Status.APPROVED:
         claim.policy = policy

@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import AuditedModelAdmin
 from compensation.admin.budget import program_budget_view
 from compensation.admin.forecast import program_forecast_html
+from compensation.engine.money import money_format
 from compensation.models import AwardLine, ClaimType, Incident, Program, RegulatorNotice
 from compensation.models.choices import Language
 
@@ -102,10 +104,10 @@ class AwardLineInline(admin.StackedInline):
 
 @admin.register(Program)
 class ProgramAdmin(AuditedModelAdmin):
-    list_display = ["name", "incident", "status", "currency", "budget_minor", "committed_minor"]
+    list_display = ["name", "incident", "status", "currency", "budget", "committed"]
     list_select_related = ["incident"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["committed_minor", "pool_factor", "forecast"]
+    readonly_fields = ["committed", "pool_factor", "forecast"]
     inlines = [AwardLineInline]
     change_form_template = "admin/compensation/program/change_form.html"
 
@@ -113,7 +115,36 @@ class ProgramAdmin(AuditedModelAdmin):
         # Once the program exists its budget changes only by a proposal (four eyes): the
         # "Change the budget" page.
         fields = list(super().get_readonly_fields(request, obj))
-        return fields if obj is None else ["budget_minor", *fields]
+        return fields if obj is None else ["budget", *fields]
+
+    def get_fields(self, request, obj=None):
+        # The amounts are shown formatted with their currency ("200,000,000 KRW"), never as
+        # the stored minor units; the budget is typed only when the program is created.
+        fields = [f for f in super().get_fields(request, obj) if f not in ("budget", "committed")]
+        at = fields.index("budget_minor") if "budget_minor" in fields else len(fields)
+        if obj is not None:
+            fields[at : at + 1] = ["budget", "committed"]
+        else:
+            fields.insert(at + 1, "committed")
+        return fields
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "budget_minor" and field is not None:
+            field.label = _("Budget")
+            field.help_text = _(
+                "A whole amount in the program's currency, in its smallest unit (won for KRW, "
+                "cents for USD)."
+            )
+        return field
+
+    @admin.display(description=_("Budget"), ordering="budget_minor")
+    def budget(self, obj):
+        return money_format(obj.budget_minor, obj.currency) if obj.pk else "-"
+
+    @admin.display(description=_("Committed"), ordering="committed_minor")
+    def committed(self, obj):
+        return money_format(obj.committed_minor, obj.currency) if obj.pk else "-"
 
     def get_urls(self):
         return [

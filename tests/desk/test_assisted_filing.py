@@ -229,3 +229,15 @@ def test_filing_pages_need_the_permission(staff_client, minji, time_spent):
     assert client.get(reverse("admin:support_person_file", args=[minji.pk])).status_code == 403
     page = client.get(reverse("admin:support_person_page", args=[minji.pk])).content.decode()
     assert reverse("admin:support_person_file", args=[minji.pk]) not in page
+
+
+def test_the_engine_screens_an_assisted_claim_but_a_person_approves_it(minji, time_spent, agent):
+    from tests.factories import published_policy
+
+    published_policy(time_spent.program)
+    claim, _ = file_for(minji, time_spent, agent, hours="1")
+    claim.refresh_from_db()
+    assert claim.screening_outcome == "approve"  # the engine would have approved it online
+    assert claim.status == Claim.Status.SUBMITTED
+    assert claim.award_id is None
+    assert claim.score is not None
