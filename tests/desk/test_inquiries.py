@@ -16,6 +16,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from claims.models import CannedResponse, ClaimEvent
 from compensation.hashing import email_hash, phone_hash
+from config.ratelimit import RateLimitUnavailable
 from notifications.models import Notice
 from oversight.inquiries import inquiries_figures
 from support.crypto import contact_decrypt
@@ -413,3 +414,34 @@ def test_the_dashboard_counts_inquiries_overdue_and_time_to_first_answer(
         reverse("admin:oversight_programdashboard_change", args=[program.pk])
     ).content.decode()
     assert 'id="inquiries-overdue">1<' in html
+
+
+def test_without_its_limits_the_form_says_to_try_again_and_takes_nothing(
+    client, program, monkeypatch
+):
+    def unavailable(**kwargs):
+        raise RateLimitUnavailable("ConnectionError")
+
+    monkeypatch.setattr("support.views.inquiry_rate_take", unavailable)
+    data = {
+        "category": "other",
+        "body": "?",
+        "contact_channel": "email",
+        "contact": "x@example.com",
+    }
+    response = client.post(ask_url(program), data)
+    assert response.status_code == 503
+    assert not Inquiry.objects.exists()
+
+
+def test_the_document_is_served_to_staff_who_see_the_queue_only(
+    client, staff_client, program, minji
+):
+    inquiry = inquiry_make(program, person=minji, upload=pdf())
+    url = reverse("admin:support_inquiry_document", args=[inquiry.pk])
+    assert client.get(url).status_code == 302  # to the staff sign-in
+    response = staff_client("Support agent").get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert staff_client("Payments officer").get(url).status_code == 403
