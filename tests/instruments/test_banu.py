@@ -233,3 +233,15 @@ def test_the_same_card_cannot_be_claimed_twice(client, banu):
     assert response.status_code == 200
     assert "already been filed" in response.context["form"].errors["instrument_number"][0]
     assert InstrumentPurchase.objects.count() == 1
+
+
+def test_staff_find_a_buyer_at_the_desk_and_can_write_to_them(client, banu, staff_client):
+    program, claim_type = banu
+    claimant_session(client, email=BUYER)
+    claim = _file(client, program, claim_type, CARD)
+    desk = staff_client("Support agent")
+    page = desk.post(reverse("admin:support_person_changelist"), {"q": claim.reference})
+    assert page.status_code == 200
+    assert reverse("admin:support_claim_message", args=[claim.pk]) in page.text
+    case = desk.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert "ending 0417" in case.text
