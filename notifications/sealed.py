@@ -36,6 +36,10 @@ def _keys() -> MultiFernet:
 
 
 def seal(value: str) -> str:
+    """The value encrypted; a value sealed already (a notice sent again with its context)
+    stays as it is."""
+    if value.startswith(PREFIX):
+        return value
     return PREFIX + _keys().encrypt(value.encode()).decode()
 
 

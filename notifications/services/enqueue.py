@@ -202,6 +202,12 @@ def notices_enqueue_select(
         )
     if kind not in KINDS:
         raise NotificationError(f"Unknown notice kind {kind!r}.", code="unknown_kind")
+    if KINDS[kind].sealed:
+        # The SQL would store their secret readable: such notices go one by one.
+        raise NotificationError(
+            f"A {kind} notice carries sealed values; create it with notice_enqueue.",
+            code="sealed_kind",
+        )
     if channel not in Channel.values:
         raise NotificationError(f"Unknown channel {channel!r}.", code="unknown_channel")
     reserved = {"kind", "channel", "priority", "languages", "variables"} & set(params or {})
