@@ -38,6 +38,16 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _replica_only_where_asked(request, monkeypatch):
+    """With DATABASE_REPLICA_URL set, only tests that name the replica among their databases
+    read it (tests/infra/test_replica.py); the others' data lives in their own transaction,
+    which a replica never sees, so their report blocks read the primary."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or "replica" not in (marker.kwargs.get("databases") or ()):
+        monkeypatch.setattr("config.replica.replica_configured", lambda: False)
+
+
 _sql_flush = DatabaseOperations.sql_flush
 
 
