@@ -47,6 +47,7 @@ NOTICE_KINDS: dict[str, StrOrPromise] = {
     Kind.DECISION: _("Decision on your claim"),
     Kind.APPEAL_OUTCOME: _("Outcome of your appeal"),
     Kind.VOUCHER_EXPIRY_REMINDER: _("Voucher expiry reminder"),
+    Kind.VOUCHERS_EXTENDED: _("Your vouchers are valid for longer"),
     Kind.PAYOUT_PAID: _("Your payment was made"),
     Kind.PAYOUT_FAILED: _("Your payment did not go through"),
 }
