@@ -143,19 +143,19 @@ else:
 
 class QueueMixin(_QueueBase):
     list_display = [
-        "reference",
+        "reference_text",
         "status_label",
         "type_code",
         "risk_level",
-        "score",
-        "submitted_at",
+        "score_value",
+        "submitted",
         "sla",
         "assigned_to",
         "signal_count",
     ]
-    list_display_links = ["reference"]
+    list_display_links = ["reference_text"]
     list_filter = [StatusFilter, ClaimTypeFilter, RiskFilter, SlaFilter, AssignedFilter]
-    sortable_by = ["submitted_at", "score", "risk_level", "sla"]
+    sortable_by = ["submitted", "score_value", "risk_level", "sla"]
     ordering = ["submitted_at"]
     search_fields = ["=reference"]
     show_full_result_count = False
@@ -171,6 +171,18 @@ class QueueMixin(_QueueBase):
         return super().changelist_view(
             request, {"title": _("Review queue"), **(extra_context or {})}
         )
+
+    @admin.display(description=gettext_lazy("reference"), ordering="reference")
+    def reference_text(self, claim: Claim) -> str:
+        return claim.reference
+
+    @admin.display(description=gettext_lazy("score"), ordering="score")
+    def score_value(self, claim: Claim) -> str:
+        return "-" if claim.score is None else str(claim.score)
+
+    @admin.display(description=gettext_lazy("submitted"), ordering="submitted_at")
+    def submitted(self, claim: Claim) -> str:
+        return date_format(timezone.localtime(claim.submitted_at), "SHORT_DATETIME_FORMAT")
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_label(self, claim: Claim) -> str:
