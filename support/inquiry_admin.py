@@ -24,9 +24,10 @@ from claims.models import CannedResponse, Claim
 from claims.selectors import canned_responses_for
 from claims.services.messages import claim_message_send
 from claims.storage import document_open
-from compensation.models import AffectedPerson
+from compensation.models import AffectedPerson, Program
 from compensation.models.choices import Language
 from support import inquiry_selectors as selectors
+from support import labels
 from support.errors import SupportError
 from support.inquiry_forms import AssignForm, DeskInquiryForm, MessageForm, NoteForm, ReplyForm
 from support.masking import email_mask, phone_mask
@@ -82,6 +83,30 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CategoryFilter(admin.SimpleListFilter):
+    title = gettext_lazy("topic")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return Inquiry.Category.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(category=self.value()) if self.value() else queryset
+
+
+class ProgramFilter(admin.SimpleListFilter):
+    title = gettext_lazy("program")
+    parameter_name = "program"
+
+    def lookups(self, request, model_admin):
+        programs = Program.objects.only("id", "name", "name_i18n").order_by("name")
+        return [(program.pk, program.local_name) for program in programs]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(program_id=value) if value and value.isdigit() else queryset
+
+
 def sla_text(inquiry: Inquiry, now: dt.datetime) -> str:
     if inquiry.first_answered_at is not None:
         late = inquiry.first_answered_at > inquiry.due_at
@@ -106,7 +131,7 @@ class InquiryAdmin(admin.ModelAdmin):
     )
     # The reference column is the link (to the inquiry's page), not the admin's change form.
     list_display_links = None
-    list_filter = (StatusFilter, AssignedFilter, "category", "program")
+    list_filter = (StatusFilter, AssignedFilter, CategoryFilter, ProgramFilter)
     list_select_related = ("assigned_to", "program")
     search_fields = ("=reference",)
     ordering = ("due_at", "id")
@@ -201,7 +226,15 @@ class InquiryAdmin(admin.ModelAdmin):
             request,
             _("Inquiry %(reference)s") % {"reference": inquiry.reference},
             inquiry=inquiry,
-            entries=list(selectors.inquiry_entries(inquiry)),
+            entries=[
+                {
+                    "entry": entry,
+                    "notice_status": labels.label(labels.NOTICE_STATUSES, entry.notice.status)
+                    if entry.notice
+                    else "",
+                }
+                for entry in selectors.inquiry_entries(inquiry)
+            ],
             sla=sla_text(inquiry, timezone.now()),
             overdue=inquiry.first_answered_at is None
             and inquiry.status == Inquiry.Status.OPEN
@@ -246,8 +279,8 @@ class InquiryAdmin(admin.ModelAdmin):
             if created:
                 messages.success(
                     request,
-                    _("Your reply is on its way to the person by %(channel)s.")
-                    % {"channel": inquiry.get_contact_channel_display()},
+                    _("Your reply is on its way to the person (%(channel)s).")
+                    % {"channel": labels.label(labels.NOTICE_CHANNELS, inquiry.contact_channel)},
                 )
             else:
                 messages.info(request, _("This reply was already sent: nothing more was sent."))

@@ -109,6 +109,8 @@ NOTICE_KINDS: Labels = {
     "vouchers_ready": _("Vouchers ready"),
     "payout_paid": _("Payment made"),
     "payout_failed": _("Payment failed"),
+    "inquiry_reply": _("Answer to an inquiry"),
+    "claim_message": _("Message about a claim"),
 }
 NOTICE_CHANNELS: Labels = {"email": _("Email"), "sms": _("Text message")}
 NOTICE_STATUSES: Labels = {
