@@ -67,7 +67,14 @@ class ClaimAdmin(PoolSettleMixin, QueueMixin, admin.ModelAdmin):
         claim = (
             self.get_queryset(request)
             .select_related(
-                "decided_by", "first_approver", "award", "policy", "filed_by", "assigned_to"
+                "decided_by",
+                "first_approver",
+                "award",
+                "policy",
+                "filed_by",
+                "assigned_to",
+                # The purchase panel asks the claim type for its route: joined, no query.
+                "claim_type__purchase_route",
             )
             .filter(pk=object_id)
             .first()

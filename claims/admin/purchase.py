@@ -4,6 +4,7 @@ value, compromised and frozen when), the purchase, and the seller's other claims
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 
 from claims.models import Claim
@@ -12,8 +13,13 @@ from instruments.selectors import purchase_for_claim, seller_claims
 
 
 def purchase_panel(claim: Claim) -> dict | None:
-    """Two queries (the purchase with its instrument, the seller's claims); None for a claim
-    with no purchase."""
+    """None, with no query, for a claim whose type has no purchase route (the case page
+    joins it: claim_type__purchase_route); otherwise two queries (the purchase with its
+    instrument, the seller's claims)."""
+    try:
+        claim.claim_type.purchase_route  # noqa: B018 (the joined route, or DoesNotExist)
+    except ObjectDoesNotExist:
+        return None
     purchase = purchase_for_claim(claim.reference)
     if purchase is None:
         return None

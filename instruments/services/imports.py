@@ -103,6 +103,7 @@ def _checks_sql(exponent: int, versions: list[int]) -> tuple[str, dict]:
         "pattern": hashing.NUMBER_PATTERN,
         "amount": amount,
         "zone": settings.TIME_ZONE,
+        "time_pattern": TIME_PATTERN,
     }
     on_list = []
     for version in versions:
@@ -114,16 +115,18 @@ def _checks_sql(exponent: int, versions: list[int]) -> tuple[str, dict]:
         )
     decimals = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
     sql = f"""
-        WITH s AS (  -- noqa: S608 (only the staging table's constant name is interpolated)
-            SELECT line, number, compromised_at, loaded_value,
-                   CASE WHEN number ~ %(pattern)s THEN number END AS norm
+        WITH s AS (
+            SELECT line, number, value AS compromised_at, loaded_value,
+                   CASE WHEN number ~ %(pattern)s THEN number END AS norm,
+                   {_TIME_SQL} AS at
             FROM (
                 SELECT line,
                        translate(regexp_replace(normalize(btrim(coalesce(instrument_number, '')),
                                                           NFKC), '[[:space:]-]+', '', 'g'),
                                  'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')
                            AS number,
-                       btrim(coalesce(compromised_at, '')) AS compromised_at,
+                       btrim(coalesce(compromised_at, '')) AS value,
+                       regexp_match(btrim(coalesce(compromised_at, '')), %(time_pattern)s) AS m,
                        btrim(coalesce(loaded_value, '')) AS loaded_value
                 FROM {_STAGE}
             ) trimmed
@@ -147,11 +150,10 @@ def _checks_sql(exponent: int, versions: list[int]) -> tuple[str, dict]:
         UNION ALL
         SELECT line, 'compromised_at',
                'is not a date (YYYY-MM-DD) or an ISO 8601 time (2025-03-01T14:30+09:00)'
-        FROM s
-        WHERE compromised_at <> '' AND pg_temp.instrument_time(compromised_at, %(zone)s) IS NULL
+        FROM s WHERE compromised_at <> '' AND at IS NULL
         UNION ALL
         SELECT line, 'compromised_at', 'is in the future'
-        FROM s WHERE pg_temp.instrument_time(compromised_at, %(zone)s) > now()
+        FROM s WHERE at > now()
         UNION ALL
         SELECT line, 'loaded_value', 'is empty' FROM s WHERE loaded_value = ''
         UNION ALL
@@ -162,14 +164,17 @@ def _checks_sql(exponent: int, versions: list[int]) -> tuple[str, dict]:
     return sql, params
 
 
-# The time of a cell, or NULL when it is not one: plain SQL (inlined, no exception block, so
-# no subtransaction per row); each part is range-checked before the cast, so the cast cannot
-# raise. Groups: 1-3 date, 5-6 hour and minute, 8 seconds, 10 the offset, 11 and 13 its hours
-# and minutes. A value without an offset is read in `zone`.
-_TIME_FUNCTION = r"""
-    CREATE FUNCTION pg_temp.instrument_time(value text, zone text) RETURNS timestamptz
-    LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE
+# The time of a cell as an expression over `value` (the trimmed text) and `m` (its
+# regexp_match against TIME_PATTERN), NULL when it is not a time: each part is range-checked
+# before the cast, so the cast cannot raise, and it is plain SQL (no function, no exception
+# block, so no subtransaction per row). Groups of m: 1-3 the date, 5-6 hour and minute, 8
+# seconds, 10 the offset, 11 and 13 its hours and minutes. Without an offset, read in `zone`.
+TIME_PATTERN = (
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"([T ]([0-9]{2}):([0-9]{2})(:([0-9]{2})(\.[0-9]+)?)?)?"
+    r"(Z|[+-]([0-9]{2})(:?([0-9]{2}))?)?$"
+)
+_TIME_SQL = """CASE
         WHEN m IS NULL THEN NULL
         WHEN m[1]::int < 1 OR m[2]::int NOT BETWEEN 1 AND 12 THEN NULL
         WHEN m[3]::int < 1
@@ -179,13 +184,8 @@ _TIME_FUNCTION = r"""
           OR coalesce(m[8]::int, 0) > 59 THEN NULL
         WHEN coalesce(m[11]::int, 0) > 15 OR coalesce(m[13]::int, 0) > 59 THEN NULL
         WHEN m[10] IS NOT NULL THEN value::timestamptz
-        ELSE value::timestamp AT TIME ZONE zone
-    END
-    FROM (SELECT regexp_match(value, '^([0-9]{4})-([0-9]{2})-([0-9]{2})'
-        || '([T ]([0-9]{2}):([0-9]{2})(:([0-9]{2})(\.[0-9]+)?)?)?'
-        || '(Z|[+-]([0-9]{2})(:?([0-9]{2}))?)?$') AS m) parts
-    $$
-"""
+        ELSE value::timestamp AT TIME ZONE %(zone)s
+    END"""
 
 
 def _insert_sql(exponent: int, version: int) -> str:
@@ -197,10 +197,11 @@ def _insert_sql(exponent: int, version: int) -> str:
                sha256(%(opad)s::bytea || sha256(%(ipad)s::bytea
                       || convert_to('instrument:' || number, 'UTF8'))),
                {int(version)}, right(number, 4),
-               pg_temp.instrument_time(btrim(compromised_at), %(zone)s),
+               {_TIME_SQL},
                (btrim(loaded_value)::numeric * {10**exponent})::bigint, %(currency)s, NULL, ''
         FROM (
-            SELECT line, compromised_at, loaded_value,
+            SELECT line, loaded_value, btrim(compromised_at) AS value,
+                   regexp_match(btrim(compromised_at), %(time_pattern)s) AS m,
                    translate(regexp_replace(normalize(btrim(instrument_number), NFKC),
                                             '[[:space:]-]+', '', 'g'),
                              'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') AS number
@@ -259,8 +260,6 @@ def instrument_import_apply(
                     + ", ".join(f"{c} text" for c in COLUMNS)
                     + ") ON COMMIT DROP"
                 )
-                cursor.execute("DROP FUNCTION IF EXISTS pg_temp.instrument_time(text, text)")
-                cursor.execute(_TIME_FUNCTION)
                 text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
                 try:
                     read, rejects = _stage(cursor, text, digest)
@@ -287,6 +286,7 @@ def instrument_import_apply(
                         "opad": opad,
                         "currency": program.currency,
                         "zone": settings.TIME_ZONE,
+                        "time_pattern": TIME_PATTERN,
                     },
                 )
                 instrument_import.status = InstrumentImport.Status.APPLIED
@@ -294,7 +294,6 @@ def instrument_import_apply(
                 instrument_import.rows_imported = cursor.rowcount
                 instrument_import.save(update_fields=["status", "rows_read", "rows_imported"])
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
-            cursor.execute("DROP FUNCTION IF EXISTS pg_temp.instrument_time(text, text)")
         audit_record(
             action=f"instrument_import.{instrument_import.status}",
             obj=instrument_import,
