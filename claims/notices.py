@@ -129,5 +129,21 @@ def notice_decision(*, claim: Claim, appeal: bool) -> None:
         _enqueue(claim, "decision", {**context, "decision_summary": summary}, "decision")
 
 
+def notice_payment_changed(*, claim: Claim, method_text: str, event_id: int) -> None:
+    """The warning that the claim's payment choice was set or changed (one per change: the
+    claim event's id), with the masked account and a link to the payment page."""
+    language = _language(claim)
+    _enqueue(
+        claim,
+        "payment_changed",
+        {
+            "method": method_text,
+            "changed_at": local_when(timezone.now(), language, with_time=True),
+            "claim_url": claim_url(claim, "claims:payment"),
+        },
+        f"payment:{event_id}",
+    )
+
+
 def notice_is_genuine(reference: str) -> bool:
     return _notice_is_genuine(reference)

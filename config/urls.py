@@ -15,6 +15,7 @@ api_docs = csp_update({"style-src": [UNSAFE_INLINE], "img-src": ["data:"]})(
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/", include("accounts.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", api_docs, name="api-docs"),

@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     INQUIRY_REPLY = "inquiry_reply", "Answer to an inquiry (the support desk)"
     CLAIM_MESSAGE = "claim_message", "Message from staff about a claim"
     VOUCHERS_EXTENDED = "vouchers_extended", "Voucher validity extended (per holder)"
+    PAYMENT_CHANGED = "payment_changed", "Payment details changed (a warning to the claimant)"
 
 
 class Channel(models.TextChoices):
@@ -173,6 +174,19 @@ KINDS: dict[str, KindSpec] = {
             "amount": "30,000 KRW",
             "method": "Bank transfer to ****1234",
             "fix_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/payment/",
+        },
+    ),
+    # Sent whenever a claim's payment choice is set or changed on its payment page, to the
+    # claim's address: a stolen sign-in used to redirect a payment is seen by its owner.
+    # `method` is masked ("Bank transfer, KB Kookmin Bank ****9012"); `changed_at` is the
+    # moment in the reader's language.
+    Kind.PAYMENT_CHANGED: KindSpec(
+        variables=frozenset({"claim_reference", "method", "changed_at", "claim_url"}),
+        sample={
+            "claim_reference": "C-7Q2M-9KXD",
+            "method": "Bank transfer, KB Kookmin Bank ****9012",
+            "changed_at": "March 2, 2026, 11:37 a.m.",
+            "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/payment/",
         },
     ),
     # A pro-rata pool's settlement, one per claim paid from it (claims' claims_pool_settle):

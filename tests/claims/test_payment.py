@@ -19,6 +19,7 @@ from claims.models import Claim, ClaimDocument
 from claims.services.intake import payout_account_fingerprint
 from compensation.hashing import email_hash
 from compensation.models import Award
+from notifications.models import Notice
 from payouts.crypto import details_decrypt
 from payouts.models import Payout, PayoutInstruction
 from payouts.services.batches import payout_batch_create, payout_batch_release
@@ -510,3 +511,28 @@ def test_a_voucher_is_offered_only_to_a_claimant_on_the_affected_list(
     )
     assert "payout_method" in refused.context["form"].errors
     assert PayoutInstruction.objects.count() == 0
+
+
+def test_every_change_of_the_payment_choice_warns_the_claim_address_with_the_account_masked(
+    client, program, documented, person
+):
+    """A stolen sign-in used to redirect the payment is seen by the account's owner: each
+    change sends PAYMENT_CHANGED in the claimant's language, with the account masked and the
+    link to the payment page."""
+    _sign_in(client, person, "ko")
+    _summary, claim = _file(client, program, documented, _bank())
+    assert claim.language == "ko"
+    assert not Notice.objects.filter(kind="payment_changed").exists()  # filing: acknowledged
+    for account in ("110-123-456789", "110-123-456700"):
+        response = client.post(_payment_url(program, claim), _bank(bank="088", account=account))
+        assert response.status_code == 302
+    warnings = list(Notice.objects.filter(kind="payment_changed").order_by("pk"))
+    assert len(warnings) == 2
+    last = warnings[-1]
+    assert (last.language, last.to_address, last.person_id) == ("ko", person.email, person.pk)
+    assert last.context["claim_reference"] == claim.reference
+    assert last.context["method"].endswith("****6700")
+    assert "신한" in last.context["method"]  # the bank's Korean name
+    assert last.context["claim_url"].endswith(_payment_url(program, claim))
+    assert last.context["changed_at"]
+    assert _rows_containing("110123456700") == []  # nor in the notice
