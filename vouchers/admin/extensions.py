@@ -28,9 +28,14 @@ from vouchers.proposals import validity_extend_proposal
 from vouchers.services.expiry import validity_extension_figures, validity_extension_refusal
 
 
+class RunChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _("Run %(run)s of %(program)s") % {"run": obj.pk, "program": obj.program}
+
+
 class ExtensionForm(forms.Form):
     program = forms.ModelChoiceField(queryset=Program.objects.all(), label=_("Program"))
-    batch = forms.ModelChoiceField(
+    batch = RunChoiceField(
         queryset=VoucherBatch.objects.select_related("program"),
         required=False,
         label=_("Issuance run"),
