@@ -129,6 +129,7 @@ def _checks_sql(exponent: int, versions: list[int]) -> tuple[str, dict]:
                        regexp_match(btrim(coalesce(compromised_at, '')), %(time_pattern)s) AS m,
                        btrim(coalesce(loaded_value, '')) AS loaded_value
                 FROM {_STAGE}
+                OFFSET 0  -- a fence: m is matched once a row, not once per use in the CASE
             ) trimmed
         )
         SELECT line, 'instrument_number', 'is empty' FROM s WHERE number = ''
@@ -206,6 +207,7 @@ def _insert_sql(exponent: int, version: int) -> str:
                                             '[[:space:]-]+', '', 'g'),
                              'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') AS number
             FROM {_STAGE}
+            OFFSET 0  -- a fence: m is matched once a row, not once per use in the CASE
         ) staged
         ORDER BY line
     """  # noqa: S608
