@@ -23,6 +23,9 @@ class OrderFields(serializers.Serializer):
 
 
 class ValidateRequest(OrderFields):
+    """A voucher, by its code or (bound vouchers) by its id from the customer's list, exactly
+    one of the two, and optionally the order it would pay for."""
+
     code = serializers.CharField(
         max_length=40,
         required=False,

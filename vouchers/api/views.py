@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.problems import PROBLEM_CONTENT_TYPE, PROBLEM_REF, problem_body
+from vouchers.api import schema as _schema  # noqa: F401 (registers the body schemas)
 from vouchers.api import serializers as s
 from vouchers.api.auth import HasServiceKey, ServiceKeyAuthentication
 from vouchers.errors import Throttled, VoucherConditionUnmet
