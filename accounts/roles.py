@@ -183,7 +183,10 @@ _AUDITOR_APPS = [
     "payouts",
     "instruments",
 ]
-_AUDITOR_EXTRA = {"oversight": ["export_program_data"], "support": ["search_people", "view_inquiry"]}
+_AUDITOR_EXTRA = {
+    "oversight": ["export_program_data"],
+    "support": ["search_people", "view_inquiry"],
+}
 
 # Sees only the claims referred to them (claims.selectors.queue_for) and adds notes.
 _EXPERT = {"claims": ["view_claim", "view_claimevent", "view_claimdocument"]}
