@@ -22,12 +22,12 @@ TEMPLATES = {
             "{{ method }}. Not you? {{ claim_url }}",
         ),
         "ko": (
-            "보상 신청 {{ claim_reference }}의 지급 정보가 변경되었습니다",
-            "'{{ program_name }}' 보상 신청 {{ claim_reference }}의 지급 방법이 {{ changed_at }}에 "
+            "청구 {{ claim_reference }}의 지급 정보가 변경되었습니다",
+            "'{{ program_name }}' 청구 {{ claim_reference }}의 지급 방법이 {{ changed_at }}에 "
             "등록 또는 변경되었습니다. 현재 지급 정보: {{ method }}\n\n본인이 변경하셨다면 따로 "
             "하실 일은 없습니다. 본인이 변경하지 않으셨다면 다른 사람이 로그인했을 수 있으니, "
             "즉시 지급 정보 페이지에서 다시 변경하시고 저희에게 연락해 주세요. {{ claim_url }}",
-            "보상 신청 {{ claim_reference }} 지급 정보 변경({{ changed_at }}): {{ method }}. "
+            "청구 {{ claim_reference }} 지급 정보 변경({{ changed_at }}): {{ method }}. "
             "본인이 아니면 {{ claim_url }}",
         ),
         "zh-hans": (
