@@ -23,6 +23,21 @@ _PYTHON_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u202
 NOT_BLANK = rf"^[^\x00]*[^\x00{_PYTHON_SPACE}][^\x00]*$"
 
 
+def _body_required_when_always_needed(operation: dict, schemas: dict) -> None:
+    """A body that needs a property on every branch (a `oneOf` of `required` sets, as the
+    voucher API's code-or-voucher_id) cannot be left out either: drf-spectacular marks a body
+    required only for a top-level required field."""
+    body = operation.get("requestBody")
+    if not body or body.get("required"):
+        return
+    for media in body.get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        component = schemas.get(ref.rsplit("/", 1)[-1], {})
+        branches = component.get("oneOf") or []
+        if branches and all(branch.get("required") for branch in branches):
+            body["required"] = True
+
+
 def document_error_responses(result, generator, request, public):
     """Every operation requires a session or a service key and may answer 401/403 with a
     problem body; one with a path parameter may answer 404; one with a body, 400."""
@@ -41,6 +56,7 @@ def document_error_responses(result, generator, request, public):
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            _body_required_when_always_needed(operation, schemas)
             if not operation.get("security"):
                 operation["security"] = [{"cookieAuth": []}]
             responses = operation["responses"]
