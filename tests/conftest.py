@@ -1,5 +1,6 @@
 import pytest
 from django.db.backends.postgresql.operations import DatabaseOperations
+from django.utils import translation
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from tests.factories import UserFactory
@@ -26,6 +27,33 @@ def staff_client(client):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _roles_after_a_flush(request):
+    """A transactional test starts from tables the previous one flushed: the role groups and
+    the permissions the migrations made are gone, as they never are in a real database. Put
+    them back (roles_sync is idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from accounts.roles import roles_sync
+
+    roles_sync(apps)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request through the test client activates its language in the test's own thread
+    (LocaleMiddleware, the staff site's language): the next test starts in the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

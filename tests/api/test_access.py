@@ -37,6 +37,7 @@ ACCESS = {
     "/api/v1/vouchers/validate": set(),  # an unknown code: refused even with a key
     "/api/v1/vouchers/redeem": set(),
     "/api/v1/vouchers/redemptions/{redemption_id}/reverse": set(),
+    "/api/v1/customers/{customer_ref}/vouchers": set(),  # a customer nobody knows: 404
 }
 
 
@@ -84,6 +85,7 @@ def _call(client, headers, method, path, world):
         reference=world["their_claim"].reference,
         redemption_id="00000000-0000-4000-8000-000000000000",
         public_id="00000000-0000-4000-8000-000000000000",
+        customer_ref="nobody-we-know",
     )
     body = {"code": "ABCD-EFGH-JKLM-NPQR-S", "order_reference": "o-1", "reason": "walk"}
     if method == "get":
