@@ -96,12 +96,16 @@ WORKER = (
 )
 
 
-def issue(program: Program, chunk_size: int, workers: int) -> tuple[int, float, int]:
-    """Issue with `workers` worker processes (what Celery workers run), timed end to end."""
+def issue(
+    program: Program, chunk_size: int, workers: int, segments: list[str] | None = None
+) -> tuple[int, float, int]:
+    """Issue with `workers` worker processes (what Celery workers run), timed end to end; to
+    the people of `segments` only when given (as an operator may start a run)."""
     runs.voucher_batch_dispatch = lambda **kwargs: None  # the workers are started here
     batch = runs.voucher_batch_start(
         program=program,
         award_lines=list(program.award_lines.all()),
+        segments=segments,
         confirm_name=program.name,
         chunk_size=chunk_size,
         actor_label="bench",

@@ -75,8 +75,8 @@ def population_file(people: int) -> Path:
     rng = random.Random(15)
     started = time.perf_counter()
     with path.open("w", newline="", encoding="utf-8") as handle:
-        handle.write(HEADER + "\n")
-        writer = csv.writer(handle)
+        writer = csv.writer(handle)  # one line ending throughout (a raw COPY needs that)
+        writer.writerow(HEADER.split(","))
         for i in range(1, people + 1):
             name, language = name_make(rng)
             writer.writerow(
