@@ -169,6 +169,17 @@ def audit_record(
     )
 
 
+# The audit row as a statement's part, for a hot path that writes its effect and its audit in
+# one round trip (the voucher redeem): `INSERT ... SELECT` of these columns, in this order, from
+# the statement's own rows. The same row audit_record writes; jobs and services only (no actor).
+AUDIT_INSERT_SQL = (
+    "INSERT INTO audit_auditevent (created_at, actor_id, actor_label, action, object_type, "
+    "object_id, object_repr, before, after, ip_address, program_id) "
+    "SELECT {created_at}, NULL, {actor_label}, {action}, {object_type}, {object_id}, '', NULL, "
+    "{after}, NULL, {program_id} FROM {source}"
+)
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
     """The caller's address. Behind N trusted proxies (TRUSTED_PROXY_COUNT), the address the
     outermost trusted proxy saw; otherwise REMOTE_ADDR, so a client cannot spoof it."""

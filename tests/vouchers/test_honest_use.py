@@ -101,7 +101,21 @@ def test_a_partial_redemption_leaves_the_balance_and_a_second_one_spends_it(
         (2_000, 0),
         (3_000, 2_000),
     ]
-    assert AuditEvent.objects.filter(action="voucher.redeem").count() == 2
+    audited = AuditEvent.objects.filter(action="voucher.redeem").order_by("id")
+    assert [(e.object_type, e.object_id, e.program_id) for e in audited] == [
+        ("vouchers.voucher", str(voucher.pk), issued.pk)
+    ] * 2
+    # Written by the redeem's own statement: the same row audit_record writes.
+    first = live.order_by("id").first()
+    assert first is not None
+    assert audited[0].actor_label == f"service:{eats_key.prefix}"
+    assert audited[0].after == {
+        "redemption": str(first.public_id),
+        "order": first.order_reference,
+        "applied_minor": 3_000,
+        "forfeited_minor": 0,
+        "balance_after_minor": 2_000,
+    }
 
 
 def test_each_partial_redemption_is_exactly_once_per_idempotency_key(client, issued, eats_key):

@@ -23,7 +23,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import AUDIT_INSERT_SQL, audit_record
 from compensation.models import AwardLine
 from compensation.models.choices import RedemptionMode
 from config.db import violated_constraint
@@ -112,6 +112,8 @@ WITH target AS (
         forfeited, balance_after, currency, 'live', %(now)s, ''
     FROM spent
     RETURNING id, voucher_id, amount_minor, currency, forfeited_minor, balance_after_minor
+), audited AS (
+    {audit_insert}
 ){answer_cte}
 SELECT r.id, r.voucher_id, r.amount_minor, r.currency, r.forfeited_minor,
        r.balance_after_minor, {answer_column}, s.program_id
@@ -143,8 +145,24 @@ _BY_CODE = "v.code_hash = ANY(%(hashes)s)"
 _BY_ID = "v.id = %(voucher_id)s AND l.bound_to_account"
 
 
+# The redeem's audit row, written by the same statement (audit_record's row, in SQL).
+_AUDIT_INSERT = AUDIT_INSERT_SQL.format(
+    created_at="%(now)s",
+    actor_label="%(actor_label)s",
+    action="'voucher.redeem'",
+    object_type="'vouchers.voucher'",
+    object_id="r.voucher_id::text",
+    after="jsonb_build_object('redemption', %(public_id)s::text, 'order', %(order)s, "
+    "'applied_minor', r.amount_minor, 'forfeited_minor', r.forfeited_minor, "
+    "'balance_after_minor', r.balance_after_minor)",
+    program_id="s.program_id",
+    source="redeemed AS r JOIN spent AS s ON s.id = r.voucher_id",
+)
+
+
 def _redeem_sql(match: str, *, answered: bool) -> str:
     return _REDEEM_SQL.format(
+        audit_insert=_AUDIT_INSERT,
         match=match,
         usable=_USABLE,
         owner_hash=_OWNER_HASH,
@@ -535,6 +553,7 @@ def _redeem_once(
                 "voucher_id": voucher_id,
                 "scope": service_key.service_scope,
                 "public_id": public_id,
+                "actor_label": f"service:{service_key.prefix}",
                 "key": service_key.pk,
                 "order": order_reference,
                 "customer": customer_ref,
@@ -601,20 +620,6 @@ def _redeem_once(
             redemption.balance_after_minor,
         ) = row[:6]
         content = row[6] or ""  # the kept text, when there is a key: exactly what is sent
-        audit_record(
-            action="voucher.redeem",
-            object_type="vouchers.voucher",
-            object_id=str(redemption.voucher_id),
-            program_id=row[7],  # from the statement: no look-up on the hot path
-            actor_label=f"service:{service_key.prefix}",
-            after={
-                "redemption": redemption.public_id,
-                "order": order_reference,
-                "applied_minor": redemption.amount_minor,
-                "forfeited_minor": redemption.forfeited_minor,
-                "balance_after_minor": redemption.balance_after_minor,
-            },
-        )
     body = redemption_body(redemption, service_key)
     return Answer(status=201, body=body, content=content)
 
