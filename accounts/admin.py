@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.enrolment import enrolment_link_send
 from accounts.models import User
@@ -71,11 +72,12 @@ admin.site.unregister(TOTPDevice)
 admin.site.unregister(StaticDevice)
 
 
-@admin.register(TOTPDevice, StaticDevice)
+@admin.register(TOTPDevice, StaticDevice, WebAuthnCredential)
 class SecondFactorAdmin(admin.ModelAdmin):
-    """A staff member's authenticator or backup codes: whose, since when, last used, and a
-    delete that revokes it. No key, no QR code, no codes: a device is made by its owner
-    (accounts/enrolment.py), and nobody else ever sees its secret."""
+    """A staff member's authenticator, backup codes or security key: whose, since when, last
+    used, and a delete that revokes it. No key, no QR code, no codes, no credential id or
+    public key: a device is made by its owner (accounts/enrolment.py,
+    accounts/security_keys.py), and nobody else ever sees its secret."""
 
     list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
     list_filter = ["confirmed"]

@@ -48,4 +48,7 @@ NAMES = [
     gettext_noop("Service keys"),
     gettext_noop("Voucher freezes"),
     gettext_noop("Inquiries"),
+    # Second factors (django-otp's and django-otp-webauthn's own names).
+    gettext_noop("OTP WebAuthn"),
+    gettext_noop("WebAuthn credentials"),
 ]

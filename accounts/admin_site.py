@@ -8,11 +8,16 @@ from django.contrib.auth import user_login_failed
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.security_keys import security_key_pending_set, security_keys_of
 
 _TOTP_TOKEN = re.compile(r"^\d{6,8}$")
 
@@ -33,7 +38,12 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
     password could lock a staff member's authenticator from anywhere.
 
     When no device is picked, the shape of the code picks it (six digits: the authenticator
-    app; letters too: a backup code). Exactly one device is then checked."""
+    app; letters too: a backup code). Exactly one device is then checked.
+
+    A staff member with a security key (accounts/security_keys.py) leaves the code empty:
+    the right password then leads to the key step instead of the refusal. That step tells
+    that the password was right, but only for an account with a key, which is what it asks
+    for next; a wrong key counts as a failed sign-in like a wrong code."""
 
     def _chosen_device(self, user):
         device = super()._chosen_device(user)
@@ -53,6 +63,16 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
             AuthenticationForm.clean(self)  # the password, through axes' lockout check
         except forms.ValidationError:
             raise self._refused() from None
+        user = self.get_user()
+        if (
+            not self.cleaned_data.get("otp_token")
+            and self.request is not None
+            and security_keys_of(user).exists()
+        ):
+            # Not signed in: the key step follows (StaffAdminSite.login).
+            security_key_pending_set(self.request, user)
+            self.request.security_key_pending = True
+            raise self._refused()
         try:
             if not self.cleaned_data.get("otp_token"):
                 raise forms.ValidationError("no code", code="token_required")
@@ -87,6 +107,20 @@ class StaffAdminSite(OTPAdminSite):
     site_header = _("Breach compensation: staff")
     site_title = _("Breach compensation")
     index_title = _("Programs, claims, vouchers and notices")
+
+    def login(self, request, extra_context=None):
+        """The admin's sign-in; a right password with no code from a staff member who has a
+        security key goes on to the key step (StaffLoginForm)."""
+        response = super().login(request, extra_context)
+        if not getattr(request, "security_key_pending", False):
+            return response
+        url = reverse("accounts:security_key_sign_in")
+        target = request.POST.get("next") or request.GET.get("next") or ""
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            url += "?" + urlencode({"next": target})
+        return redirect(url)
 
     def get_app_list(self, request, app_label=None):
         """The index's and the side bar's apps and models, named in the staff member's

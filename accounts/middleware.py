@@ -9,9 +9,11 @@ class StaffTrailMiddleware:
     (accounts/trail.py). The user is read at the moment of each write, so a sign-in names
     its user from the moment it is made.
 
-    Only the staff site changes staff tables, so only its requests carry the trail's execute
-    wrapper: the claimant pages and the API (redemptions on the hot path) run without it. A
-    change made elsewhere is still recorded by the triggers, naming the database role.
+    Only the staff site (the admin, and the staff pages beside it under /staff/: the
+    enrolment and security keys) changes staff tables, so only its requests carry the
+    trail's execute wrapper: the claimant pages and the API (redemptions on the hot path) run
+    without it. A change made elsewhere is still recorded by the triggers, naming the
+    database role.
 
     It also makes the staff site speak the signed-in staff member's language (User.language),
     whatever the browser asks for; without a setting, Django's LocaleMiddleware has chosen
@@ -20,12 +22,13 @@ class StaffTrailMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self._prefix: str | None = None
+        self._prefixes: tuple[str, ...] | None = None
 
     def __call__(self, request):
-        if self._prefix is None:
-            self._prefix = reverse("admin:index")
-        if not request.path_info.startswith(self._prefix):
+        if self._prefixes is None:
+            staff_pages = reverse("accounts:security_keys").removesuffix("security-keys/")
+            self._prefixes = (reverse("admin:index"), staff_pages)
+        if not request.path_info.startswith(self._prefixes):
             return self.get_response(request)
 
         _staff_language_activate(request)

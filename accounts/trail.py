@@ -28,6 +28,7 @@ TRAILED_TABLES = (
     "otp_totp_totpdevice",
     "otp_static_staticdevice",
     "otp_static_statictoken",
+    "django_otp_webauthn_webauthncredential",
 )
 _QUOTED = tuple(f'"{table}"' for table in TRAILED_TABLES)
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)

@@ -5,7 +5,7 @@ that fail loudly on a bad value. See the README's table for the full list.
 """
 
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import csp.constants
 import environ
@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "rest_framework",
     "drf_spectacular",
@@ -348,6 +349,13 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Breach compensation")
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 LOGIN_URL = "admin:login"
+# Staff security keys (django-otp-webauthn) are a second factor after the password, never a
+# sign-in alone. A key is bound to the relying party (the staff site's host name): changing
+# OTP_WEBAUTHN_RP_ID (below, with the allowed origins) later makes every registered key
+# unusable.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.security_keys.StaffWebAuthnHelper"
+OTP_WEBAUTHN_RP_NAME = env.str("OTP_WEBAUTHN_RP_NAME", default=OTP_TOTP_ISSUER)
 
 # --- i18n, time ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -445,6 +453,20 @@ if SMS_BACKEND == "http" and not SMS_HTTP_URL:
 # Printed in every notice with its reference, so people can check it at <site>/verify/.
 NOTIFICATIONS_SITE_URL = env.str(
     "NOTIFICATIONS_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else ""
+)
+# Staff security keys (above) work on the staff site's own origin: by default the site's
+# (in development localhost: a browser takes no key for an IP address such as 127.0.0.1).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "OTP_WEBAUTHN_ALLOWED_ORIGINS",
+    default=["http://localhost:8000"]
+    if DEBUG
+    else ([NOTIFICATIONS_SITE_URL.rstrip("/")] if NOTIFICATIONS_SITE_URL else []),
+)
+OTP_WEBAUTHN_RP_ID = env.str(
+    "OTP_WEBAUTHN_RP_ID",
+    default=urlsplit(OTP_WEBAUTHN_ALLOWED_ORIGINS[0]).hostname
+    if OTP_WEBAUTHN_ALLOWED_ORIGINS
+    else "",
 )
 NOTIFICATIONS_CHUNK_SIZE = env.int("NOTIFICATIONS_CHUNK_SIZE", default=200)
 # Results of a chunk are written every N messages, so a killed worker re-sends at most N.

@@ -1,6 +1,7 @@
 """The operator's side: upload a list (applied whole or refused with its reject report),
-freeze an import or chosen instruments, say which claim type asks for an instrument, read the
-good-faith purchases and export the seller clusters for the police."""
+freeze an import or chosen instruments, propose lifting the freeze of chosen ones (four eyes),
+say which claim type asks for an instrument, read the good-faith purchases and export the
+seller clusters for the police."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from audit.admin_mixins import AuditedModelAdmin, ReadOnlyAdmin
+from audit.proposals import ProposalRefused
 from audit.services import audit_record, client_ip
 from compensation.engine.money import money_format
 from compensation.models import Program
@@ -28,6 +32,7 @@ from instruments.models import (
     InstrumentReject,
     PurchaseRoute,
 )
+from instruments.proposals import instruments_unfreeze_propose
 from instruments.selectors import seller_cluster_rows, seller_clusters
 from instruments.services.freeze import instruments_freeze
 from instruments.services.imports import COLUMNS, instrument_import_apply
@@ -64,6 +69,16 @@ class FreezeForm(forms.Form):
         required=False,
         help_text=f"When the company froze them ({settings.TIME_ZONE}); empty: now.",
         widget=forms.DateTimeInput(attrs={"placeholder": "2025-03-01 14:30"}),
+    )
+
+
+class UnfreezeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_(
+            "Why these instruments may be used again, as the trail and the approver read it."
+        ),
     )
 
 
@@ -316,6 +331,8 @@ class CompromisedInstrumentAdmin(ReadOnlyAdmin):
         "loaded_value",
         "frozen_at",
         "freeze_reason",
+        "unfrozen_at",
+        "unfreeze_reason",
     ]
     readonly_fields = (
         "program",
@@ -327,8 +344,10 @@ class CompromisedInstrumentAdmin(ReadOnlyAdmin):
         "loaded_value",
         "frozen_at",
         "freeze_reason",
+        "unfrozen_at",
+        "unfreeze_reason",
     )
-    actions = ["freeze_selected"]
+    actions = ["freeze_selected", "unfreeze_selected"]
     show_full_result_count = False
 
     @admin.display(description="loaded value")
@@ -339,6 +358,7 @@ class CompromisedInstrumentAdmin(ReadOnlyAdmin):
         actions = super().get_actions(request)
         if not request.user.has_perm(FREEZE):
             actions.pop("freeze_selected", None)
+            actions.pop("unfreeze_selected", None)
         return actions
 
     @admin.action(description="Freeze the selected instruments (asks for the reason)")
@@ -375,6 +395,56 @@ class CompromisedInstrumentAdmin(ReadOnlyAdmin):
             "count": sum(len(ids) for ids in by_program.values()),
         }
         return TemplateResponse(request, "admin/instruments/freeze_confirm.html", context)
+
+    @admin.action(description=_("Propose lifting the freeze of the selected instruments"))
+    def unfreeze_selected(self, request, queryset):
+        """A proposal per program (asks for the reason): another operator approves it, and
+        only then do the instruments work again (instruments/proposals.py)."""
+        if not request.user.has_perm(FREEZE):
+            raise PermissionDenied
+        by_program: dict[int, list[int]] = {}
+        for program_id, pk in queryset.values_list("program_id", "pk"):
+            by_program.setdefault(program_id, []).append(pk)
+        form = UnfreezeForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            proposals = []
+            for program in Program.objects.filter(pk__in=by_program).order_by("pk"):
+                try:
+                    proposals.append(
+                        instruments_unfreeze_propose(
+                            program=program,
+                            instrument_ids=by_program[program.pk],
+                            reason=form.cleaned_data["reason"],
+                            actor=request.user,
+                            ip_address=client_ip(request),
+                        )
+                    )
+                except (InstrumentError, ProposalRefused) as exc:
+                    messages.error(request, f"{program}: {exc.message}")
+            if proposals:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Lifting the freeze is proposed: a staff member other than you "
+                        "approves it on the proposal's page.",
+                        "Lifting the freeze is proposed for %(count)d programs: a staff "
+                        "member other than you approves each on its proposal's page.",
+                        len(proposals),
+                    )
+                    % {"count": len(proposals)},
+                )
+                if len(proposals) == 1:
+                    return redirect("admin:audit_proposal_change", proposals[0].pk)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Lift the freeze of instruments"),
+            "form": form,
+            "ids": [pk for ids in by_program.values() for pk in ids],
+            "count": sum(len(ids) for ids in by_program.values()),
+        }
+        return TemplateResponse(request, "admin/instruments/unfreeze_confirm.html", context)
 
 
 @admin.register(InstrumentPurchase)

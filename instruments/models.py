@@ -87,6 +87,10 @@ class CompromisedInstrument(models.Model):
     currency = models.CharField(max_length=3)
     frozen_at = models.DateTimeField(null=True, blank=True)
     freeze_reason = models.CharField(max_length=300, blank=True)
+    # The last lift of its freeze (instruments_unfreeze): the card is usable again, and a
+    # good-faith claim on it gets that answer. A new freeze clears both.
+    unfrozen_at = models.DateTimeField(null=True, blank=True)
+    unfreeze_reason = models.CharField(max_length=300, blank=True, db_default="")
 
     class Meta:
         ordering = ["id"]
@@ -101,6 +105,11 @@ class CompromisedInstrument(models.Model):
             models.CheckConstraint(
                 condition=Q(frozen_at__isnull=True) | ~Q(freeze_reason=""),
                 name="instrument_freeze_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(unfrozen_at__isnull=True)
+                | (Q(frozen_at__isnull=True) & ~Q(unfreeze_reason="")),
+                name="instrument_unfreeze_has_reason",
             ),
         ]
         indexes = [models.Index(fields=["instrument_import", "id"], name="instrument_import_ids")]

@@ -45,6 +45,20 @@ NOT_ON_LIST = {
         "and this program cannot compensate it."
     ),
 }
+FREEZE_LIFTED = {
+    InstrumentKind.CARD: _(
+        "This card was frozen in this incident, but its freeze has since been lifted: the card "
+        "works again with its value, so this program does not compensate its purchase. If the "
+        "card does not work, tell us through the program's contact details, with the card's "
+        "last four digits."
+    ),
+    InstrumentKind.VOUCHER: _(
+        "This voucher was frozen in this incident, but its freeze has since been lifted: the "
+        "voucher can be used again, so this program does not compensate its purchase. If it "
+        "does not work, tell us through the program's contact details, with the voucher's "
+        "last four characters."
+    ),
+}
 ALREADY_CLAIMED = {
     InstrumentKind.CARD: _(
         "A claim for this card has already been filed. If it was not you, tell us through "
@@ -66,19 +80,18 @@ def seller_key(handle: str) -> str:
 def instrument_frozen_match(*, program: Program, number: str, kind: str) -> CompromisedInstrument:
     """The program's frozen instrument with this number (by its keyed hash under every key
     version), not yet claimed. InstrumentError with the specific answer otherwise: not a
-    number, not on the frozen list, or already claimed."""
+    number, not on the frozen list, its freeze lifted, or already claimed."""
     normalized = hashing.number_normalize(number)
     if not normalized:
         raise InstrumentError(NOT_A_NUMBER[InstrumentKind(kind)], code="not_a_number")
     condition = Q()
     for version, digest in hashing.number_hashes(normalized).items():
         condition |= Q(key_version=version, number_hash=digest)
-    instrument = (
-        CompromisedInstrument.objects.filter(condition, program=program, frozen_at__isnull=False)
-        .order_by("id")
-        .first()
-    )
+    listed = CompromisedInstrument.objects.filter(condition, program=program).order_by("id")
+    instrument = listed.filter(frozen_at__isnull=False).first()
     if instrument is None:
+        if listed.filter(unfrozen_at__isnull=False).exists():
+            raise InstrumentError(FREEZE_LIFTED[InstrumentKind(kind)], code="freeze_lifted")
         raise InstrumentError(NOT_ON_LIST[InstrumentKind(kind)], code="not_on_list")
     if InstrumentPurchase.objects.filter(instrument=instrument).exists():
         raise InstrumentError(ALREADY_CLAIMED[InstrumentKind(kind)], code="already_claimed")
@@ -129,10 +142,16 @@ def purchase_record(
     faith; on or after it the purchase is kept and the claim flagged for a reviewer.
     InstrumentError, nothing written, if the instrument is not (or no longer) frozen in this
     program, or already has a claim (one per instrument: a unique constraint)."""
-    instrument = CompromisedInstrument.objects.filter(
-        pk=answers.instrument_id, program=program, frozen_at__isnull=False
-    ).first()
-    if instrument is None:
+    # Locked: a lift of its freeze at the same moment either waits for this claim (and is
+    # then refused, the instrument being claimed) or goes first (and this claim is answered).
+    instrument = (
+        CompromisedInstrument.objects.select_for_update()
+        .filter(pk=answers.instrument_id, program=program)
+        .first()
+    )
+    if instrument is not None and instrument.frozen_at is None and instrument.unfrozen_at:
+        raise InstrumentError(FREEZE_LIFTED[InstrumentKind(kind)], code="freeze_lifted")
+    if instrument is None or instrument.frozen_at is None:
         raise InstrumentError(NOT_ON_LIST[InstrumentKind(kind)], code="not_on_list")
     try:
         with transaction.atomic():

@@ -1,8 +1,11 @@
 """The good-faith buyer's claim form in a browser (Banu): a number not on the frozen list gets
 the specific answer on its field, the right one reaches the summary with only its last four.
-Zero axe violations on each page, in each language.
+Lifting a freeze: an operator selects two cards, gives the reason and lands on the proposal,
+another approves, and a buyer who types a lifted number is told its freeze was lifted. Zero
+axe violations on each page of ours, in each language.
 
-With E2E_SHOTS=<folder>, each page is also saved as <folder>/h5-banu-<page>-<language>.png."""
+With E2E_SHOTS=<folder>, each page is also saved as <folder>/h5-banu-<page>-<language>.png
+(and unfreeze-<page>-<language>.png)."""
 
 import os
 import re
@@ -10,11 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from accounts.models import User
+from accounts.roles import PROGRAM_OPERATOR
+from audit.models import Proposal
+from audit.proposals import proposal_approve
 from compensation.models import ClaimType
-from instruments.models import PurchaseRoute
+from instruments.models import CompromisedInstrument, PurchaseRoute
 from payouts.methods import Method
-from tests.e2e.flows import language_cookie, sign_in
-from tests.factories import ClaimTypeFactory, ProgramFactory, published_policy
+from tests.e2e.flows import language_cookie, sign_in, staff_signed_in
+from tests.factories import ClaimTypeFactory, ProgramFactory, UserFactory, published_policy
 from tests.instruments.factories import card_number, frozen_cards
 from tests.payouts.sending_support import offer
 
@@ -106,3 +113,75 @@ def test_the_buyers_form_answers_a_number_off_the_list_and_takes_the_right_one(
     assert card_number(17) not in page.content()
     shoot(page, "summary", language)
     context.close()
+
+
+CONFIRM = {
+    "ko": "동결 해제를 제안합니다",
+    "en": "Propose lifting the freeze",
+    "zh-hans": "提议解除",
+}
+LIFTED = {
+    "ko": "동결이 해제되었습니다",
+    "en": "its freeze has since been lifted",
+    "zh-hans": "已解除冻结",
+}
+
+
+@pytest.mark.parametrize("language", ["ko", "en", "zh-hans"])
+def test_an_operator_proposes_a_lift_another_approves_and_the_buyer_is_told(
+    language,
+    browser,
+    live_server,
+    banu,
+    receipt,
+    check_a11y,
+):
+    shots = os.environ.get("E2E_SHOTS")
+
+    def check(page, name: str) -> None:
+        check_a11y(page)
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{shots}/unfreeze-{name}-{language}.png", full_page=True)
+
+    email = f"operator.{language}@example.com"
+    context, page = staff_signed_in(
+        browser, live_server.url, role=PROGRAM_OPERATOR, language=language, email=email
+    )
+    User.objects.filter(email=email).update(language=language)  # the staff pages follow it
+    lifted = list(CompromisedInstrument.objects.filter(last4__in=["0017", "0018"]))
+    page.goto(f"{live_server.url}/admin/instruments/compromisedinstrument/?q=001")
+    for instrument in lifted:
+        page.check(f"input.action-select[value='{instrument.pk}']")
+    page.select_option("select[name=action]", "unfreeze_selected")
+    page.locator("button[name=index]").click()
+    page.wait_for_selector("#id_reason")
+    assert CONFIRM[language] in page.content()
+    check(page, "confirm")
+    page.fill("#id_reason", "Issuer reissued these cards")
+    page.locator("#content form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/admin/audit/proposal/\d+/change/"))
+    check(page, "proposal")
+    context.close()
+
+    proposal = Proposal.objects.get(action="instruments.unfreeze")
+    proposal_approve(proposal=proposal, actor=UserFactory.create(role=PROGRAM_OPERATOR))
+    assert CompromisedInstrument.objects.filter(frozen_at__isnull=True).count() == 2
+
+    buyer = browser.new_context(viewport={"width": 1100, "height": 900})
+    language_cookie(buyer, live_server.url, language)
+    form = buyer.new_page()
+    sign_in(form, live_server.url, banu, f"buyer-{language}@example.com")
+    form.goto(f"{live_server.url}/programs/{banu.slug}/claim/good-faith-card/")
+    form.fill("#id_instrument_number", card_number(17))
+    form.fill("#id_purchased_on", "2025-02-20")
+    form.fill("#id_amount", "240.00")
+    form.fill("#id_bought_where", "Idle Fish")
+    form.set_input_files("#id_doc_proof_of_purchase", str(receipt))
+    form.check("input[value='account_credit']")
+    form.fill("#id_customer_ref", "BANU-0042")
+    form.locator("main form button[type=submit]").click()
+    form.wait_for_load_state()
+    assert LIFTED[language] in form.content()
+    check(form, "buyer-answer")
+    buyer.close()

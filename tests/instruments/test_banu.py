@@ -15,46 +15,22 @@ from django.db import connection
 from django.urls import reverse
 
 from claims.models import Claim
-from compensation.models import Award, ClaimType
-from instruments.models import CompromisedInstrument, InstrumentPurchase, PurchaseRoute
+from compensation.models import Award
+from instruments.models import CompromisedInstrument, InstrumentPurchase
 from payouts.methods import Method
 from payouts.models import Payout, PayoutBatch
 from payouts.services.sending import payout_chunks_plan, payout_chunks_send
 from tests.claims.conftest import claimant_session, pdf
-from tests.factories import ClaimTypeFactory, ProgramFactory, UserFactory, published_policy
-from tests.instruments.factories import card_number, frozen_cards
+from tests.factories import UserFactory
+from tests.instruments.factories import card_number
 from tests.payouts.provider import credit_provider
-from tests.payouts.sending_support import offer, released_batch
+from tests.payouts.sending_support import released_batch
 
 pytestmark = pytest.mark.django_db
 
 BUYER = "buyer@example.com"
 CARD = card_number(417)  # on the list: "6200 0000 0000 0417"
 NOT_LISTED = "6299 1111 2222 3333"
-
-
-@pytest.fixture
-def banu(settings):
-    settings.PAYOUTS_SEND_RETRY_BASE_SECONDS = 0
-    program = ProgramFactory.create(name="Banu stored-value cards", currency="CNY")
-    published_policy(program)
-    offer(program, Method.ACCOUNT_CREDIT)
-    claim_type = ClaimTypeFactory.create(
-        program=program,
-        code="good-faith-card",
-        calculation=ClaimType.Calculation.PURCHASE_REFUND,
-        required_documents=["proof_of_purchase"],
-        requires_affected_record=False,
-        cap_per_claim_minor=100_000,
-        title={
-            "en": "I bought a frozen card",
-            "ko": "동결된 카드 구매",
-            "zh-hans": "我买了被冻结的卡",
-        },
-    )
-    PurchaseRoute.objects.create(claim_type=claim_type, kind="card")
-    frozen_cards(program, 1000)
-    return program, claim_type
 
 
 def _details_url(program, claim_type):
