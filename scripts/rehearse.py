@@ -6,10 +6,11 @@ time beside its raw anchor measured in the same run; with --docs the figures rep
 rehearsal section of docs/performance.md.
 
 Run by hand, never in CI, on a database of its own (migrated first; use a fresh one, the bytes
-per voucher are the whole tables'):
+per voucher are the whole tables'), on a server with the settings of docs/operating.md:
 
-    psql -h 127.0.0.1 -U postgres -c 'create database rehearsal'
-    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/rehearsal \\
+    scripts/rehearsal_pg.sh start /var/tmp/pgrehearsal        # port 5440
+    psql -h 127.0.0.1 -p 5440 -U postgres -c 'create database rehearsal'
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5440/rehearsal \\
       REDIS_URL=redis://127.0.0.1:6379/13 flock /tmp/bench.lock \\
       .venv/bin/python scripts/rehearse.py [--people 33700000] [--docs]
 
