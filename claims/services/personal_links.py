@@ -3,14 +3,14 @@
 A link is single use, expires (CLAIMS_PERSONAL_LINK_TTL_SECONDS), and is bound to its
 recipient: the person and the address it was sent to. Links are made one way,
 `personal_links_make`: one INSERT ... SELECT over rows of recipients, the tokens drawn in SQL
-from PostgreSQL's CSPRNG (gen_random_uuid), so a campaign's chunk of 10,000 links is one
+from PostgreSQL's CSPRNG (gen_random_uuid), so a campaign's build chunk of links is one
 statement and a single link is the same statement over one row. Only the SHA-256 of a token
 is stored (a token is 244 random bits, so a key would add nothing against guessing, and the
 statement carries no secret); the token itself exists in the message (sealed in the outbox
-until sent). Opening the
-link shows a page with one button (a mail scanner that fetches links spends nothing); the
-button signs the person in once. A link used, expired, or whose recipient no longer has the
-address it went to signs nobody in: its page says so and offers the code sign-in instead."""
+until sent). Opening the link shows a page with one button (a mail scanner that fetches
+links spends nothing); the button signs the person in once. A link used, expired, or whose
+recipient no longer has the address it went to signs nobody in: its page says so and offers
+the code sign-in instead."""
 
 from __future__ import annotations
 
