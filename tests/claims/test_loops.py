@@ -236,6 +236,26 @@ def test_one_reminder_per_request_before_its_deadline(program, documented, claim
     }
 
 
+def test_a_claimant_without_an_email_gets_the_reminder_by_sms_with_a_link_to_their_phone(
+    program, documented, claimant, person
+):
+    from claims.models import PersonalLink
+    from compensation.hashing import phone_hash
+
+    claim = _waiting(program, documented, claimant)
+    type(person).objects.filter(pk=person.pk).update(
+        email="", email_hash=None, phone="010-5555-0303", phone_hash=phone_hash("010-5555-0303")
+    )
+    _into_reminder_window(claim)
+    assert claims_info_reminders_task() == 1
+    reminder = Notice.objects.get(kind="info_reminder")
+    assert (reminder.channel, reminder.to_address) == ("sms", "010-5555-0303")
+    link = PersonalLink.objects.latest("id")  # the request's own went to the email before
+    assert link.next_path == reverse("claims:answer", args=[program.slug, claim.reference])
+    assert bytes(link.recipient_hash) == phone_hash("010-5555-0303")
+    assert unseal(reminder.context["personal_url"]).startswith(SITE + "/go/")
+
+
 def test_no_reminder_for_a_request_shorter_than_the_reminders_lead(program, documented, claimant):
     _waiting(program, documented, claimant, days=2)
     assert claims_info_remind() == 0
