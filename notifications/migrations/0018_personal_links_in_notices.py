@@ -45,9 +45,9 @@ def _with_line(channel: str, language: str, body: str) -> str:
     if at < 0:
         return f"{body} {line}"
     before = body[:at].rstrip()
-    return (
-        f"{before} {line}{check if check.startswith(' ') else ' ' + check}{body[at + len(check) :]}"
-    )
+    gap = "" if language == "zh-hans" else " "  # Chinese runs on after its full stop
+    rest = body[at + len(check) :]
+    return f"{before}{gap}{line} {check.strip()}{rest}"
 
 
 def forwards(apps, schema_editor):
