@@ -22,3 +22,10 @@ class ClaimsConfig(AppConfig):
         from claims.audiences import audiences_register
 
         audiences_register()
+
+        # Campaign notices to a person carry a personal link that claims makes.
+        from claims.services.personal_links import campaign_links_make
+        from notifications.kinds import PERSONAL_URL
+        from notifications.links import LINK_MAKERS
+
+        LINK_MAKERS[PERSONAL_URL] = campaign_links_make

@@ -321,7 +321,7 @@ class SignInCode(models.Model):
 
 
 class PersonalLink(models.Model):
-    """A link a notice carries that signs its one recipient in, once: only a keyed hash of its
+    """A link a notice carries that signs its one recipient in, once: only the SHA-256 of its
     token is stored, with the recipient (person, the identity the session gets, the keyed hash
     of the address it was sent to), where it leads, an expiry and when it was used."""
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from claims.models import Claim
 from compensation.engine.money import money_format
+from compensation.hashing import email_hash, phone_hash
+from notifications.models import Notice
 from notifications.selectors import notice_is_genuine as _notice_is_genuine
 from notifications.services import notice_enqueue
 
@@ -45,19 +47,41 @@ def notice_channel_address(claim: Claim) -> tuple[str, str]:
     return ("sms", phone) if phone else ("", "")
 
 
-def _enqueue(claim: Claim, kind: str, context: dict, dedupe: str) -> None:
+def recipient_hash(channel: str, to_address: str) -> bytes | None:
+    """The keyed hash of the address a notice goes to, which its personal link is bound to."""
+    return phone_hash(to_address) if channel == "sms" else email_hash(to_address)
+
+
+def _enqueue(
+    claim: Claim, kind: str, context: dict, dedupe: str, *, link_to: str | None = None
+) -> None:
+    """With `link_to` (one of the claim's pages), the notice carries a personal link there
+    (`personal_url`, sealed), bound to the claimant and the address it goes to."""
+    from claims.services.personal_links import personal_link_issue  # it imports this module
+
     channel, to_address = notice_channel_address(claim)
     if not to_address:
         return  # nobody to tell: the status page still shows everything
+    dedupe_key = f"claim:{claim.reference}:{dedupe}"
+    context = {"claim_reference": claim.reference, **context}
+    # A re-run event finds its notice and makes no second link.
+    if link_to is not None and not Notice.objects.filter(dedupe_key=dedupe_key).exists():
+        _link, context["personal_url"] = personal_link_issue(
+            program=claim.program,
+            person=claim.person,
+            identity_hash=bytes(claim.claimant_email_hash),
+            recipient_hash=recipient_hash(channel, to_address),
+            next_path=claim_path(claim, link_to),
+        )
     notice_enqueue(
         kind=kind,
         channel=channel,
         language=_language(claim),
         to_address=to_address,
-        context={"claim_reference": claim.reference, **context},
+        context=context,
         program=claim.program,
         person=claim.person,
-        dedupe_key=f"claim:{claim.reference}:{dedupe}",
+        dedupe_key=dedupe_key,
     )
 
 
@@ -65,12 +89,14 @@ def notice_claim_acknowledged(*, claim: Claim) -> None:
     _enqueue(claim, "claim_acknowledged", {}, "ack")
 
 
+def claim_path(claim: Claim, view: str = "claims:status") -> str:
+    return reverse(view, kwargs={"slug": claim.program.slug, "reference": claim.reference})
+
+
 def claim_url(claim: Claim, view: str = "claims:status") -> str:
     """The claim's page (or one of its pages) as a notice prints it: the site's address and
     the path, which asks the claimant to sign in first and then comes back."""
-    return settings.NOTIFICATIONS_SITE_URL.rstrip("/") + reverse(
-        view, kwargs={"slug": claim.program.slug, "reference": claim.reference}
-    )
+    return settings.NOTIFICATIONS_SITE_URL.rstrip("/") + claim_path(claim, view)
 
 
 def local_when(value: dt.datetime | None, language: str, *, with_time: bool = False) -> str:
@@ -95,12 +121,14 @@ def info_request_context(claim: Claim, *, on_no_answer: str) -> dict[str, str]:
 
 
 def notice_info_requested(*, claim: Claim, round_number: int, on_no_answer: str) -> None:
-    """The link opens the answer page (after the claimant signs in)."""
+    """The claimant's personal link opens the answer page signed in; the page's own address
+    (claim_url) asks them to sign in first, for a template without the link."""
     _enqueue(
         claim,
         "info_requested",
         info_request_context(claim, on_no_answer=on_no_answer),
         f"info:{round_number}",
+        link_to="claims:answer",
     )
 
 
@@ -113,8 +141,9 @@ def decision_summary(claim: Claim, language: str) -> str:
 
 
 def notice_decision(*, claim: Claim, appeal: bool) -> None:
-    """The decision (or the appeal's outcome) with the claim's status page and, when it can be
-    appealed, the last moment to do so in the claimant's language (empty otherwise)."""
+    """The decision (or the appeal's outcome) with a personal link to the claim's status page
+    and, when it can be appealed, the last moment to do so in the claimant's language (empty
+    otherwise)."""
     from claims.services.claimant import appeal_deadline  # services import this module
 
     language = _language(claim)
@@ -123,10 +152,9 @@ def notice_decision(*, claim: Claim, appeal: bool) -> None:
         "claim_url": claim_url(claim),
         "appeal_by": local_when(appeal_deadline(claim), language, with_time=True),
     }
-    if appeal:
-        _enqueue(claim, "appeal_outcome", {**context, "outcome_summary": summary}, "appeal")
-    else:
-        _enqueue(claim, "decision", {**context, "decision_summary": summary}, "decision")
+    summaries = {"outcome_summary" if appeal else "decision_summary": summary}
+    kind, dedupe = ("appeal_outcome", "appeal") if appeal else ("decision", "decision")
+    _enqueue(claim, kind, {**context, **summaries}, dedupe, link_to="claims:status")
 
 
 def notice_payment_changed(*, claim: Claim, method_text: str, event_id: int) -> None:

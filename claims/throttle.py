@@ -105,6 +105,44 @@ def signin_limits(
     return limits
 
 
+# --- The notice check and claim submission: the same shape -----------------------------------
+#
+# Per device first (verify_device, submit_device), requests without the cookie sharing a small
+# budget per network (verify_cookieless, submit_cookieless); per subject (the reference checked,
+# the identity filing); the network (verify_network, submit_network) only as a ceiling sized
+# for a carrier's gateway. A claim filed by an agent for a caller counts per identity only.
+
+
+def verify_limits(
+    *, reference: str, device: str | None, ip_address: str | None
+) -> list[tuple[str, str | bytes]]:
+    """The (limit name, subject) pairs one "is this notice genuine?" check counts under."""
+    network = network_of(ip_address)
+    limits: list[tuple[str, str | bytes]] = [("verify_network", network)]
+    if device:
+        limits.append(("verify_device", device))
+    else:
+        limits.append(("verify_cookieless", network))
+    limits.append(("verify_reference", reference.upper().replace("-", "").strip()))
+    return limits
+
+
+def submit_limits(
+    *, identity_hash: bytes, device: str | None, ip_address: str | None, assisted: bool
+) -> list[tuple[str, str | bytes]]:
+    """The (limit name, subject) pairs one claim submission counts under."""
+    if assisted:
+        return [("submit_identity", identity_hash)]
+    network = network_of(ip_address)
+    limits: list[tuple[str, str | bytes]] = [("submit_network", network)]
+    if device:
+        limits.append(("submit_device", device))
+    else:
+        limits.append(("submit_cookieless", network))
+    limits.append(("submit_identity", identity_hash))
+    return limits
+
+
 def _trusted_key(address_hash: bytes, device: str) -> str:
     digest = hashlib.sha256(address_hash + b":" + device.encode()).hexdigest()[:32]
     return f"claims:signin-trusted:{digest}"

@@ -645,9 +645,15 @@ CLAIMS_THROTTLES = {
     "signin_device": (env.int("CLAIMS_SIGNIN_PER_DEVICE_HOUR", default=10), 3600),
     "signin_cookieless": (env.int("CLAIMS_SIGNIN_COOKIELESS_PER_NETWORK_HOUR", default=20), 3600),
     "signin_network": (env.int("CLAIMS_SIGNIN_PER_NETWORK_HOUR", default=2000), 3600),
-    "verify_network": (env.int("CLAIMS_VERIFY_PER_NETWORK_HOUR", default=60), 3600),
-    "submit_network": (env.int("CLAIMS_SUBMIT_PER_NETWORK_HOUR", default=20), 3600),
+    # The notice check and claim submission: per device and subject, the network a ceiling.
+    "verify_device": (env.int("CLAIMS_VERIFY_PER_DEVICE_HOUR", default=30), 3600),
+    "verify_cookieless": (env.int("CLAIMS_VERIFY_COOKIELESS_PER_NETWORK_HOUR", default=60), 3600),
+    "verify_reference": (env.int("CLAIMS_VERIFY_PER_REFERENCE_HOUR", default=10), 3600),
+    "verify_network": (env.int("CLAIMS_VERIFY_PER_NETWORK_HOUR", default=3000), 3600),
+    "submit_device": (env.int("CLAIMS_SUBMIT_PER_DEVICE_HOUR", default=10), 3600),
+    "submit_cookieless": (env.int("CLAIMS_SUBMIT_COOKIELESS_PER_NETWORK_HOUR", default=20), 3600),
     "submit_identity": (env.int("CLAIMS_SUBMIT_PER_IDENTITY_HOUR", default=5), 3600),
+    "submit_network": (env.int("CLAIMS_SUBMIT_PER_NETWORK_HOUR", default=1000), 3600),
 }
 # Claims from one network within a day above which a claim carries the "network burst" signal.
 CLAIMS_NETWORK_SIGNAL_COUNT = env.int("CLAIMS_NETWORK_SIGNAL_COUNT", default=5)

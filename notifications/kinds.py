@@ -55,14 +55,26 @@ class KindSpec:
     # Those of the variables the outbox holds encrypted (notifications/sealed.py): opened
     # only to render the message, never shown in the admin.
     sealed: frozenset[str] = frozenset()
+    # Variables a notice may carry but need not: a template prints them in an {% if %}.
+    optional: frozenset[str] = frozenset()
 
     @property
     def allowed(self) -> frozenset[str]:
-        return self.variables | AUTOMATIC_VARIABLES
+        return self.variables | self.optional | AUTOMATIC_VARIABLES
+
+
+# A personal link (claims/services/personal_links.py): opens the recipient's page signed in,
+# once; sealed in the outbox. The claim notices that carry one lead to the claim's page (the
+# answer page, its status); a campaign's notice to a person of the population leads to /me/
+# (notifications/links.py). A template prints it in place of the plain address:
+# {% if personal_url %}{{ personal_url }}{% else %}{{ claim_url }}{% endif %}.
+PERSONAL_URL = "personal_url"
+_LINKED = {"optional": frozenset({PERSONAL_URL}), "sealed": frozenset({PERSONAL_URL})}
 
 
 KINDS: dict[str, KindSpec] = {
     Kind.INCIDENT_ANNOUNCEMENT: KindSpec(
+        **_LINKED,
         variables=frozenset({"incident_title", "claim_deadline"}),
         sample={
             "incident_title": "Unauthorized access to account data",
@@ -70,6 +82,7 @@ KINDS: dict[str, KindSpec] = {
         },
     ),
     Kind.VOUCHER_ISSUED: KindSpec(
+        **_LINKED,
         variables=frozenset({"voucher_total", "valid_from"}),
         sample={"voucher_total": "50,000 KRW", "valid_from": "2026-01-15"},
     ),
@@ -81,6 +94,7 @@ KINDS: dict[str, KindSpec] = {
     # for a request left unanswered ("decide_on_file" or "deny"), for the template to say
     # what happens then ({% if on_no_answer == "deny" %}).
     Kind.INFO_REQUESTED: KindSpec(
+        **_LINKED,
         variables=frozenset({"claim_reference", "respond_by", "claim_url", "on_no_answer"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
@@ -92,6 +106,7 @@ KINDS: dict[str, KindSpec] = {
     ),
     # Sent once per request, CLAIMS_INFO_REMINDER_DAYS before its deadline (claims' sweep).
     Kind.INFO_REMINDER: KindSpec(
+        **_LINKED,
         variables=frozenset({"claim_reference", "respond_by", "claim_url", "on_no_answer"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
@@ -104,6 +119,7 @@ KINDS: dict[str, KindSpec] = {
     # claim_url is the claim's status page; appeal_by the last moment to appeal, in the
     # notice's language, or empty when the decision cannot be appealed.
     Kind.DECISION: KindSpec(
+        **_LINKED,
         variables=frozenset({"claim_reference", "decision_summary", "claim_url", "appeal_by"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
@@ -113,6 +129,7 @@ KINDS: dict[str, KindSpec] = {
         },
     ),
     Kind.APPEAL_OUTCOME: KindSpec(
+        **_LINKED,
         variables=frozenset({"claim_reference", "outcome_summary", "claim_url", "appeal_by"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
@@ -124,6 +141,7 @@ KINDS: dict[str, KindSpec] = {
     # Per holder, 30 and 7 days before their vouchers end (vouchers/services/expiry.py): the
     # audience fills count, value left and the day for each person; the link is the campaign's.
     Kind.VOUCHER_EXPIRY_REMINDER: KindSpec(
+        **_LINKED,
         variables=frozenset({"voucher_count", "voucher_total", "expires_on", "me_url"}),
         sample={
             "voucher_count": "3",
@@ -134,6 +152,7 @@ KINDS: dict[str, KindSpec] = {
     ),
     # Per holder, once a bulk extension of their vouchers' window is done.
     Kind.VOUCHERS_EXTENDED: KindSpec(
+        **_LINKED,
         variables=frozenset({"voucher_count", "voucher_total", "valid_until", "me_url"}),
         sample={
             "voucher_count": "3",
@@ -145,6 +164,7 @@ KINDS: dict[str, KindSpec] = {
     # Per holder: the audience fills the first four for each person (run holders, in
     # vouchers/audiences.py); the link to the person's page is the campaign's.
     Kind.VOUCHERS_READY: KindSpec(
+        **_LINKED,
         variables=frozenset(
             {"voucher_count", "voucher_total", "valid_from", "valid_until", "me_url"}
         ),
@@ -263,6 +283,10 @@ AUTOMATIC_SAMPLE = {
 }
 
 
+PERSONAL_URL_SAMPLE = "https://compensation.example.com/go/5f0c-sample/"
+
+
 def sample_context(kind: str) -> dict[str, str]:
     """Values for the admin preview of a template of this kind."""
-    return {**AUTOMATIC_SAMPLE, **KINDS[kind].sample}
+    linked = {PERSONAL_URL: PERSONAL_URL_SAMPLE} if PERSONAL_URL in KINDS[kind].optional else {}
+    return {**AUTOMATIC_SAMPLE, **KINDS[kind].sample, **linked}

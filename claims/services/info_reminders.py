@@ -16,7 +16,9 @@ from audit.services import audit_record
 from claims import notices
 from claims.models import Claim
 from claims.services.info_deadlines import claims_no_answer_rules
+from claims.services.personal_links import personal_links_make
 from notifications.models import Notice
+from notifications.sealed import seal
 from notifications.services import notices_enqueue_select
 
 REMINDER_ACTOR = "job:claims.info_reminders"
@@ -59,9 +61,11 @@ def claims_info_remind(*, now: dt.datetime | None = None, chunk_size: int | None
 
     Guarantees: one reminder per claim and round, whatever the number of runs or workers
     (the dedupe key `claim:<reference>:info-reminder:<round>`, ON CONFLICT DO NOTHING); each
-    chunk is one SELECT of the due claims, one load of their claims and one bulk INSERT of
-    their notices, in one transaction; a claim without an address gets none (its page says
-    everything). The reminder says what happens at the deadline under the claim's policy."""
+    chunk is one SELECT of the due claims, one load of their claims, one statement of their
+    personal links and one bulk INSERT of their notices per channel, in one transaction; a
+    claim without an address gets none (its page says everything). The reminder says what
+    happens at the deadline under the claim's policy, and its personal link opens the answer
+    page signed in."""
     now = now or timezone.now()
     lead = dt.timedelta(days=settings.CLAIMS_INFO_REMINDER_DAYS)
     size = chunk_size or settings.CLAIMS_INFO_SWEEP_CHUNK
@@ -89,36 +93,71 @@ def claims_info_remind(*, now: dt.datetime | None = None, chunk_size: int | None
     return queued
 
 
+# The chunk's personal links, one per claim with an address, from arrays built here.
+_LINK_ROWS_SQL = """
+SELECT * FROM unnest(
+    %(claim_ids)s::bigint[], %(programs)s::bigint[], %(persons)s::bigint[],
+    %(identities)s::bytea[], %(recipients)s::bytea[], %(paths)s::text[]
+)
+"""
+
+
 def _remind(rounds: dict[int, int]) -> int:
+    """One chunk: the claims loaded, one statement of their personal links (to the answer
+    page), and one bulk INSERT of their reminders per channel (email, else SMS)."""
     claims = list(
         Claim.objects.filter(pk__in=list(rounds))
         .select_related("program", "person", "policy")
         .order_by("id")
     )
     rules = claims_no_answer_rules(claims)
-    rows: dict[str, list] = {
-        "addresses": [],
-        "langs": [],
-        "contexts": [],
-        "programs": [],
-        "persons": [],
-        "keys": [],
-    }
-    for claim in claims:
+    reachable = [(claim, *notices.notice_channel_address(claim)) for claim in claims]
+    reachable = [(claim, channel, address) for claim, channel, address in reachable if address]
+    links = personal_links_make(
+        rows=_LINK_ROWS_SQL,
+        params={
+            "claim_ids": [claim.pk for claim, _, _ in reachable],
+            "programs": [claim.program_id for claim, _, _ in reachable],
+            "persons": [claim.person_id for claim, _, _ in reachable],
+            "identities": [bytes(claim.claimant_email_hash) for claim, _, _ in reachable],
+            "recipients": [
+                notices.recipient_hash(channel, address) for _, channel, address in reachable
+            ],
+            "paths": [notices.claim_path(claim, "claims:answer") for claim, _, _ in reachable],
+        },
+    )
+    by_channel: dict[str, dict[str, list]] = {}
+    for claim, channel, address in reachable:
+        rows = by_channel.setdefault(
+            channel,
+            {
+                "addresses": [],
+                "langs": [],
+                "contexts": [],
+                "programs": [],
+                "persons": [],
+                "keys": [],
+            },
+        )
         context = {
             "claim_reference": claim.reference,
             **notices.info_request_context(claim, on_no_answer=rules[claim.pk]),
         }
-        rows["addresses"].append(notices.notice_address(claim))
+        if claim.pk in links:
+            context["personal_url"] = seal(links[claim.pk].url)
+        rows["addresses"].append(address)
         rows["langs"].append(notices.notice_language(claim))
         rows["contexts"].append(json.dumps(context))
         rows["programs"].append(claim.program_id)
         rows["persons"].append(claim.person_id)
         rows["keys"].append(f"claim:{claim.reference}:info-reminder:{rounds[claim.pk]}")
-    return notices_enqueue_select(
-        kind="info_reminder",
-        channel="email",
-        select=_ROWS_SQL,
-        params=rows,
-        priority=Notice.Priority.TRANSACTIONAL,
+    return sum(
+        notices_enqueue_select(
+            kind="info_reminder",
+            channel=channel,
+            select=_ROWS_SQL,
+            params=rows,
+            priority=Notice.Priority.TRANSACTIONAL,
+        )
+        for channel, rows in sorted(by_channel.items())
     )

@@ -25,7 +25,7 @@ from claims.services.common import identity_filter, sla_due
 from claims.services.purchases import claim_purchase_record
 from claims.services.screening import claim_screen
 from claims.storage import document_store, documents_delete
-from claims.throttle import network_of, throttle_take
+from claims.throttle import network_of, submit_limits, throttle_take
 from compensation.claimant_session import Claimant
 from compensation.models import AffectedPerson, ClaimType, Program
 from compensation.selectors import policy_published
@@ -190,10 +190,13 @@ def claim_submit(
     payout_chosen: bool = False,
     payout_account_hash: bytes | None = None,
     ip_address: str | None = None,
+    device: str | None = None,
     instrument_purchase: PurchaseAnswers | None = None,
     assisted: Assisted | None = None,
 ) -> tuple[Claim, bool]:
-    """File one claim and screen it. Returns (claim, created).
+    """File one claim and screen it. Returns (claim, created). Limited per browser (`device`,
+    the claimant pages' device cookie), per identity and, as a ceiling, per network
+    (claims.throttle.submit_limits).
 
     With `assisted`, an agent files it for the claimant (claim_file_assisted): the claim
     records the channel and the agent, its history and audit row name the agent, and the
@@ -242,9 +245,12 @@ def claim_submit(
         # retries get the same answer. With Redis down the claim is still taken
         # (unavailable_allows): the slots below keep one claim per identity and type, and its
         # notices wait in the outbox.
-        limits: list[tuple[str, str | bytes]] = [("submit_identity", claimant.email_hash)]
-        if assisted is None:
-            limits.insert(0, ("submit_network", network))
+        limits = submit_limits(
+            identity_hash=claimant.email_hash,
+            device=device,
+            ip_address=ip_address,
+            assisted=assisted is not None,
+        )
         if not throttle_take(limits, unavailable_allows=True):
             raise ClaimError(THROTTLED, code="throttled", status=429)
         try:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -14,6 +17,13 @@ from compensation.claimant_session import claimant_get
 from config.ratelimit import RateLimitUnavailable
 
 logger = logging.getLogger(__name__)
+
+# The device cookie (random, signed, HttpOnly) the claimant pages give a browser: the limits
+# of sign-in, the notice check and claim submission count per device before any network
+# ceiling (claims/throttle.py), so people behind a carrier's shared address do not share one.
+DEVICE_COOKIE = "claims_device"
+DEVICE_SALT = "claims.signin.device"
+DEVICE_MAX_AGE = 400 * 86400  # browsers cap cookie lifetimes at 400 days
 
 # What a 503 asks the browser to wait before trying again, in seconds.
 UNAVAILABLE_RETRY_AFTER = 60
@@ -57,3 +67,24 @@ def claimant_required(view):
 def form_error(form, exc) -> None:
     """A ClaimError shown where the person will look for it: on the form."""
     form.add_error(None, str(exc.message))
+
+
+def device_of(request) -> str | None:
+    """This browser's device id from its signed cookie, or None (no cookie, or a forged one)."""
+    value = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT)
+    return value if value and len(value) <= 64 else None
+
+
+def device_cookie_set(request, response: HttpResponse) -> HttpResponse:
+    """The response, giving the browser its device cookie if it has none."""
+    if device_of(request) is None:
+        response.set_signed_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(16),
+            salt=DEVICE_SALT,
+            max_age=DEVICE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response

@@ -33,7 +33,7 @@ from claims.selectors import claim_types_for
 from claims.services import claim_document_add, claim_draft_documents_replace, claim_submit
 from claims.services.intake import payout_account_fingerprint
 from claims.storage import documents_delete
-from claims.views.common import claimant_required, form_error
+from claims.views.common import claimant_required, device_of, form_error
 from claims.views.signin import CONTACT_EMAIL
 from compensation.claimant_session import claimant_owner
 from instruments.services.purchases import PurchaseAnswers
@@ -231,6 +231,7 @@ def review(request, program, type_code: str, draft_key: str):
                 if payment.get("account_hash")
                 else None,
                 ip_address=client_ip(request),
+                device=device_of(request),
                 instrument_purchase=PurchaseAnswers.from_session(draft["purchase"])
                 if draft.get("purchase")
                 else None,

@@ -9,8 +9,8 @@ from claims.errors import THROTTLED
 from claims.forms import VerifyForm, document_label
 from claims.person_page import person_page
 from claims.selectors import program_list_public, program_public_get
-from claims.throttle import network_of, throttle_hit
-from claims.views.common import limits_required
+from claims.throttle import throttle_take, verify_limits
+from claims.views.common import device_cookie_set, device_of, limits_required
 from compensation.claimant_session import claimant_get
 from compensation.engine.money import money_format
 from compensation.selectors import program_terms_public
@@ -106,9 +106,16 @@ def verify_notice(request):
     status = 200
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not throttle_hit("verify_network", network_of(client_ip(request))):
+        reference = form.cleaned_data["reference"]
+        limits = verify_limits(
+            reference=reference, device=device_of(request), ip_address=client_ip(request)
+        )
+        if not throttle_take(limits):
             form.add_error(None, THROTTLED)
             status = 429  # the page and its message, as a refusal
         else:
-            result = notices.notice_is_genuine(form.cleaned_data["reference"])
-    return render(request, "claims/verify.html", {"form": form, "result": result}, status=status)
+            result = notices.notice_is_genuine(reference)
+    response = render(
+        request, "claims/verify.html", {"form": form, "result": result}, status=status
+    )
+    return device_cookie_set(request, response)

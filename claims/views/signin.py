@@ -7,11 +7,8 @@ budget. A refused request answers 429 with the page and its message."""
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,15 +25,17 @@ from claims.services.personal_links import (
 )
 from claims.services.signin import signin_address_hash, signin_code_request, signin_code_verify
 from claims.throttle import device_trust, network_of, throttle_hit
-from claims.views.common import form_error, limits_required
+from claims.views.common import (
+    device_cookie_set,
+    device_of,
+    form_error,
+    limits_required,
+)
 from compensation.claimant_session import claimant_sign_in, claimant_sign_out
 
 _PENDING_EMAIL = "claims_signin_email"
 _PENDING_PHONE = "claims_signin_phone"
 CONTACT_EMAIL = "claims_contact_email"
-DEVICE_COOKIE = "claims_device"
-_DEVICE_SALT = "claims.signin.device"
-_DEVICE_MAX_AGE = 400 * 86400  # browsers cap cookie lifetimes at 400 days
 # What a 429 asks the browser to wait before trying again, in seconds.
 THROTTLED_RETRY_AFTER = 900
 
@@ -48,33 +47,13 @@ def _next(request, slug: str) -> str:
     return reverse("claims:me")
 
 
-def device_of(request) -> str | None:
-    """This browser's device id from its signed cookie, or None (no cookie, or a forged one)."""
-    value = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=_DEVICE_SALT)
-    return value if value and len(value) <= 64 else None
-
-
-def _with_device(request, response: HttpResponse) -> HttpResponse:
-    if device_of(request) is None:
-        response.set_signed_cookie(
-            DEVICE_COOKIE,
-            secrets.token_urlsafe(16),
-            salt=_DEVICE_SALT,
-            max_age=_DEVICE_MAX_AGE,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-            samesite="Lax",
-        )
-    return response
-
-
 def _page(request, template: str, context: dict, error: ClaimError | None = None):
     """The page, answering 429 (with Retry-After) when `error` is a limit's refusal."""
     throttled = error is not None and error.code == "throttled"
     response = render(request, template, context, status=429 if throttled else 200)
     if throttled:
         response["Retry-After"] = str(THROTTLED_RETRY_AFTER)
-    return _with_device(request, response)
+    return device_cookie_set(request, response)
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,7 +86,7 @@ def signin(request, slug: str):
             request.session[_PENDING_PHONE if channel == "sms" else _PENDING_EMAIL] = address
             url = reverse("claims:signin_code", args=[slug])
             response = redirect(f"{url}?{urlencode({'next': _next(request, slug)})}")
-            return _with_device(request, response)
+            return device_cookie_set(request, response)
     return _page(
         request,
         "claims/signin.html",

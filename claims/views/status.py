@@ -5,7 +5,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import client_ip
@@ -82,8 +82,10 @@ def _status_page(request, program, claim, *, answer_form=None, feedback_form=Non
 
 # What happens without an answer, as the claim's policy says (info_requests.on_no_answer).
 IF_NO_ANSWER = {
-    DECIDE_ON_FILE: _lazy("If we do not hear from you by then, we will decide on what we have."),
-    DENY: _lazy(
+    DECIDE_ON_FILE: gettext_lazy(
+        "If we do not hear from you by then, we will decide on what we have."
+    ),
+    DENY: gettext_lazy(
         "If we do not hear from you by then, your claim will be closed as not approved, for "
         "lack of an answer."
     ),

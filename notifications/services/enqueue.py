@@ -15,6 +15,7 @@ from config.db import violated_constraint
 from notifications.errors import NotificationError
 from notifications.kinds import KINDS, Channel
 from notifications.models import Notice
+from notifications.sealed import PREFIX as SEALED_PREFIX
 from notifications.sealed import context_seal
 
 DISPATCH_TASK = "notifications.dispatch"
@@ -145,7 +146,8 @@ def notice_enqueue(
 
 # The bulk insert around a caller's SELECT of (to_address, language, context, program_id,
 # person_id, dedupe_key). The CTE counts, in the same pass, the rows whose language is
-# unknown or whose context lacks a variable of the kind, so a bad SELECT is refused whole.
+# unknown, whose context lacks a variable of the kind or holds a sealed variable not sealed
+# (notifications/sealed.py: the caller seals them), so a bad SELECT is refused whole.
 # The rows go in in the order of their (random) references, so each one's entry in the
 # reference's indexes lands next to the previous one's: in the order they came, each landed
 # on a random page of those indexes, and a million of them read, wrote and evicted most of
@@ -169,7 +171,15 @@ WITH inserted AS (
     RETURNING language, context
 )
 SELECT count(*),
-       count(*) FILTER (WHERE NOT (language = ANY(%(languages)s) AND context ?& %(variables)s))
+       count(*) FILTER (
+           WHERE NOT (language = ANY(%(languages)s) AND context ?& %(variables)s)
+              OR EXISTS (
+                  SELECT 1 FROM jsonb_each(context) AS v
+                  WHERE v.key = ANY(%(sealed)s)
+                    AND (jsonb_typeof(v.value) <> 'string'
+                         OR v.value #>> '{{}}' NOT LIKE %(prefix)s)
+              )
+       )
 FROM inserted
 """
 
@@ -187,7 +197,9 @@ def notices_enqueue_select(
 
     `select` is SQL written by the calling code (never input) returning, in this order,
     (to_address, language, context jsonb, program_id, person_id, dedupe_key); its values
-    come as %(name)s parameters in `params`. Rows with an empty address are skipped; a row
+    come as %(name)s parameters in `params`; the kind's sealed variables come sealed
+    (notifications.sealed.seal), as the statement cannot encrypt. Rows with an empty address
+    are skipped; a row
     whose dedupe key exists already creates nothing (re-running creates nothing). References
     come from notifications_reference_new(), as a campaign build's do.
 
@@ -202,15 +214,11 @@ def notices_enqueue_select(
         )
     if kind not in KINDS:
         raise NotificationError(f"Unknown notice kind {kind!r}.", code="unknown_kind")
-    if KINDS[kind].sealed:
-        # The SQL would store their secret readable: such notices go one by one.
-        raise NotificationError(
-            f"A {kind} notice carries sealed values; create it with notice_enqueue.",
-            code="sealed_kind",
-        )
     if channel not in Channel.values:
         raise NotificationError(f"Unknown channel {channel!r}.", code="unknown_channel")
-    reserved = {"kind", "channel", "priority", "languages", "variables"} & set(params or {})
+    reserved = {"kind", "channel", "priority", "languages", "variables", "sealed", "prefix"} & set(
+        params or {}
+    )
     if reserved:
         raise ValueError(f"Parameter names reserved by the bulk insert: {sorted(reserved)}")
     values = {
@@ -220,6 +228,8 @@ def notices_enqueue_select(
         "priority": int(priority),
         "languages": list(Language.values),
         "variables": sorted(KINDS[kind].variables),
+        "sealed": sorted(KINDS[kind].sealed),
+        "prefix": SEALED_PREFIX + "%",
     }
     # A savepoint: a refused call leaves the caller's transaction as it was.
     with transaction.atomic(), connection.cursor() as cursor:
@@ -227,7 +237,8 @@ def notices_enqueue_select(
         created, bad = cursor.fetchone()
         if bad:
             raise NotificationError(
-                f"{bad} {kind} notices would have an unknown language or miss a variable.",
+                f"{bad} {kind} notices would have an unknown language, miss a variable or "
+                "hold a sealed variable unsealed.",
                 code="bad_rows",
             )
     if created:

@@ -15,6 +15,7 @@ def file_claim(
     payout_account_hash=None,
     hours=None,
     contact_email="",
+    device=None,
 ):
     from tests.claims.conftest import pdf
 
@@ -31,4 +32,5 @@ def file_claim(
         hours_claimed=Decimal(hours) if hours else None,
         payout_account_hash=payout_account_hash,
         ip_address=ip,
+        device=device,
     )

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from compensation.claimant_session import Claimant
 from compensation.hashing import email_hash
 from compensation.models import Program
 from notifications.models import Notice
+from notifications.sealed import unseal
 from notifications.services import notices_dispatch
 from tests.claims.conftest import claimant_session, pdf
 from tests.claims.helpers import file_claim
@@ -91,30 +93,36 @@ def _sent(kind: str) -> list[str]:
     return [str(m.body) for m in mail.outbox if m.extra_headers.get("X-Notice-Reference") in wanted]
 
 
-def _link(body: str, ending: str) -> str:
-    return next(u for u in re.findall(r"https://\S+", body) if u.endswith(ending))
+def _link(body: str) -> str:
+    """The notice's personal link (it prints that in place of the page's plain address)."""
+    (link,) = [u for u in re.findall(r"https://\S+", body) if "/go/" in u]
+    return link
+
+
+def _follow(client, body: str) -> str:
+    """Open the notice's personal link and press its one button: where it leads, signed in."""
+    path = urlsplit(_link(body)).path
+    assert client.get(path).status_code == 200  # a page with one button: a scanner spends nothing
+    opened = client.post(path)
+    assert opened.status_code == 302
+    return opened["Location"]
 
 
 # --- The answer page ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("language", ["ko", "en", "zh-hans"])
-def test_the_information_requests_link_opens_the_answer_page_after_sign_in(
+def test_the_information_requests_link_opens_the_answer_page_signed_in(
     client, program, documented, claimant, person, language
 ):
     claim = _waiting(program, documented, claimant, language=language)
     (body,) = _sent("info_requested")
-    path = urlsplit(_link(body, "/answer/")).path
-    assert path == reverse("claims:answer", args=[program.slug, claim.reference])
+    path = reverse("claims:answer", args=[program.slug, claim.reference])
     assert re.search(DATES[language], body)  # the deadline in the claimant's language
 
     client.cookies["django_language"] = language
-    signin = client.get(path)
-    assert signin.status_code == 302  # signed out: sign in, then back here
-    assert signin["Location"].startswith(reverse("claims:signin", args=[program.slug]))
-    assert "next=" + path.replace("/", "%2F") in signin["Location"]
-
-    claimant_session(client, person=person, email=person.email)
+    assert client.get(path).status_code == 302  # signed out, the page asks to sign in
+    assert _follow(client, body) == path
     page = client.get(path)
     assert page.status_code == 200
     assert "receipt for the taxi" in page.text
@@ -128,6 +136,23 @@ def test_the_information_requests_link_opens_the_answer_page_after_sign_in(
     claim.refresh_from_db()
     assert claim.status == Claim.Status.IN_REVIEW
     assert claim.documents.filter(purpose="info").count() == 1
+
+
+def test_a_used_link_falls_back_to_the_code_sign_in_that_comes_back_to_the_page(
+    client, program, documented, claimant, person
+):
+    claim = _waiting(program, documented, claimant)
+    (body,) = _sent("info_requested")
+    path = reverse("claims:answer", args=[program.slug, claim.reference])
+    assert _follow(client, body) == path
+    stranger = Client()  # a forwarded message, or the link opened a second time
+    link = urlsplit(_link(body)).path
+    again = stranger.post(link)
+    assert again.status_code == 200
+    assert "already been used" in again.text
+    assert f'name="next" value="{path}"' in again.text
+    assert stranger.get(path).status_code == 302  # not signed in
+    assert AuditEvent.objects.filter(action="claims.personal_link_use").count() == 1
 
 
 def test_the_answer_page_is_the_claimants_own_and_only_while_something_is_asked(
@@ -194,9 +219,7 @@ def test_one_reminder_per_request_before_its_deadline(program, documented, claim
     assert claims_info_reminders_task() == 0  # once per round
     (body,) = _sent("info_reminder")
     assert claim.reference in body
-    assert urlsplit(_link(body, "/answer/")).path == reverse(
-        "claims:answer", args=[program.slug, claim.reference]
-    )
+    assert _follow(Client(), body) == reverse("claims:answer", args=[program.slug, claim.reference])
     assert re.search(DATES["en"], body)
     assert "we will decide on what we have" in body
     assert AuditEvent.objects.filter(action="claims.info_remind").count() == 1
@@ -211,6 +234,26 @@ def test_one_reminder_per_request_before_its_deadline(program, documented, claim
         f"claim:{claim.reference}:info-reminder:1",
         f"claim:{claim.reference}:info-reminder:2",
     }
+
+
+def test_a_claimant_without_an_email_gets_the_reminder_by_sms_with_a_link_to_their_phone(
+    program, documented, claimant, person
+):
+    from claims.models import PersonalLink
+    from compensation.hashing import phone_hash
+
+    claim = _waiting(program, documented, claimant)
+    type(person).objects.filter(pk=person.pk).update(
+        email="", email_hash=None, phone="010-5555-0303", phone_hash=phone_hash("010-5555-0303")
+    )
+    _into_reminder_window(claim)
+    assert claims_info_reminders_task() == 1
+    reminder = Notice.objects.get(kind="info_reminder")
+    assert (reminder.channel, reminder.to_address) == ("sms", "010-5555-0303")
+    link = PersonalLink.objects.latest("id")  # the request's own went to the email before
+    assert link.next_path == reverse("claims:answer", args=[program.slug, claim.reference])
+    assert bytes(link.recipient_hash) == phone_hash("010-5555-0303")
+    assert unseal(reminder.context["personal_url"]).startswith(SITE + "/go/")
 
 
 def test_no_reminder_for_a_request_shorter_than_the_reminders_lead(program, documented, claimant):
@@ -293,9 +336,7 @@ def test_at_the_deadline_a_deny_policy_denies_for_no_answer_and_says_so(
     deadline = appeal_deadline(claim)
     assert deadline is not None  # the claimant may still appeal, with the answer
     (body,) = _sent("decision")
-    assert urlsplit(_link(body, "/")).path == reverse(
-        "claims:status", args=[program.slug, claim.reference]
-    )
+    assert _follow(Client(), body) == reverse("claims:status", args=[program.slug, claim.reference])
     assert local_when(deadline, language, with_time=True) in body
     assert claims_info_expire() == 0
     assert Notice.objects.filter(kind="decision").count() == 1
@@ -388,7 +429,9 @@ def test_a_denial_notice_links_to_the_claim_and_says_until_when_to_appeal(
     assert notice.context["claim_url"] == status_url
     assert notice.context["appeal_by"] == appeal_by
     (body,) = _sent("decision")
-    assert status_url in body
+    assert SITE + "/go/" in body  # the personal link, in place of the page's plain address
+    assert unseal(notice.context["personal_url"]) in body
+    assert _follow(Client(), body) == reverse("claims:status", args=[program.slug, claim.reference])
     assert appeal_by in body
     assert re.search(DATES[language], appeal_by)
 
@@ -414,7 +457,7 @@ def test_an_approval_and_an_appeal_outcome_link_to_the_claim(
     notices_dispatch(channel="email")
     bodies = {m.extra_headers["X-Notice-Reference"]: m.body for m in mail.outbox}
     body = bodies[outcome.reference]
-    assert status_url in body
+    assert _follow(Client(), body) == reverse("claims:status", args=[program.slug, claim.reference])
     final = {
         "en": "final within the program",
         "ko": "최종 결정",
@@ -441,7 +484,7 @@ def test_a_decision_notice_through_the_real_smtp_server(settings, program, docum
         m for m in server.handler.messages if m["X-Notice-Reference"] == decision.reference
     ]
     body = message.get_content()
-    assert SITE + reverse("claims:status", args=[program.slug, claim.reference]) in body
+    assert _follow(Client(), body) == reverse("claims:status", args=[program.slug, claim.reference])
     assert local_when(appeal_deadline(claim), "en", with_time=True) in body
 
 

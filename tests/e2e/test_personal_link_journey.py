@@ -116,3 +116,99 @@ def test_from_the_personal_link_to_the_acknowledgement_in_five_screens(
         again.screenshot(path=f"{shots}/h7-8-sms-code-{language}.png", full_page=True)
     other.close()
     context.close()
+
+
+@pytest.mark.parametrize("language", ["ko", "en", "zh-hans"])
+def test_from_the_information_requests_link_to_the_answer_sent(
+    language, browser, live_server, e2e_program, receipt, check_a11y, settings
+):
+    """The notice a reviewer's request sends carries the personal link: it opens the answer
+    page signed in, and the answer is sent in three screens."""
+    from django.contrib.auth.models import Permission
+
+    from claims.services import claim_request_info
+    from compensation.claimant_session import Claimant
+    from compensation.hashing import email_hash
+    from tests.claims.helpers import file_claim
+    from tests.factories import UserFactory
+
+    settings.NOTIFICATIONS_SITE_URL = live_server.url
+    shots = os.environ.get("E2E_SHOTS")
+    person = ClaimantPersonFactory.create(
+        program=e2e_program, email=f"asked-{language}@example.com", language=language
+    )
+    claim, _ = file_claim(
+        program=e2e_program,
+        claim_type=e2e_program.claim_types.get(code="documented-loss"),
+        claimant=Claimant(person=person, email_hash=email_hash(person.email)),
+        documents=(),
+    )
+    Claim.objects.filter(pk=claim.pk).update(language=language)
+    claim.refresh_from_db()
+    agent = UserFactory.create()
+    agent.user_permissions.add(
+        Permission.objects.get(content_type__app_label="claims", codename="change_claim")
+    )
+    claim_request_info(
+        claim=claim,
+        message="Please send the receipt for the taxi.",
+        document_kind="receipt",
+        days=14,
+        actor=agent,
+    )
+    notices_dispatch(channel="email")
+    (body,) = [str(m.body) for m in mail.outbox if claim.reference in str(m.body)][-1:]
+    link = next(u for u in re.findall(r"https?://\S+", body) if "/go/" in u)
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    language_cookie(context, live_server.url, language)
+    page = context.new_page()
+    screens: list[str] = []
+
+    def screen(name: str) -> None:
+        screens.append(name)
+        check_a11y(page)
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(
+                path=f"{shots}/h18-{len(screens)}-{name}-{language}.png", full_page=True
+            )
+
+    started = time.monotonic()
+    page.goto(link)
+    screen("personal-link")
+    page.locator("#continue").click()
+    page.wait_for_url(re.compile(r"/answer/$"))
+    screen("answer")
+    page.fill("#id_answer", "Here is the taxi receipt.")
+    page.set_input_files("#id_document", str(receipt))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/claims/{claim.reference}/$"))
+    screen("status")
+    seconds = time.monotonic() - started
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.IN_REVIEW
+    assert claim.documents.filter(purpose="info").count() == 1
+    assert PersonalLink.objects.get().used_at is not None
+    print(
+        f"\n[{language}] information request's link to the answer sent: {len(screens)} "
+        f"screens ({', '.join(screens)}), {seconds:.1f}s in the browser"
+    )
+    assert len(screens) <= 3
+
+    # Opened again (a second tap, a forwarded message), it falls back to the code sign-in,
+    # which comes back to the answer page.
+    other = browser.new_context()
+    language_cookie(other, live_server.url, language)
+    again = other.new_page()
+    again.goto(link)
+    assert again.locator("#link-message").count() == 1
+    assert again.locator("#id_email").count() == 1
+    path = reverse("claims:answer", args=[e2e_program.slug, claim.reference])
+    assert again.locator("main input[name=next]").first.get_attribute("value") == path
+    check_a11y(again)
+    if shots:
+        again.screenshot(path=f"{shots}/h18-4-link-used-{language}.png", full_page=True)
+    other.close()
+    context.close()

@@ -51,9 +51,28 @@ def test_the_outbox_holds_a_sign_in_code_sealed(monkeypatch):
     assert unseal(stored["code"]) == "482913"
 
 
+_BULK_ROW = """
+SELECT 'minji@example.com', 'en', jsonb_build_object('personal_url', %(url)s::text,
+       'valid_until', 'March 1'), NULL::bigint, NULL::bigint, 'sealed-bulk-test'
+"""
+
+
 @pytest.mark.django_db
-def test_bulk_notices_of_a_sealed_kind_are_refused():
+def test_bulk_notices_with_a_sealed_variable_left_readable_are_refused_whole(monkeypatch):
+    monkeypatch.setattr("config.queueing.task_send", lambda *a, **k: True)
+    url = "https://compensation.example.com/go/secret-token/"
     with transaction.atomic(), pytest.raises(NotificationError) as exc:
-        notices_enqueue_select(kind="personal_link", channel="email", select="SELECT 1")
-    assert exc.value.code == "sealed_kind"
+        notices_enqueue_select(
+            kind="personal_link", channel="email", select=_BULK_ROW, params={"url": url}
+        )
+    assert exc.value.code == "bad_rows"
     assert not Notice.objects.exists()
+    # Sealed by the caller, the same row goes in, and the outbox holds only the seal.
+    with transaction.atomic():
+        created = notices_enqueue_select(
+            kind="personal_link", channel="email", select=_BULK_ROW, params={"url": seal(url)}
+        )
+    assert created == 1
+    stored = Notice.objects.get().context
+    assert "secret-token" not in str(stored)
+    assert unseal(stored["personal_url"]) == url

@@ -3,7 +3,7 @@ import itertools
 import pytest
 
 from compensation.models.choices import Language
-from notifications.kinds import KINDS, Channel, sample_context
+from notifications.kinds import KINDS, PERSONAL_URL, PERSONAL_URL_SAMPLE, Channel, sample_context
 from notifications.models import NoticeTemplate
 from notifications.rendering import render, template_compile, template_problems
 
@@ -25,8 +25,15 @@ def test_every_kind_channel_and_language_has_a_default_that_prints_how_to_verify
     assert "/verify/" in text
     if channel == "email":  # an SMS may leave details to the site
         spec = KINDS[kind]
+        # Without a personal link, the page's plain address is printed in its place.
+        plain = render(
+            template_compile(template.body),
+            {k: v for k, v in context.items() if k != PERSONAL_URL},
+        )
         for name, value in spec.sample.items():
-            assert name in spec.conditions or value in text
+            assert name in spec.conditions or value in text or value in plain
+        if PERSONAL_URL in spec.optional:
+            assert PERSONAL_URL_SAMPLE in text
         assert render(template_compile(template.subject), context)
 
 

@@ -143,6 +143,27 @@ def test_sending_the_notice_marks_the_holders_awards_delivered(coupang, no_dispa
     assert Campaign.objects.filter(kind="vouchers_ready", status="done").count() == 2
 
 
+def test_the_ready_notice_carries_the_holders_personal_link_to_their_page(
+    coupang, no_dispatch, queued
+):
+    from django.urls import reverse
+
+    from claims.models import PersonalLink
+    from tests.factories import ClaimantPersonFactory
+
+    # As the import leaves a person: the keyed hash of their email, which the link is bound to.
+    holder = ClaimantPersonFactory.create(program=coupang, account_status="active", language="ko")
+    run_issue(coupang, chunk_size=10)
+    _build_all()
+    notices_dispatch(channel="email")
+    (message,) = mail.outbox
+    link = PersonalLink.objects.get(person=holder)
+    assert link.next_path == reverse("claims:me")
+    assert "https://compensation.example.com/go/" in message.body
+    assert "https://compensation.example.com/me/" not in message.body  # the link in its place
+    assert Award.objects.filter(person=holder, status="delivered").count() == 4
+
+
 def test_the_dashboard_counts_delivered_awards(coupang, no_dispatch, queued):
     _holders_setup(coupang)
     run_issue(coupang, chunk_size=10)

@@ -1,0 +1,54 @@
+"""Personal links in campaign notices: a campaign's notice to a person of the population
+carries a link that opens their page signed in, once (kinds with the optional variable
+`personal_url`, notifications/kinds.py).
+
+Claims makes the links (claims/services/personal_links.py, one INSERT ... SELECT per chunk);
+notifications does not import claims, so claims registers its maker here in its
+AppConfig.ready(). Without a maker (claims not installed) campaigns carry no link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+
+from notifications.kinds import KINDS, PERSONAL_URL
+from notifications.sealed import seal
+
+# (SQL of rows (notice_id, program_id, person_id, channel), its %(name)s parameters) ->
+# {notice id: the link's full URL}, made in the caller's transaction.
+LinkMaker = Callable[[str, dict[str, Any]], dict[int, str]]
+LINK_MAKERS: dict[str, LinkMaker] = {}
+
+_NOTICES_SQL = (
+    "SELECT n.id, n.program_id, n.person_id, n.channel FROM notifications_notice AS n "
+    "WHERE n.id = ANY(%(notice_ids)s) AND n.person_id IS NOT NULL"
+)
+
+# The links into the notices just built: one UPDATE of the chunk's rows, from arrays.
+_ATTACH_SQL = """
+UPDATE notifications_notice AS n
+SET context = n.context || jsonb_build_object(%s::text, v.url)
+FROM unnest(%s::bigint[], %s::text[]) AS v (id, url)
+WHERE n.id = v.id
+"""
+
+
+def campaign_links_wanted(kind: str) -> bool:
+    return PERSONAL_URL in KINDS[kind].optional and PERSONAL_URL in LINK_MAKERS
+
+
+def campaign_links_attach(*, notice_ids: list[int]) -> int:
+    """Give each of these notices (just built, in the caller's transaction) that has a
+    person a personal link, sealed in its context: two statements, whatever their number.
+    Returns how many got one."""
+    if not notice_ids:
+        return 0
+    urls = LINK_MAKERS[PERSONAL_URL](_NOTICES_SQL, {"notice_ids": notice_ids})
+    if not urls:
+        return 0
+    ids = list(urls)
+    with connection.cursor() as cursor:
+        cursor.execute(_ATTACH_SQL, [PERSONAL_URL, ids, [seal(urls[i]) for i in ids]])
+    return len(ids)
