@@ -38,12 +38,12 @@ LOG_OUT = {"ko": "로그아웃", "en": "Log out", "zh-hans": "注销"}
 ANSWER = "상품권은 1월 15일부터 모든 서비스에서 사용하실 수 있습니다."
 
 # What a Korean or Chinese staff page may show in Latin letters: the data's own words (the
-# incident's demo title, the person's segment codes), units and file formats. Addresses and
-# references are taken out before the words are counted.
+# person's region and segment codes), units, file formats, and the search box's example of a
+# voucher's four letters. Addresses and references are taken out before the words are counted.
 DATA_WORDS = {"KRW", "PDF", "JPEG", "PNG", "CSV", "SHA", "application", "pdf", "seoul",
-              "member"}  # fmt: skip
+              "member", "ABCD"}  # fmt: skip
 _NOT_WORDS = re.compile(
-    r"[\w.+-]+@[\w.-]+"  # an address
+    r"\S*@[\w.-]+"  # an address, masked or not
     r"|\b[A-Z]{1,2}-[0-9A-Z-]{6,}"  # a claim or inquiry reference
     r"|\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}\b"  # a notice reference
     r"|\bCU\d+"  # an account id
