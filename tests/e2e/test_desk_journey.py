@@ -28,6 +28,7 @@ from support.models import Inquiry
 from tests.desk.conftest import person_make
 from tests.e2e.flows import language_cookie, sign_in, staff_signed_in
 from tests.factories import CannedResponseFactory, ClaimTypeFactory
+from tests.support import notice_templates_seed
 from vouchers.models import VoucherBatch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,6 +48,7 @@ _NOT_WORDS = re.compile(
     r"|\b[A-Z]{1,2}-[0-9A-Z-]{6,}"  # a claim or inquiry reference
     r"|\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}\b"  # a notice reference
     r"|\bCU\d+"  # an account id
+    r"|\bSHA-256 [0-9a-f]+"  # a document's checksum
 )
 
 
@@ -74,12 +76,15 @@ def test_an_agent_files_a_time_spent_claim_by_phone_in_their_language(
 ):
     monkeypatch.setattr("config.queueing.task_send", lambda *a, **k: True)
     shots = os.environ.get("E2E_SHOTS")
+    notice_templates_seed()  # a transactional test's flush emptied them
+
+    untranslated: dict[str, set[str]] = {}  # page -> its English words, reported at the end
 
     def check(page, name: str) -> None:
         check_a11y(page)
         assert LOG_OUT[language] in page.content(), (name, page.url)
-        if language != "en":
-            assert english_left(page) == set(), (name, page.url)
+        if language != "en" and (words := english_left(page)):
+            untranslated[name] = words
         if shots:
             Path(shots).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=f"{shots}/h4-{name}-{language}.png", full_page=True)
@@ -243,6 +248,11 @@ def test_an_agent_files_a_time_spent_claim_by_phone_in_their_language(
     context, page = _signed_in(browser, live_server.url, "Program operator", language, "최유나")
     page.goto(f"{live_server.url}/admin/oversight/programdashboard/{e2e_program.pk}/change/")
     check(page, "dashboard")
-    page.goto(f"{live_server.url}/admin/vouchers/voucherbatch/{batch.pk}/change/")
+    page.goto(f"{live_server.url}/admin/vouchers/voucherbatch/")
+    assert page.locator("#result_list tbody tr").count() == 1
+    check(page, "issuance-runs")
+    page.locator("#result_list tbody tr a").first.click()
+    page.wait_for_url(re.compile(rf"/admin/vouchers/voucherbatch/{batch.pk}/change/$"))
     check(page, "issuance")
     context.close()
+    assert untranslated == {}
