@@ -49,6 +49,7 @@ _NOT_WORDS = re.compile(
     r"|\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}\b"  # a notice reference
     r"|\bCU\d+"  # an account id
     r"|\bSHA-256 [0-9a-f]+"  # a document's checksum
+    r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"  # an award's id
 )
 
 
