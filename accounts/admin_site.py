@@ -7,16 +7,17 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import user_login_failed
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models.base import ModelBase
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.admin_names import admin_names_translate
 from accounts.security_keys import security_key_pending_set, security_keys_of
 
 _TOTP_TOKEN = re.compile(r"^\d{6,8}$")
@@ -122,15 +123,16 @@ class StaffAdminSite(OTPAdminSite):
             url += "?" + urlencode({"next": target})
         return redirect(url)
 
-    def get_app_list(self, request, app_label=None):
-        """The index's and the side bar's apps and models, named in the staff member's
-        language (accounts/admin_names.py)."""
-        app_list = super().get_app_list(request, app_label)
-        for app in app_list:
-            app["name"] = gettext(str(app["name"]))
-            for model in app["models"]:
-                model["name"] = gettext(str(model["name"]))
-        return app_list
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model is named in the staff member's language wherever the admin names it:
+        the index, the side bar, breadcrumbs, titles, confirmations (accounts/admin_names.py).
+        """
+        super().register(model_or_iterable, admin_class, **options)
+        models = (
+            [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
+        )
+        for model in models:
+            admin_names_translate(model)
 
     def admin_view(self, view, cacheable=False):
         """Every model page's view, with its object id checked against the model's primary key

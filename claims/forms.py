@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 DOCUMENT_LABELS = {
     "receipt": _("Receipt or bank statement"),
     "proof_of_purchase": _("Proof of purchase showing the price paid"),
+    "time_log": _("A log of the time spent (what, when, how long)"),
     "other": _("Another supporting document (optional)"),
 }
 

@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     CLAIM_MESSAGE = "claim_message", "Message from staff about a claim"
     VOUCHERS_EXTENDED = "vouchers_extended", "Voucher validity extended (per holder)"
     PAYMENT_CHANGED = "payment_changed", "Payment details changed (a warning to the claimant)"
+    INQUIRY_RECEIVED = "inquiry_received", "Inquiry received (the support desk's acknowledgement)"
 
 
 class Channel(models.TextChoices):
@@ -263,6 +264,12 @@ KINDS: dict[str, KindSpec] = {
             "inquiry_reference": "Q-7Q2M9KXD4TGBH3ZP",
             "reply_text": "Your vouchers can be used from January 15 in every service.",
         },
+    ),
+    # The acknowledgement of a question sent from the site (support/services/inquiries.py):
+    # its reference and the moment the answer is due by (the SLA), in the inquiry's language.
+    Kind.INQUIRY_RECEIVED: KindSpec(
+        variables=frozenset({"inquiry_reference", "answer_by"}),
+        sample={"inquiry_reference": "Q-7Q2M9KXD4TGBH3ZP", "answer_by": "March 3, 2026, 2:15 p.m."},
     ),
     # Staff writing to a claimant about a claim (claims/services/messages.py).
     Kind.CLAIM_MESSAGE: KindSpec(

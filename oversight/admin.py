@@ -22,20 +22,37 @@ _PROGRAM_STATUSES = {
     "settled": gettext_lazy("Settled"),
 }
 
+# What each export holds, as the link names it.
+_EXPORT_LABELS = {
+    "claims": gettext_lazy("the claims"),
+    "awards": gettext_lazy("the awards"),
+    "vouchers": gettext_lazy("the vouchers"),
+    "notices": gettext_lazy("the notices"),
+    "audit": gettext_lazy("the audit trail"),
+}
+
 
 @admin.register(ProgramDashboard)
 class ProgramDashboardAdmin(ReadOnlyAdmin):
     """One page per program with every figure that says whether it is working, fair and on
     budget; exports and the regulator's summary hang off it."""
 
-    list_display = ["name", "status", "budget", "committed"]
+    list_display = ["program_name", "status_label", "budget", "committed"]
     list_select_related = ["incident"]
 
-    @admin.display(description="Budget", ordering="budget_minor")
+    @admin.display(description=gettext_lazy("program"), ordering="name")
+    def program_name(self, obj: ProgramDashboard) -> str:
+        return obj.local_name
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_label(self, obj: ProgramDashboard) -> str:
+        return str(_PROGRAM_STATUSES.get(obj.status, obj.status))
+
+    @admin.display(description=gettext_lazy("budget"), ordering="budget_minor")
     def budget(self, obj: ProgramDashboard) -> str:
         return money_format(obj.budget_minor, obj.currency)
 
-    @admin.display(description="Committed", ordering="committed_minor")
+    @admin.display(description=gettext_lazy("committed"), ordering="committed_minor")
     def committed(self, obj: ProgramDashboard) -> str:
         return money_format(obj.committed_minor, obj.currency)
 
@@ -72,7 +89,7 @@ class ProgramDashboardAdmin(ReadOnlyAdmin):
             "title": _("Dashboard: %(program)s") % {"program": program.local_name},
             "program_status": _PROGRAM_STATUSES.get(program.status, program.status),
             "program": program,
-            "exports": list(EXPORTS),
+            "exports": [(name, _EXPORT_LABELS.get(name, name)) for name in EXPORTS],
             "can_export": request.user.has_perm("oversight.export_program_data"),
             "reads": reads,
             **figures,
@@ -113,7 +130,7 @@ class ProgramDashboardAdmin(ReadOnlyAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Summary for regulators: {program.name}",
+            "title": _("Summary for regulators: %(program)s") % {"program": program.local_name},
             "program": program,
             "reads": reads,
             **figures,

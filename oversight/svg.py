@@ -3,6 +3,7 @@ table-like description), sharp at any size."""
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 
 def bar_chart(
@@ -15,7 +16,7 @@ def bar_chart(
 ) -> str:
     """Vertical bars, one per (label, value)."""
     if not points:
-        return format_html("<p>{}: no data yet.</p>", title)
+        return format_html("<p>{}</p>", _("%(chart)s: no data yet.") % {"chart": title})
     top = max(value for _, value in points) or 1
     step = width / len(points)
     bars = []
@@ -48,7 +49,7 @@ def line_chart(
 ) -> str:
     """A line (e.g. money committed over time), with an optional ceiling (the budget)."""
     if not points:
-        return format_html("<p>{}: no data yet.</p>", title)
+        return format_html("<p>{}</p>", _("%(chart)s: no data yet.") % {"chart": title})
     top = max([value for _, value in points] + [ceiling or 0]) or 1
     step = width / max(len(points) - 1, 1)
 

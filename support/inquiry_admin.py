@@ -279,8 +279,11 @@ class InquiryAdmin(admin.ModelAdmin):
             if created:
                 messages.success(
                     request,
-                    _("Your reply is on its way to the person (%(channel)s).")
-                    % {"channel": labels.label(labels.NOTICE_CHANNELS, inquiry.contact_channel)},
+                    _("Your answer to %(reference)s is on its way to the person (%(channel)s).")
+                    % {
+                        "reference": inquiry.reference,
+                        "channel": labels.label(labels.NOTICE_CHANNELS, inquiry.contact_channel),
+                    },
                 )
             else:
                 messages.info(request, _("This reply was already sent: nothing more was sent."))

@@ -1,4 +1,5 @@
-"""Reads of the inquiries: the thread of one, a person's, and who may answer them."""
+"""Reads of the inquiries: the thread of one, a person's, who may answer them, and the notice
+that acknowledged one."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from notifications.models import Notice
 from support.models import Inquiry, InquiryEntry
 
 PERSON_INQUIRIES_SHOWN = 20
@@ -34,4 +36,18 @@ def answering_staff() -> list[User]:
         condition |= Q(groups__permissions=permission) | Q(user_permissions=permission)
     return list(
         User.objects.filter(condition, is_active=True, is_staff=True).distinct().order_by("email")
+    )
+
+
+def acknowledgement_key(inquiry: Inquiry) -> str:
+    """The dedupe key of the notice that acknowledges the inquiry (one per inquiry)."""
+    return f"inquiry:{inquiry.pk}:received"
+
+
+def acknowledgement_of(inquiry: Inquiry) -> Notice | None:
+    """The inquiry_received notice that told the person their question arrived, if any."""
+    return (
+        Notice.objects.filter(dedupe_key=acknowledgement_key(inquiry))
+        .only("reference", "channel", "status")
+        .first()
     )

@@ -109,6 +109,7 @@ NOTICE_KINDS: Labels = {
     "vouchers_ready": _("Vouchers ready"),
     "payout_paid": _("Payment made"),
     "payout_failed": _("Payment failed"),
+    "inquiry_received": _("Question received"),
     "inquiry_reply": _("Answer to an inquiry"),
     "claim_message": _("Message about a claim"),
 }

@@ -1,5 +1,6 @@
 """The claimant's side of inquiries: the question form (from /me/ or the program's page) and
-its confirmation with the reference. Thin: validate, limit, one service call, respond."""
+its confirmation with the reference and what happens next. Thin: validate, limit, one service
+call, respond."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from claims.views.signin import CONTACT_EMAIL
 from compensation.claimant_session import claimant_get, claimant_people
 from support.errors import SupportError
 from support.inquiry_forms import InquiryForm
+from support.inquiry_selectors import acknowledgement_of
 from support.models import Inquiry
 from support.services.inquiries import contact_normalize, inquiry_file, inquiry_rate_take
 
@@ -82,8 +84,10 @@ def inquiry_new(request, slug: str):
 @never_cache
 @require_GET
 def inquiry_sent(request, slug: str, reference: str):
-    """The confirmation: only for the browser that sent it (the reference is in its session);
-    any other answers 404, so a reference alone shows nothing."""
+    """The confirmation: the reference, what happens next (the answer by the SLA's time), and
+    the acknowledgement on its way with its own reference, which /verify/ confirms once it is
+    sent. Only for the browser that sent it (the reference is in its session); any other
+    answers 404, so a reference alone shows nothing."""
     program = program_public_get(slug)
     if reference not in request.session.get(_SENT, []):
         raise Http404
@@ -97,5 +101,11 @@ def inquiry_sent(request, slug: str, reference: str):
     return render(
         request,
         "support/inquiry_sent.html",
-        {"program": program, "inquiry": inquiry, "category": inquiry.get_category_display()},
+        {
+            "program": program,
+            "inquiry": inquiry,
+            "category": inquiry.get_category_display(),
+            "acknowledgement": acknowledgement_of(inquiry),
+            "sla_hours": settings.SUPPORT_INQUIRY_SLA_HOURS,
+        },
     )

@@ -12,8 +12,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from compensation.models import AffectedPerson, Award, AwardLine, PolicyVersion, Program
+from vouchers.labels import RUN_STATUSES
 
 
 class VoucherBatch(models.Model):
@@ -59,7 +61,10 @@ class VoucherBatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Run {self.pk} of {self.program_id} ({self.status})"
+        return gettext("Issuance run %(run)s: %(status)s") % {
+            "run": self.pk,
+            "status": RUN_STATUSES.get(self.status, self.status),
+        }
 
 
 class IssuanceChunk(models.Model):

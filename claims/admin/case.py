@@ -22,6 +22,7 @@ from claims.admin.pool import PoolSettleMixin
 from claims.admin.purchase import purchase_panel
 from claims.admin.queue import QueueMixin
 from claims.errors import ClaimError
+from claims.forms import document_label
 from claims.models import CannedResponse, Claim
 from claims.services import (
     claim_approve,
@@ -229,7 +230,11 @@ class ClaimAdmin(PoolSettleMixin, QueueMixin, admin.ModelAdmin):
                 {**s, "text": labels.label(labels.SIGNALS, s["code"])} for s in claim.signals or []
             ],
             "documents": [
-                {"document": d, "purpose": labels.label(labels.PURPOSES, d.purpose)}
+                {
+                    "document": d,
+                    "kind": document_label(d.kind),
+                    "purpose": labels.label(labels.PURPOSES, d.purpose),
+                }
                 for d in documents
             ],
             "events": [

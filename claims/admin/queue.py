@@ -150,7 +150,7 @@ class QueueMixin(_QueueBase):
         "score_value",
         "submitted",
         "sla",
-        "assigned_to",
+        "assignee",
         "signal_count",
     ]
     list_display_links = ["reference_text"]
@@ -196,6 +196,11 @@ class QueueMixin(_QueueBase):
     def risk_level(self, claim: Claim) -> str:
         # Sorted by the engine's score: ascending puts the riskiest claims first.
         return str(labels.label(labels.RISKS, claim.risk))
+
+    @admin.display(description=gettext_lazy("assigned to"), ordering="assigned_to__email")
+    def assignee(self, claim: Claim) -> str:
+        user = claim.assigned_to
+        return (user.get_full_name() or user.email) if user is not None else "-"
 
     @admin.display(description=gettext_lazy("signals"))
     def signal_count(self, claim: Claim) -> int:

@@ -68,6 +68,9 @@ REASONS = {
 
 _FALLBACK = "en"
 
+# A parameter that is a stored code, said in words (the account status rule's `status`).
+_STATUS_WORDS = {"active": _("active"), "dormant": _("dormant"), "closed": _("closed")}
+
 
 def reason_text(code: str, passed: bool, params: dict, language: str) -> str:
     """The plain-language reason for one rule result, in `language` (one of LANGUAGES;
@@ -80,6 +83,8 @@ def reason_text(code: str, passed: bool, params: dict, language: str) -> str:
         language = _FALLBACK
     with translation.override(language):
         template = str(message)
+        if code == "account_status" and params.get("status") in _STATUS_WORDS:
+            params = {**params, "status": str(_STATUS_WORDS[params["status"]])}
     return template % _Blank(params)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from audit.services import Actor, audit_record
 from claims.errors import ClaimError
+from claims.notices import local_when
 from claims.storage import document_store, documents_delete
 from compensation.hashing import email_hash, email_normalize, phone_hash, phone_normalize
 from compensation.models import AffectedPerson, Program
@@ -22,10 +23,15 @@ from config.ratelimit import Rate, rate_take
 from notifications.services import notice_enqueue
 from support.crypto import contact_decrypt, contact_encrypt
 from support.errors import SupportError
+from support.inquiry_selectors import acknowledgement_key
 from support.masking import email_mask, phone_mask
 from support.models import Inquiry, InquiryEntry
 
 REPLY_KIND = "inquiry_reply"
+RECEIVED_KIND = "inquiry_received"
+# The questions the person is told were received: those they sent themselves. A caller whose
+# question an agent opens hears its reference on the line.
+ACKNOWLEDGED_SOURCES = frozenset({Inquiry.Source.SIGNED_IN, Inquiry.Source.WEB})
 MAX_BODY = 4000
 ANSWER_PERMISSION = "support.answer_inquiry"
 
@@ -81,8 +87,12 @@ def inquiry_file(
 ) -> Inquiry:
     """File one inquiry: the contact kept as a keyed hash and encrypted (never in plain text),
     the optional file checked and stored as a claim document is (claims.storage), the SLA
-    clock started, audited. SupportError (nothing stored) for an empty question, a bad
-    address or a refused file; the message says what is wrong."""
+    clock started, audited. A question the person sent from the site is acknowledged: an
+    inquiry_received notice in the inquiry's language, by email or SMS as they gave, with its
+    reference and the moment the answer is due by, in the outbox in the same transaction
+    (inquiry_selectors.acknowledgement_of finds it). SupportError (nothing stored, nothing
+    sent) for an empty question, a bad address or a refused file; the message says what is
+    wrong."""
     body = body.strip()
     if not body:
         raise SupportError(_("Write your question."))
@@ -140,6 +150,20 @@ def inquiry_file(
                     "document": bool(stored),
                 },
             )
+            if source in ACKNOWLEDGED_SOURCES:
+                notice_enqueue(
+                    kind=RECEIVED_KIND,
+                    channel=contact_channel,
+                    language=language,
+                    to_address=address,
+                    context={
+                        "inquiry_reference": inquiry.reference,
+                        "answer_by": local_when(inquiry.due_at, language, with_time=True),
+                    },
+                    program=program,
+                    person=person,
+                    dedupe_key=acknowledgement_key(inquiry),
+                )
     except BaseException:
         if stored is not None:
             documents_delete([stored.storage_name])

@@ -26,7 +26,8 @@ def test_a_reason_is_rendered_in_the_asked_language_whatever_is_active():
     with translation.override("en"):
         korean = reason_text("account_status", False, params, "ko")
     assert english == "Accounts with the status 'closed' are not covered by this program."
-    assert korean == "'closed' 상태의 계정은 이 보상 프로그램의 대상이 아닙니다."
+    # The stored status is said in words of the language, not as its code.
+    assert korean == "'탈퇴(해지)' 상태의 계정은 이 보상 프로그램의 대상이 아닙니다."
     assert translation.get_language() == "en"
 
 

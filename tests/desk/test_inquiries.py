@@ -255,7 +255,7 @@ def test_a_reply_to_a_phone_number_goes_by_sms(program):
     inquiry = inquiry_make(program, contact_channel="sms", contact="010-1111-2222", language="en")
     agent = UserFactory.create(role="Support agent")
     inquiry_reply(inquiry=inquiry, body="Yes.", actor=agent, submission_key=uuid.uuid4())
-    notice = Notice.objects.get()
+    notice = Notice.objects.get(kind="inquiry_reply")
     assert (notice.channel, notice.to_address, notice.language) == ("sms", "+821011112222", "en")
 
 
@@ -271,7 +271,7 @@ def test_notes_stay_internal_and_assignment_and_closing_are_audited(agent, progr
     assert inquiry.status == "closed"
     assert inquiry.closed_at is not None
     assert InquiryEntry.objects.get(inquiry=inquiry).kind == "note"
-    assert not Notice.objects.exists()  # a note is never sent
+    assert not Notice.objects.filter(kind="inquiry_reply").exists()  # a note is never sent
     actions = set(
         AuditEvent.objects.filter(
             object_id=str(inquiry.pk), action__startswith="inquiry."
@@ -285,7 +285,7 @@ def test_notes_stay_internal_and_assignment_and_closing_are_audited(agent, progr
         follow=True,
     )
     assert "This inquiry is closed." in response.content.decode()
-    assert not Notice.objects.exists()
+    assert not Notice.objects.filter(kind="inquiry_reply").exists()
 
 
 @pytest.mark.parametrize(
@@ -308,7 +308,7 @@ def test_who_sees_the_queue_and_who_answers(staff_client, program, role, queue, 
         {"body": "Hello", "submission_key": str(uuid.uuid4())},
     )
     assert response.status_code == reply
-    assert Notice.objects.exists() == (reply == 302)
+    assert Notice.objects.filter(kind="inquiry_reply").exists() == (reply == 302)
 
 
 # --- The person page and an inquiry opened for a caller ----------------------------------------

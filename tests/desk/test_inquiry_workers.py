@@ -1,5 +1,6 @@
-"""A question sent from /me/ is answered with a standard reply in Korean, and the reply arrives
-by email through a real Celery worker and a real SMTP server."""
+"""A question sent from /me/ is acknowledged, then answered with a standard reply in Korean;
+the acknowledgement (with the question's reference) and the reply arrive by email through a
+real Celery worker and a real SMTP server."""
 
 from __future__ import annotations
 
@@ -69,6 +70,25 @@ def test_a_canned_reply_in_korean_reaches_the_person_by_email(
     inquiry = Inquiry.objects.get()
     assert inquiry.language == "ko"
 
+    # The acknowledgement goes out at once, with the question's reference and its own.
+    received = Notice.objects.get(kind="inquiry_received")
+    wait_for(
+        lambda: Notice.objects.filter(pk=received.pk, status=Notice.Status.SENT).exists(),
+        timeout=60,
+        workers=workers,
+        what="the acknowledgement sent",
+    )
+    (acknowledgement,) = smtp.handler.messages
+    assert acknowledgement["To"] == "minji.kim@example.com"
+    assert inquiry.reference in str(acknowledgement["Subject"])
+    assert "접수" in str(acknowledgement["Subject"])
+    plain = acknowledgement.get_body(preferencelist=("plain",))
+    assert plain is not None
+    assert inquiry.reference in plain.get_content()
+    assert received.reference_display in plain.get_content()
+    verified = client.post(reverse("claims:verify"), {"reference": received.reference_display})
+    assert verified.context["result"] is True
+
     # An agent answers with the standard reply.
     agent = staff_client("Support agent")
     agent.post(
@@ -84,7 +104,8 @@ def test_a_canned_reply_in_korean_reaches_the_person_by_email(
         what="the reply sent",
     )
     assert smtp.handler.by_reference[notice.reference] == 1
-    (message,) = smtp.handler.messages
+    assert smtp.handler.by_reference[received.reference] == 1
+    _acknowledgement, message = smtp.handler.messages
     assert message["To"] == "minji.kim@example.com"
     assert inquiry.reference in str(message["Subject"])
     assert "답변" in str(message["Subject"])
