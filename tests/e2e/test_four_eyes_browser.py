@@ -76,7 +76,7 @@ def test_a_budget_and_a_publication_are_proposed_by_one_operator_and_decided_by_
     check(second, "proposals-list")
     budget = Proposal.objects.get(action="program.budget_change")
     second.goto(f"{base}/admin/audit/proposal/{budget.pk}/change/")
-    assert "60,000,000 KRW" in second.content()
+    assert "₩60,000,000" in second.content()
     check(second, "budget-to-approve")
     second.locator("#approve-button").click()
     second.wait_for_load_state()
