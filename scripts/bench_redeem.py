@@ -14,12 +14,18 @@ With --partial it compares partial redemption with today's single use in the sam
 bare UPDATE as the floor, then single-use redeems (one per code, with the order's amount),
 then the same line switched to partial redemption and each code spent in --parts parts (each
 its own redemption row); it prints both rates, their p99 and the ratios. The line's mode is
-put back as it was afterwards.
+put back as it was afterwards. With --partial --http both modes go through the API served by
+gunicorn instead (one server for both, the same clients and order amounts), beside the same
+bare UPDATE:
+
+    flock /tmp/bench.lock env DEBUG=1 DATABASE_URL=... REDIS_URL=... .venv/bin/python \
+      scripts/bench_redeem.py --partial --http --clients 8 --per-client 150 --parts 4
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -30,6 +36,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,7 +169,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def bench_http(raw_key: str, codes: list[list[str]], server_workers: int) -> None:
+@contextlib.contextmanager
+def http_server(server_workers: int) -> Iterator[int]:
+    """The API served by gunicorn on a free local port, until the block ends."""
     port = _free_port()
     env = {
         **os.environ,
@@ -170,6 +179,8 @@ def bench_http(raw_key: str, codes: list[list[str]], server_workers: int) -> Non
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + uuid.uuid4().hex),
         "CODE_HASH_KEYS": ",".join(settings.CODE_HASH_KEYS),
         "IDENTITY_HASH_KEY": settings.IDENTITY_HASH_KEY,
+        # Required with DEBUG off; the bench pays nobody, so a fresh key serves.
+        "PAYOUT_ACCOUNT_KEYS": os.environ.get("PAYOUT_ACCOUNT_KEYS", "1:" + uuid.uuid4().hex * 2),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
@@ -186,6 +197,8 @@ def bench_http(raw_key: str, codes: list[list[str]], server_workers: int) -> Non
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {server.returncode}: see its output above")
             try:
                 probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 probe.request("GET", "/healthz")
@@ -193,38 +206,60 @@ def bench_http(raw_key: str, codes: list[list[str]], server_workers: int) -> Non
                 break
             except OSError:
                 time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(20)
 
-        def work(i: int, latencies: list[float]) -> int:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            ok = 0
-            for n, code in enumerate(codes[i]):
-                body = json.dumps(
-                    {"code": code, "order_reference": f"H-{i}-{n}", "customer_ref": f"c{i}"}
-                )
+
+def http_redeems(
+    port: int,
+    raw_key: str,
+    codes: list[list[str]],
+    *,
+    label: str,
+    parts: int = 1,
+    order_amount: int | None = None,
+) -> tuple[float, float]:
+    """Each client redeems its codes over one keep-alive connection, each in `parts` redeems
+    (of `order_amount` each, when given); returns (redemptions a second, p99 seconds)."""
+
+    def work(i: int, latencies: list[float]) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        ok = 0
+        for n, code in enumerate(codes[i]):
+            for part in range(parts):
+                fields = {"code": code, "order_reference": f"H-{i}-{n}-{part}"}
+                if order_amount is not None:
+                    fields["order_amount_minor"] = order_amount
                 headers = {
                     "Authorization": f"ServiceKey {raw_key}",
                     "Content-Type": "application/json",
                     "Idempotency-Key": uuid.uuid4().hex,
                 }
+                body = json.dumps({**fields, "customer_ref": f"c{i}"})
                 started = time.perf_counter()
                 conn.request("POST", "/api/v1/vouchers/redeem", body, headers)
                 response = conn.getresponse()
                 response.read()
                 latencies.append(time.perf_counter() - started)
                 ok += response.status == 201
-            conn.close()
-            return ok
+        conn.close()
+        return ok
 
-        latencies, seconds, ok = run_clients(len(codes), work)
-        report(
-            f"HTTP (gunicorn {server_workers} workers x 4 threads), {len(codes)} clients",
-            latencies,
-            seconds,
-            ok,
+    latencies, seconds, ok = run_clients(len(codes), work)
+    report(label, latencies, seconds, ok)
+    return ok / seconds, percentile(latencies, 0.99)
+
+
+def bench_http(raw_key: str, codes: list[list[str]], server_workers: int) -> None:
+    with http_server(server_workers) as port:
+        http_redeems(
+            port,
+            raw_key,
+            codes,
+            label=f"HTTP (gunicorn {server_workers} workers x 4 threads), {len(codes)} clients",
         )
-    finally:
-        server.terminate()
-        server.wait(20)
 
 
 def main() -> None:
@@ -237,6 +272,9 @@ def main() -> None:
         "--partial", action="store_true", help="partial redemption against single use"
     )
     parser.add_argument("--parts", type=int, default=4, help="redeems per code (--partial)")
+    parser.add_argument(
+        "--http", action="store_true", help="with --partial: both modes over HTTP (gunicorn)"
+    )
     args = parser.parse_args()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM vouchers_voucher")
@@ -244,7 +282,7 @@ def main() -> None:
     print(f"voucher table: {total:,} rows")
     key, raw = service_key_create(name="bench", service_scope=args.scope, actor_label="bench")
     if args.partial:
-        bench_partial(key, args)
+        bench_partial(key, raw, args)
         return
     wanted = args.clients * args.per_client
     codes = codes_take(args.scope, wanted * 3)
@@ -262,9 +300,10 @@ def main() -> None:
     bench_http(raw, split_http, args.server_workers)
 
 
-def bench_partial(key, args) -> None:
+def bench_partial(key, raw_key: str, args) -> None:
     """Single use and partial redemption of the same line, one after the other, with the
-    bare UPDATE as the floor, all in this run."""
+    bare UPDATE as the floor, all in this run: at the service layer, or with --http through
+    the API (one gunicorn for both modes)."""
     wanted = args.clients * args.per_client
     codes = codes_take(args.scope, wanted * 3)
     if len(codes) < wanted * 3:
@@ -279,25 +318,34 @@ def bench_partial(key, args) -> None:
     amount = Voucher.objects.filter(service_scope=args.scope).values_list("amount_minor", flat=True)
     part_amount = max(1, amount.first() // args.parts)
     raw_rate = bench_raw_update(split(0))
-    try:
-        lines.update(redemption_mode="single")
-        single_rate, single_p99 = bench_service(
-            key,
-            split(1),
-            order_amount=part_amount,
-            label=f"single use (order {part_amount:,}, the rest forfeited), {args.clients} clients",
-        )
-        lines.update(redemption_mode="partial")
-        partial_rate, partial_p99 = bench_service(
-            key,
-            split(2),
-            parts=args.parts,
-            order_amount=part_amount,
-            label=f"partial ({args.parts} parts of {part_amount:,} a code), {args.clients} clients",
-        )
-    finally:
-        for pk, mode in modes.items():
-            AwardLine.objects.filter(pk=pk).update(redemption_mode=mode)
+    via = f"HTTP (gunicorn {args.server_workers} workers x 4 threads)" if args.http else "service"
+    single_label = (
+        f"{via}: single use (order {part_amount:,}, the rest forfeited), {args.clients} clients"
+    )
+    partial_label = (
+        f"{via}: partial ({args.parts} parts of {part_amount:,} a code), {args.clients} clients"
+    )
+    with contextlib.ExitStack() as stack:
+        if args.http:
+            port = stack.enter_context(http_server(args.server_workers))
+
+            def redeem(codes: list[list[str]], label: str, parts: int = 1) -> tuple[float, float]:
+                return http_redeems(
+                    port, raw_key, codes, label=label, parts=parts, order_amount=part_amount
+                )
+        else:
+
+            def redeem(codes: list[list[str]], label: str, parts: int = 1) -> tuple[float, float]:
+                return bench_service(key, codes, parts=parts, order_amount=part_amount, label=label)
+
+        try:
+            lines.update(redemption_mode="single")
+            single_rate, single_p99 = redeem(split(1), single_label)
+            lines.update(redemption_mode="partial")
+            partial_rate, partial_p99 = redeem(split(2), partial_label, parts=args.parts)
+        finally:
+            for pk, mode in modes.items():
+                AwardLine.objects.filter(pk=pk).update(redemption_mode=mode)
     print(
         f"partial / single use: rate {partial_rate / single_rate:.2f}, "
         f"p99 {partial_p99 / single_p99:.2f}; against the bare UPDATE: single use "
