@@ -53,7 +53,7 @@ def test_a_budget_and_a_publication_are_proposed_by_one_operator_and_decided_by_
     first.goto(f"{base}/admin/compensation/program/{program.pk}/budget/")
     first.fill("#id_budget_minor", "10000000")
     first.locator("input[type=submit]").click()
-    assert "already committed 12,500,000" in first.content()
+    assert "already committed ₩12,500,000" in first.content()
     check(first, "budget-refused")
     first.fill("#id_budget_minor", "60000000")
     first.fill("#id_reason", "Claims run above the forecast")
