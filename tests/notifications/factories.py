@@ -28,9 +28,7 @@ class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     kind = "voucher_issued"
     channel = "email"
     audience = "population"
-    context = factory.LazyFunction(
-        lambda: {"voucher_total": "₩50,000", "valid_from": "2026-01-15"}
-    )
+    context = factory.LazyFunction(lambda: {"voucher_total": "₩50,000", "valid_from": "2026-01-15"})
 
 
 def population_make(
