@@ -229,7 +229,7 @@ def http_redeems(
         ok = 0
         for n, code in enumerate(codes[i]):
             for part in range(parts):
-                fields = {"code": code, "order_reference": f"H-{i}-{n}-{part}"}
+                fields: dict[str, object] = {"code": code, "order_reference": f"H-{i}-{n}-{part}"}
                 if order_amount is not None:
                     fields["order_amount_minor"] = order_amount
                 headers = {
