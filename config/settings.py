@@ -719,6 +719,16 @@ versioned_keys_parse(
 VOUCHERS_FAILED_PER_KEY = env.int("VOUCHERS_FAILED_PER_KEY", default=200)
 VOUCHERS_FAILED_PER_CUSTOMER = env.int("VOUCHERS_FAILED_PER_CUSTOMER", default=5)
 VOUCHERS_FAILED_WINDOW_SECONDS = env.int("VOUCHERS_FAILED_WINDOW_SECONDS", default=900)
+# The shop's list of a customer's vouchers: requests allowed per service key, and per key and
+# customer, per window (seconds); every request counts (vouchers/services/list_throttle.py).
+VOUCHERS_LIST_PER_KEY = env.int("VOUCHERS_LIST_PER_KEY", default=6000)
+VOUCHERS_LIST_PER_CUSTOMER = env.int("VOUCHERS_LIST_PER_CUSTOMER", default=30)
+VOUCHERS_LIST_WINDOW_SECONDS = env.int("VOUCHERS_LIST_WINDOW_SECONDS", default=60)
+if min(VOUCHERS_LIST_PER_KEY, VOUCHERS_LIST_PER_CUSTOMER, VOUCHERS_LIST_WINDOW_SECONDS) < 1:
+    raise ImproperlyConfigured(
+        "VOUCHERS_LIST_PER_KEY, VOUCHERS_LIST_PER_CUSTOMER and VOUCHERS_LIST_WINDOW_SECONDS "
+        "must be 1 or more."
+    )
 # Workers woken per issuance run; runs no worker touched for a while are woken again by beat.
 VOUCHERS_ISSUANCE_WORKERS = env.int("VOUCHERS_ISSUANCE_WORKERS", default=2)
 # Vouchers a second the start page assumes until a run has finished and measured the real rate

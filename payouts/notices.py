@@ -3,8 +3,8 @@ settle call just settled.
 
 Each person's notice is in their language: the method text ("Bank transfer to ****1234") is
 translated here once per language and filled in by PostgreSQL, the amounts are formatted by
-money_format once per distinct amount and joined in, so a batch of a million payouts costs
-one INSERT ... SELECT per kind, not a million Python calls."""
+money_format once per distinct amount and language and joined in, so a batch of a million
+payouts costs one INSERT ... SELECT per kind, not a million Python calls."""
 
 from __future__ import annotations
 
@@ -49,9 +49,10 @@ JOIN payouts_payoutinstruction i ON i.id = s.instruction_id
 JOIN compensation_award a ON a.id = s.award_id
 JOIN unnest(%(text_languages)s::text[], %(method_texts)s::text[]) AS l (language, method_text)
   ON l.language = CASE WHEN i.language = ANY(%(text_languages)s) THEN i.language ELSE 'ko' END
-JOIN unnest(%(amounts)s::bigint[], %(currencies)s::text[], %(amount_texts)s::text[])
-  AS f (amount_minor, currency, amount_text)
-  ON f.amount_minor = s.amount_minor AND f.currency = s.currency
+JOIN unnest(%(amounts)s::bigint[], %(currencies)s::text[], %(amount_languages)s::text[],
+            %(amount_texts)s::text[])
+  AS f (amount_minor, currency, language, amount_text)
+  ON f.amount_minor = s.amount_minor AND f.currency = s.currency AND f.language = l.language
 WHERE s.status = ANY(%(statuses)s)
 """
 
@@ -70,17 +71,21 @@ def _method_texts(method: str) -> tuple[list[str], list[str]]:
     return languages, texts
 
 
-def _amounts(settled: str, statuses: list[str]) -> tuple[list[int], list[str], list[str]]:
+def _amounts(
+    settled: str, statuses: list[str]
+) -> tuple[list[int], list[str], list[str], list[str]]:
+    """Each distinct amount of the rows, written in each language."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT amount_minor, currency FROM {settled} WHERE status = ANY(%s)",  # noqa: S608 (our table)
             [statuses],
         )
-        rows = cursor.fetchall()
+        rows = [(*row, language) for row in cursor.fetchall() for language in Language.values]
     return (
-        [amount for amount, _currency in rows],
-        [currency for _amount, currency in rows],
-        [money_format(amount, currency) for amount, currency in rows],
+        [amount for amount, _currency, _language in rows],
+        [currency for _amount, currency, _language in rows],
+        [language for _amount, _currency, language in rows],
+        [money_format(amount, currency, language) for amount, currency, language in rows],
     )
 
 
@@ -104,7 +109,7 @@ def payout_notices_enqueue(*, settled: str, program_slug: str, method: str) -> t
             Notice.Priority.TRANSACTIONAL,
         ),
     ):
-        amounts, currencies, amount_texts = _amounts(settled, statuses)
+        amounts, currencies, amount_languages, amount_texts = _amounts(settled, statuses)
         if not amounts:
             created.append(0)
             continue
@@ -120,6 +125,7 @@ def payout_notices_enqueue(*, settled: str, program_slug: str, method: str) -> t
                     "method_texts": texts,
                     "amounts": amounts,
                     "currencies": currencies,
+                    "amount_languages": amount_languages,
                     "amount_texts": amount_texts,
                     "statuses": statuses,
                     "time_zone": settings.TIME_ZONE,

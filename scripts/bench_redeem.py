@@ -14,7 +14,12 @@ With --partial it compares partial redemption with today's single use in the sam
 bare UPDATE as the floor, then single-use redeems (one per code, with the order's amount),
 then the same line switched to partial redemption and each code spent in --parts parts (each
 its own redemption row); it prints both rates, their p99 and the ratios. The line's mode is
-put back as it was afterwards.
+put back as it was afterwards. With --partial --http both modes go through the API served by
+gunicorn instead (one server for both, the same clients and order amounts), beside the same
+bare UPDATE:
+
+    flock /tmp/bench.lock env DEBUG=1 DATABASE_URL=... REDIS_URL=... .venv/bin/python \
+      scripts/bench_redeem.py --partial --http --clients 8 --per-client 150 --parts 4
 """
 
 from __future__ import annotations
@@ -165,10 +170,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server_running(server_workers: int) -> Iterator[int]:
-    """gunicorn serving the app as in production (DEBUG off, gthread workers) on a free port,
-    with this process's keys and secret key (so sessions made here are valid there); yields
-    the port once /healthz answers."""
+def http_server(server_workers: int) -> Iterator[int]:
+    """The app served by gunicorn as in production (DEBUG off, gthread workers) on a free
+    local port, until the block ends, with this process's keys and secret key (so sessions
+    made here are valid there)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -176,8 +181,8 @@ def server_running(server_workers: int) -> Iterator[int]:
         "SECRET_KEY": settings.SECRET_KEY,
         "CODE_HASH_KEYS": ",".join(settings.CODE_HASH_KEYS),
         "IDENTITY_HASH_KEY": settings.IDENTITY_HASH_KEY,
-        # Required with DEBUG off; no payment detail is read here, so a fresh one will do.
-        "PAYOUT_ACCOUNT_KEYS": f"1:{uuid.uuid4().hex}{uuid.uuid4().hex}",
+        # Required with DEBUG off; the bench pays nobody, so a fresh key serves.
+        "PAYOUT_ACCOUNT_KEYS": os.environ.get("PAYOUT_ACCOUNT_KEYS", "1:" + uuid.uuid4().hex * 2),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
@@ -201,6 +206,8 @@ def server_running(server_workers: int) -> Iterator[int]:
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {server.returncode}: see its output above")
             try:
                 probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 probe.request("GET", "/healthz")
@@ -214,39 +221,55 @@ def server_running(server_workers: int) -> Iterator[int]:
         server.wait(20)
 
 
-def bench_http(raw_key: str, codes: list[list[str]], server_workers: int) -> tuple[float, float]:
-    """Redeems over HTTP; returns (redemptions a second, p99 seconds)."""
-    with server_running(server_workers) as port:
+def http_redeems(
+    port: int,
+    raw_key: str,
+    codes: list[list[str]],
+    *,
+    label: str,
+    parts: int = 1,
+    order_amount: int | None = None,
+) -> tuple[float, float]:
+    """Each client redeems its codes over one keep-alive connection, each in `parts` redeems
+    (of `order_amount` each, when given); returns (redemptions a second, p99 seconds)."""
 
-        def work(i: int, latencies: list[float]) -> int:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            ok = 0
-            for n, code in enumerate(codes[i]):
-                body = json.dumps(
-                    {"code": code, "order_reference": f"H-{i}-{n}", "customer_ref": f"c{i}"}
-                )
+    def work(i: int, latencies: list[float]) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        ok = 0
+        for n, code in enumerate(codes[i]):
+            for part in range(parts):
+                fields: dict[str, object] = {"code": code, "order_reference": f"H-{i}-{n}-{part}"}
+                if order_amount is not None:
+                    fields["order_amount_minor"] = order_amount
                 headers = {
                     "Authorization": f"ServiceKey {raw_key}",
                     "Content-Type": "application/json",
                     "Idempotency-Key": uuid.uuid4().hex,
                 }
+                body = json.dumps({**fields, "customer_ref": f"c{i}"})
                 started = time.perf_counter()
                 conn.request("POST", "/api/v1/vouchers/redeem", body, headers)
                 response = conn.getresponse()
                 response.read()
                 latencies.append(time.perf_counter() - started)
                 ok += response.status == 201
-            conn.close()
-            return ok
+        conn.close()
+        return ok
 
-        latencies, seconds, ok = run_clients(len(codes), work)
-        report(
-            f"HTTP (gunicorn {server_workers} workers x 4 threads), {len(codes)} clients",
-            latencies,
-            seconds,
-            ok,
+    latencies, seconds, ok = run_clients(len(codes), work)
+    report(label, latencies, seconds, ok)
+    return ok / seconds, percentile(latencies, 0.99)
+
+
+def bench_http(raw_key: str, codes: list[list[str]], server_workers: int) -> tuple[float, float]:
+    """Redeems over HTTP; returns (redemptions a second, p99 seconds)."""
+    with http_server(server_workers) as port:
+        return http_redeems(
+            port,
+            raw_key,
+            codes,
+            label=f"HTTP (gunicorn {server_workers} workers x 4 threads), {len(codes)} clients",
         )
-        return ok / seconds, percentile(latencies, 0.99)
 
 
 def main() -> None:
@@ -259,6 +282,9 @@ def main() -> None:
         "--partial", action="store_true", help="partial redemption against single use"
     )
     parser.add_argument("--parts", type=int, default=4, help="redeems per code (--partial)")
+    parser.add_argument(
+        "--http", action="store_true", help="with --partial: both modes over HTTP (gunicorn)"
+    )
     args = parser.parse_args()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM vouchers_voucher")
@@ -266,7 +292,7 @@ def main() -> None:
     print(f"voucher table: {total:,} rows")
     key, raw = service_key_create(name="bench", service_scope=args.scope, actor_label="bench")
     if args.partial:
-        bench_partial(key, args)
+        bench_partial(key, raw, args)
         return
     wanted = args.clients * args.per_client
     codes = codes_take(args.scope, wanted * 3)
@@ -284,9 +310,10 @@ def main() -> None:
     bench_http(raw, split_http, args.server_workers)
 
 
-def bench_partial(key, args) -> None:
+def bench_partial(key, raw_key: str, args) -> None:
     """Single use and partial redemption of the same line, one after the other, with the
-    bare UPDATE as the floor, all in this run."""
+    bare UPDATE as the floor, all in this run: at the service layer, or with --http through
+    the API (one gunicorn for both modes)."""
     wanted = args.clients * args.per_client
     codes = codes_take(args.scope, wanted * 3)
     if len(codes) < wanted * 3:
@@ -301,25 +328,34 @@ def bench_partial(key, args) -> None:
     amount = Voucher.objects.filter(service_scope=args.scope).values_list("amount_minor", flat=True)
     part_amount = max(1, amount.first() // args.parts)
     raw_rate, _ = bench_raw_update(split(0))
-    try:
-        lines.update(redemption_mode="single")
-        single_rate, single_p99 = bench_service(
-            key,
-            split(1),
-            order_amount=part_amount,
-            label=f"single use (order {part_amount:,}, the rest forfeited), {args.clients} clients",
-        )
-        lines.update(redemption_mode="partial")
-        partial_rate, partial_p99 = bench_service(
-            key,
-            split(2),
-            parts=args.parts,
-            order_amount=part_amount,
-            label=f"partial ({args.parts} parts of {part_amount:,} a code), {args.clients} clients",
-        )
-    finally:
-        for pk, mode in modes.items():
-            AwardLine.objects.filter(pk=pk).update(redemption_mode=mode)
+    via = f"HTTP (gunicorn {args.server_workers} workers x 4 threads)" if args.http else "service"
+    single_label = (
+        f"{via}: single use (order {part_amount:,}, the rest forfeited), {args.clients} clients"
+    )
+    partial_label = (
+        f"{via}: partial ({args.parts} parts of {part_amount:,} a code), {args.clients} clients"
+    )
+    with contextlib.ExitStack() as stack:
+        if args.http:
+            port = stack.enter_context(http_server(args.server_workers))
+
+            def redeem(codes: list[list[str]], label: str, parts: int = 1) -> tuple[float, float]:
+                return http_redeems(
+                    port, raw_key, codes, label=label, parts=parts, order_amount=part_amount
+                )
+        else:
+
+            def redeem(codes: list[list[str]], label: str, parts: int = 1) -> tuple[float, float]:
+                return bench_service(key, codes, parts=parts, order_amount=part_amount, label=label)
+
+        try:
+            lines.update(redemption_mode="single")
+            single_rate, single_p99 = redeem(split(1), single_label)
+            lines.update(redemption_mode="partial")
+            partial_rate, partial_p99 = redeem(split(2), partial_label, parts=args.parts)
+        finally:
+            for pk, mode in modes.items():
+                AwardLine.objects.filter(pk=pk).update(redemption_mode=mode)
     print(
         f"partial / single use: rate {partial_rate / single_rate:.2f}, "
         f"p99 {partial_p99 / single_p99:.2f}; against the bare UPDATE: single use "

@@ -428,7 +428,7 @@ def step_pages(report: Report, program: Program, args) -> None:
     dashboard = reverse("admin:oversight_programdashboard_change", args=[program.pk])
     queue = reverse("admin:claims_claim_changelist")
     search = reverse("admin:support_person_changelist")
-    with bench_redeem.server_running(args.server_workers) as port:
+    with bench_redeem.http_server(args.server_workers) as port:
         pages: list[tuple[str, list[list[Request]], dict | None]] = [
             ("program page", each(lambda i, p: ("get", program_url, None, anonymous)), None),
             ("dashboard", each(lambda i, p: ("get", dashboard, None, staff[i])), None),

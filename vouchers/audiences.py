@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.conf import settings
 
-from compensation.engine.money import money_exponent
+from compensation.engine.money import money_sql
 from compensation.models import Program
 from compensation.services.ledger import awards_delivered_mark
 from notifications.audiences import AUDIENCES, Audience
@@ -30,7 +30,7 @@ _DATE_FORMATS = {
 # SQL only; every value is a parameter.
 _CONTEXT_SQL = """(SELECT jsonb_build_object(
     'voucher_count', count(*)::text,
-    'voucher_total', to_char(sum(v.amount_minor)::numeric / %s, %s) || ' ' || %s,
+    'voucher_total', {voucher_total},
     'valid_from', {valid_from},
     'valid_until', coalesce({valid_until}, ''))
 FROM vouchers_voucher AS v WHERE {held})"""
@@ -68,19 +68,19 @@ def _date_sql(column: str) -> tuple[str, list]:
 
 
 def _holder_context(program_id: int, params: dict) -> tuple[str, list]:
-    """voucher_count, voucher_total (as money_format writes it: 50,000 KRW), valid_from (the
-    earliest start) and valid_until (the earliest end: nobody is told a later date than one of
-    their vouchers really has; empty when none ends)."""
-    currency = Program.objects.values_list("currency", flat=True).get(pk=program_id)
-    exponent = money_exponent(currency)
-    number_format = "FM999,999,999,999,999,990" + ("." + "0" * exponent if exponent else "")
+    """voucher_count, voucher_total (as money_format writes it in the person's language:
+    50,000원, ₩50,000), valid_from (the earliest start) and valid_until (the earliest end:
+    nobody is told a later date than one of their vouchers really has; empty when none
+    ends)."""
     valid_from, from_params = _date_sql("min(coalesce(v.valid_from, v.issued_at))")
     valid_until, until_params = _date_sql("min(v.valid_until)")
-    sql = _CONTEXT_SQL.format(valid_from=valid_from, valid_until=valid_until, held=_HELD)
+    sql = _CONTEXT_SQL.format(
+        voucher_total=_money_sql(program_id, "sum(v.amount_minor)"),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        held=_HELD,
+    )
     return sql, [
-        10**exponent,
-        number_format,
-        currency,
         *from_params,
         *until_params,
         _run_id(params),
@@ -138,16 +138,11 @@ def _expiring_holders_without_email(program_id: int, params: dict) -> tuple[str,
     return f"{condition} AND p.email = ''", condition_params
 
 
-def _money_sql(program_id: int, amount_sql: str) -> tuple[str, list]:
-    """`amount_sql` (minor units) as money_format writes it: 50,000 KRW."""
+def _money_sql(program_id: int, amount_sql: str) -> str:
+    """`amount_sql` (minor units of the program's currency) as money_format writes it in the
+    person's language."""
     currency = Program.objects.values_list("currency", flat=True).get(pk=program_id)
-    exponent = money_exponent(currency)
-    number_format = "FM999,999,999,999,999,990" + ("." + "0" * exponent if exponent else "")
-    return f"to_char(({amount_sql})::numeric / %s, %s) || ' ' || %s", [
-        10**exponent,
-        number_format,
-        currency,
-    ]
+    return money_sql(amount_sql, currency, "p.language")
 
 
 def _expiring_context(program_id: int, params: dict) -> tuple[str, list]:
@@ -156,7 +151,7 @@ def _expiring_context(program_id: int, params: dict) -> tuple[str, list]:
     from vouchers.services.expiry import VALUE_LEFT_SQL
 
     held, held_params = _expiring(params)
-    total, total_params = _money_sql(program_id, f"sum({VALUE_LEFT_SQL})")
+    total = _money_sql(program_id, f"sum({VALUE_LEFT_SQL})")
     expires_on, date_params = _date_sql("min(v.valid_until)")
     # This module's own SQL only; every value is a parameter.
     sql = (
@@ -164,7 +159,7 @@ def _expiring_context(program_id: int, params: dict) -> tuple[str, list]:
         f"'voucher_total', {total}, 'expires_on', {expires_on}) "
         f"FROM vouchers_voucher AS v WHERE {held})"
     )
-    return sql, [*total_params, *date_params, *held_params]
+    return sql, [*date_params, *held_params]
 
 
 def _extension_held(params: dict) -> tuple[str, list]:
@@ -202,7 +197,7 @@ def _extension_context(program_id: int, params: dict) -> tuple[str, list]:
     from vouchers.services.expiry import VALUE_LEFT_SQL
 
     held, held_params = _extension_held(params)
-    total, total_params = _money_sql(program_id, f"sum({VALUE_LEFT_SQL})")
+    total = _money_sql(program_id, f"sum({VALUE_LEFT_SQL})")
     valid_until, date_params = _date_sql("min(v.valid_until)")
     # This module's own SQL only; every value is a parameter.
     sql = (
@@ -210,7 +205,7 @@ def _extension_context(program_id: int, params: dict) -> tuple[str, list]:
         f"'voucher_total', {total}, 'valid_until', {valid_until}) "
         f"FROM vouchers_voucher AS v WHERE {held})"
     )
-    return sql, [*total_params, *date_params, *held_params]
+    return sql, [*date_params, *held_params]
 
 
 EXPIRING_VARIABLES = frozenset({"voucher_count", "voucher_total", "expires_on"})

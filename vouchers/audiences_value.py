@@ -5,7 +5,7 @@ with value left), with their own count, the value left and the earliest end amon
 
 from __future__ import annotations
 
-from compensation.engine.money import money_exponent
+from compensation.engine.money import money_sql
 from compensation.models import Program
 from notifications.audiences import AUDIENCES, Audience, local_date_sql
 
@@ -18,8 +18,7 @@ _UNUSED = (
 
 _CONTEXT_SQL = """(SELECT jsonb_build_object(
     'voucher_count', count(*)::text,
-    'voucher_total', to_char(sum(coalesce(v.balance_minor, v.amount_minor))::numeric / %s, %s)
-        || ' ' || %s,
+    'voucher_total', {voucher_total},
     'expires_on', coalesce({valid_until}, ''))
 FROM vouchers_voucher AS v WHERE {unused})"""
 
@@ -37,11 +36,10 @@ def _unused_context(program_id: int, params: dict) -> tuple[str, list]:
     expires_on (the earliest end among them, in the person's language; empty when none
     ends)."""
     currency = Program.objects.values_list("currency", flat=True).get(pk=program_id)
-    exponent = money_exponent(currency)
-    number_format = "FM999,999,999,999,999,990" + ("." + "0" * exponent if exponent else "")
+    total = money_sql("sum(coalesce(v.balance_minor, v.amount_minor))", currency, "p.language")
     valid_until, until_params = local_date_sql("min(v.valid_until)")
-    sql = _CONTEXT_SQL.format(valid_until=valid_until, unused=_UNUSED)
-    return sql, [10**exponent, number_format, currency, *until_params, program_id]
+    sql = _CONTEXT_SQL.format(voucher_total=total, valid_until=valid_until, unused=_UNUSED)
+    return sql, [*until_params, program_id]
 
 
 def audiences_value_register() -> None:

@@ -44,6 +44,13 @@ class Throttled(VoucherError):
         self.retry_after = retry_after  # seconds, for the Retry-After header
 
 
+class ListThrottled(Throttled):
+    """A customer's voucher list asked too often (vouchers.services.list_throttle)."""
+
+    code = "too_many_requests"
+    title = "Too many requests"
+
+
 class IssuanceRefused(VoucherError):
     code = "issuance_refused"
 

@@ -13,11 +13,10 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from compensation.engine.money import money_exponent, money_format
+from compensation.engine.money import money_sql
 from compensation.models import Program
 from notifications.services import notices_enqueue_select
 
-_DIGITS = "FM999,999,999,999,999,990"
 # The claims paid from the pool: approved with an entitlement (a final amount of zero has no
 # award, and is told so too).
 _POOL_CLAIMS = "c.program_id = %(program_id)s AND c.status = 'approved' AND c.entitlement_minor > 0"
@@ -27,18 +26,6 @@ INSERT INTO claims_claimevent
 SELECT c.id, 'pool_settled', 'approved', 'approved', '', false, %(actor_label)s, now()
 FROM claims_claim c WHERE {_POOL_CLAIMS}
 """  # noqa: S608 (constants of this module)
-
-
-def money_sql(column: str, currency: str) -> str:
-    """SQL printing the integer minor units of `column` as money_format does ("30,000 KRW",
-    "12.50 USD"); the currency comes as the %(currency)s parameter."""
-    exponent = money_exponent(currency)
-    if exponent == 0:
-        return f"to_char({column}, '{_DIGITS}') || ' ' || %(currency)s"
-    return (
-        f"to_char({column}::numeric / {10**exponent}, '{_DIGITS}.{'0' * exponent}') "
-        "|| ' ' || %(currency)s"
-    )
 
 
 def pool_share_text(factor: Fraction) -> str:
@@ -57,7 +44,6 @@ def pool_settled_notify(*, program: Program, factor: Fraction, actor_label: str)
     currency = program.currency
     params: dict[str, Any] = {
         "program_id": program.pk,
-        "currency": currency,
         "actor_label": actor_label,
     }
     with connection.cursor() as cursor:
@@ -72,16 +58,22 @@ def pool_settled_notify(*, program: Program, factor: Fraction, actor_label: str)
         "claims:status", kwargs={"slug": program.slug, "reference": "REFERENCE"}
     )
     url_head, url_tail = url.split("REFERENCE")
+    # Every amount in the claimant's language (the notice's).
+    language = "CASE WHEN c.language IN ('ko', 'en', 'zh-hans') THEN c.language ELSE 'ko' END"
+
+    def money(amount_sql: str) -> str:
+        return money_sql(amount_sql, currency, language)
+
     select = f"""
         SELECT COALESCE(NULLIF(p.email, ''), c.contact_email),
-               CASE WHEN c.language IN ('ko', 'en', 'zh-hans') THEN c.language ELSE 'ko' END,
+               {language},
                jsonb_build_object(
                    'claim_reference', c.reference,
-                   'entitled_amount', {money_sql("c.entitlement_minor", currency)},
-                   'final_amount', {money_sql("COALESCE(a.amount_minor, 0)", currency)},
+                   'entitled_amount', {money("c.entitlement_minor")},
+                   'final_amount', {money("COALESCE(a.amount_minor, 0)")},
                    'pool_share', %(pool_share)s,
-                   'pool_amount', %(pool_amount)s,
-                   'entitled_total', %(entitled_total)s,
+                   'pool_amount', {money("%(pool_minor)s::bigint")},
+                   'entitled_total', {money("%(entitled_total_minor)s::bigint")},
                    'reduced', %(reduced)s,
                    'claim_url', %(url_head)s || c.reference || %(url_tail)s
                ),
@@ -98,8 +90,8 @@ def pool_settled_notify(*, program: Program, factor: Fraction, actor_label: str)
         params={
             **params,
             "pool_share": pool_share_text(factor),
-            "pool_amount": money_format(program.claim_pool_minor or 0, currency),
-            "entitled_total": money_format(entitled_total, currency),
+            "pool_minor": program.claim_pool_minor or 0,
+            "entitled_total_minor": entitled_total,
             "reduced": "yes" if factor < 1 else "",
             "url_head": url_head,
             "url_tail": url_tail,

@@ -13,7 +13,6 @@ from compensation.engine.facts import (
     PersonFacts,
     RuleResult,
 )
-from compensation.engine.money import money_format
 
 APPROVE, REVIEW, DENY = "approve", "review", "deny"
 
@@ -72,7 +71,7 @@ def _hours_allowed(facts: ClaimFacts, documented: bool) -> Decimal:
     return min(hours, cap) if cap is not None else hours
 
 
-def _entitlement(facts: ClaimFacts, money: Callable[[int], str]) -> tuple[int, list[RuleResult]]:
+def _entitlement(facts: ClaimFacts, money: Callable[[int], dict]) -> tuple[int, list[RuleResult]]:
     """What the claim is worth before person-level limits, with the rules that shaped it."""
     claim_type = facts.claim_type
     notes: list[RuleResult] = []
@@ -106,8 +105,9 @@ def _entitlement(facts: ClaimFacts, money: Callable[[int], str]) -> tuple[int, l
 def claim_decide(facts: ClaimFacts, rules: dict) -> ClaimDecision:
     """Decide one claim: eligibility, amount within every limit, score, outcome."""
 
-    def money(minor: int) -> str:
-        return money_format(minor, facts.currency)
+    def money(minor: int) -> dict:
+        # Kept as an amount: each reader sees it in their own language (reason_text).
+        return {"minor": minor, "currency": facts.currency}
 
     claim_type = facts.claim_type
     eligibility = rules["eligibility"]
@@ -204,7 +204,7 @@ def _outcome(
     score: int,
     amount: int,
     scoring: dict,
-    money: Callable[[int], str],
+    money: Callable[[int], dict],
 ) -> tuple[str, RuleResult | None]:
     failed = [r for r in results if not r.passed]
     if any(r.effect == DENY for r in failed):

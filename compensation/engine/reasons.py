@@ -11,6 +11,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from compensation.engine.money import money_format
+
 REASONS = {
     "on_affected_list": _("Your account is on the list of accounts affected by the incident."),
     "on_affected_list.failed": _(
@@ -83,9 +85,18 @@ def reason_text(code: str, passed: bool, params: dict, language: str) -> str:
         language = _FALLBACK
     with translation.override(language):
         template = str(message)
+        values = {key: _shown(value) for key, value in params.items()}
         if code == "account_status" and params.get("status") in _STATUS_WORDS:
-            params = {**params, "status": str(_STATUS_WORDS[params["status"]])}
-    return template % _Blank(params)
+            values["status"] = str(_STATUS_WORDS[params["status"]])
+    return template % _Blank(values)
+
+
+def _shown(value: object) -> object:
+    """A parameter as the reader's language writes it: an amount ({"minor", "currency"}) by
+    money_format; a text as it is (a decision stored before amounts were kept as amounts)."""
+    if isinstance(value, dict) and {"minor", "currency"} <= value.keys():
+        return money_format(int(value["minor"]), str(value["currency"]))
+    return value
 
 
 class _Blank(dict):

@@ -116,7 +116,7 @@ def test_lowering_a_budget_below_what_is_committed_is_refused_in_the_service_and
     program = ProgramFactory.create(budget_minor=1_000_000)
     Program.objects.filter(pk=program.pk).update(committed_minor=600_000)
     program.refresh_from_db()
-    with pytest.raises(BudgetChangeRefused, match="already committed 600,000"):
+    with pytest.raises(BudgetChangeRefused, match="already committed ₩600,000"):
         program_budget_change(program=program, budget_minor=599_999, actor_label="test")
     with pytest.raises(BudgetChangeRefused, match="already committed"):
         _propose_budget(program, 500_000, _operator())
@@ -134,7 +134,7 @@ def test_a_budget_changed_since_the_proposal_fails_the_approval_and_changes_noth
     program_budget_change(program=program, budget_minor=1_200_000, actor_label="test")
     failed = proposal_approve(proposal=proposal, actor=_operator())
     assert failed.status == Proposal.Status.FAILED
-    assert "not the 1,000,000 KRW" in (failed.result or {})["refused"]
+    assert "not the ₩1,000,000" in (failed.result or {})["refused"]
     assert _budget(program) == 1_200_000
     assert AuditEvent.objects.filter(action="proposal.fail").exists()
 

@@ -36,7 +36,7 @@ def test_a_budget_below_what_is_committed_is_refused_on_the_field(program):
     url = reverse("admin:compensation_program_budget", args=[program.pk])
     page = client.post(url, {"budget_minor": 399_999})
     assert page.status_code == 200
-    assert "already committed 400,000 KRW" in str(page.context["form"].errors["budget_minor"])
+    assert "already committed ₩400,000" in str(page.context["form"].errors["budget_minor"])
     assert not Proposal.objects.exists()
     assert _budget(program) == 1_000_000
 
@@ -54,7 +54,7 @@ def test_a_budget_change_is_proposed_then_approved_by_another_operator(program):
     assert "You proposed this" in own
     assert "approve-button" not in own
     assert "withdraw-button" in own
-    assert "2,000,000 KRW" in own
+    assert "₩2,000,000" in own
     proposer.post(reverse("admin:audit_proposal_approve", args=[proposal.pk]))
     assert _budget(program) == 1_000_000  # refused: the proposer
 

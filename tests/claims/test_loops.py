@@ -511,11 +511,15 @@ def _pool(program, documented, *, pool_minor, amounts, languages=("en",)):
 
 
 @pytest.mark.parametrize(
-    ("language", "final", "share"),
-    [("en", "Your final amount: 20,000 KRW", "50%"), ("ko", "최종 금액: 20,000 KRW", "50%")],
+    ("language", "final", "share", "amounts"),
+    [
+        ("en", "Your final amount: ₩20,000", "50%", ("₩40,000", "₩20,000", "₩60,000")),
+        ("ko", "최종 금액: 20,000원", "50%", ("40,000원", "20,000원", "60,000원")),
+        ("zh-hans", "最终金额：₩20,000", "50%", ("₩40,000", "₩20,000", "₩60,000")),
+    ],
 )
 def test_each_pool_claimant_is_told_the_final_amount_and_the_share(
-    program, documented, language, final, share
+    program, documented, language, final, share, amounts
 ):
     from claims.services.pool import claims_pool_settle
 
@@ -529,13 +533,15 @@ def test_each_pool_claimant_is_told_the_final_amount_and_the_share(
     first = notices.first()
     assert first is not None
     context = first.context
-    assert context["entitled_amount"] == "40,000 KRW"
-    assert context["final_amount"] == "20,000 KRW"
+    entitled, final_amount, pool = amounts
+    assert context["entitled_amount"] == entitled
+    assert context["final_amount"] == final_amount
+    assert context["pool_amount"] == pool
     assert context["pool_share"] == share
     assert context["reduced"] == "yes"
     bodies = _sent("pool_settled")
     assert len(bodies) == 3
-    assert all(final in body and share in body and "60,000 KRW" in body for body in bodies)
+    assert all(final in body and share in body and pool in body for body in bodies)
     assert ClaimEvent.objects.filter(kind="pool_settled").count() == 3
 
 
@@ -547,24 +553,14 @@ def test_a_pool_that_covers_every_claim_says_so(program, documented):
     contexts = [n.context for n in Notice.objects.filter(kind="pool_settled")]
     assert {c["pool_share"] for c in contexts} == {"100%"}
     assert {c["reduced"] for c in contexts} == {""}
-    assert sorted(c["final_amount"] for c in contexts) == ["25,000 KRW", "40,000 KRW"]
+    assert sorted(c["final_amount"] for c in contexts) == ["₩25,000", "₩40,000"]
     assert all("whole approved amount" in body for body in _sent("pool_settled"))
 
 
-def test_the_pool_notice_prints_money_as_the_rest_of_the_site(program):
-    from django.db import connection
-
-    from claims.services.pool_notices import money_sql, pool_share_text
-    from compensation.engine.money import money_format
-
-    for currency, amount in [("KRW", 0), ("KRW", 1_234_567), ("USD", 5), ("USD", 123_456_789)]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT " + money_sql("%(amount)s::bigint", currency),
-                {"amount": amount, "currency": currency},
-            )
-            assert cursor.fetchone()[0] == money_format(amount, currency)
+def test_the_pool_notice_writes_the_share_as_a_percentage(program):
     from fractions import Fraction
+
+    from claims.services.pool_notices import pool_share_text
 
     assert pool_share_text(Fraction(2, 3)) == "66.66%"
     assert pool_share_text(Fraction(1, 2)) == "50%"

@@ -347,9 +347,9 @@ WORDING = {
         "zh-hans": "付款已安排：银行转账，KB国民银行 ****9012。",
     },
     "paid": {
-        "en": "Paid on March 14, 2026: 45,000 KRW (Bank transfer, KB Kookmin Bank ****9012).",
-        "ko": "2026년 3월 14일 지급: 45,000 KRW (계좌 이체, KB국민은행 ****9012).",
-        "zh-hans": "已于2026年3月14日付款：45,000 KRW（银行转账，KB国民银行 ****9012）。",
+        "en": "Paid on March 14, 2026: ₩45,000 (Bank transfer, KB Kookmin Bank ****9012).",
+        "ko": "2026년 3월 14일 지급: 45,000원 (계좌 이체, KB국민은행 ****9012).",
+        "zh-hans": "已于2026年3月14日付款：₩45,000（银行转账，KB国民银行 ****9012）。",
     },
     "failed": {
         "en": "The payment did not go through (Bank transfer, KB Kookmin Bank ****9012).",

@@ -66,7 +66,7 @@ def test_program_page_names_the_service_not_its_code(client, program_in_three_la
 def test_chinese_numbers_have_thousands_separators(client, program_in_three_languages):
     chinese = _page(client, program_in_three_languages, "zh-hans")
     assert "1,234,567" in chinese
-    assert "20,000 KRW" in chinese
+    assert "₩20,000" in chinese
 
 
 def test_korean_times_put_the_meridiem_first():

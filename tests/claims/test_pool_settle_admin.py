@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pool(program, documented):
-    """Three approved claims of 40,000 KRW against a pool of 100,000 KRW."""
+    """Three approved claims of ₩40,000 against a pool of ₩100,000."""
     Program.objects.filter(pk=program.pk).update(
         allocation=Program.Allocation.PRO_RATA, claim_pool_minor=100_000
     )
@@ -47,12 +47,12 @@ def test_the_confirmation_page_shows_the_pool_the_entitlements_and_the_factor(po
     page = operator.get(url)
     assert page.status_code == 200
     text = page.text
-    assert "100,000 KRW" in text  # the pool
-    assert "120,000 KRW" in text  # the approved amounts waiting
+    assert "₩100,000" in text  # the pool
+    assert "₩120,000" in text  # the approved amounts waiting
     assert "0.833333 (83.33%)" in text
-    assert text.count("40,000 KRW") == 3  # each entitlement
-    assert "33,334 KRW" in text  # the leftover unit goes to the earliest claim
-    assert text.count("33,333 KRW") == 2
+    assert text.count("₩40,000") == 3  # each entitlement
+    assert "₩33,334" in text  # the leftover unit goes to the earliest claim
+    assert text.count("₩33,333") == 2
     assert not Award.objects.filter(program=pool).exists()
 
 

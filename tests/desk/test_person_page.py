@@ -87,14 +87,14 @@ def test_the_page_shows_everything_about_the_person_in_words_not_codes(agent, mi
         ("7K3P", "Usable"),
         ("AB2C", "Redeemed"),
     ]
-    assert "5,000 KRW" in html
+    assert "₩5,000" in html
     assert voucher_code(voucher) not in html  # never a code
     assert [a["status"] for a in page.awards].count("Granted") == 3  # two vouchers, one claim
     [row] = page.claims
     assert (row["reference"], str(row["status"]), row["decided"]) == (
         claim.reference,
         "Approved",
-        "30,000 KRW",
+        "₩30,000",
     )
     assert (str(row["method"]), row["account"]) == ("Bank transfer", "****9012")
     assert "110234569012" not in html

@@ -57,9 +57,7 @@ def test_claimant_files_reviewer_approves_claimant_sees_the_decision(
     assert staff.input_value("#amount") == "150000"
     staff.locator("#approve-button").click()
     staff.wait_for_load_state()
-    assert f"Claim {reference} is approved for 150,000 KRW; the claimant is told." in (
-        staff.content()
-    )
+    assert f"Claim {reference} is approved for ₩150,000; the claimant is told." in (staff.content())
 
     claim.refresh_from_db()
     assert claim.status == Claim.Status.APPROVED

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.roles import PROGRAM_OPERATOR
 from audit.models import Proposal
+from compensation.engine.money import money_format
 from tests.e2e.flows import staff_signed_in
 from tests.vouchers.conftest import (  # noqa: F401  (no_dispatch is a fixture)
     no_dispatch,
@@ -61,7 +62,7 @@ def test_an_operator_counts_and_proposes_an_extension_in_each_language(
         page.fill("#id_reason", "The services opened late")
         page.locator("input[name=preview]").click()
         page.wait_for_selector("#extension-figures")
-        assert "600,000 KRW" in page.content()  # 12 people x 50,000 KRW
+        assert money_format(600_000, "KRW", language) in page.content()  # 12 x 50,000
         check(page, "extension-count")
         page.locator("input[name=confirm]").click()
         page.wait_for_url(re.compile(r"/admin/audit/proposal/\d+/change/"))

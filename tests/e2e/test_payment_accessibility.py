@@ -15,6 +15,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from claims.models import Claim
+from compensation.engine.money import money_format
 from compensation.hashing import email_hash
 from payouts.models import Payout, PayoutInstruction
 from payouts.services.batches import payout_batch_create, payout_batch_release
@@ -121,7 +122,7 @@ def test_the_payment_pages_are_accessible_and_speak_each_language(
     page.goto(f"{base}/programs/{slug}/claims/{reference}/")
     state = page.locator("#payout-state")
     assert state.get_attribute("data-state") == "paid"
-    assert "45,000 KRW" in state.inner_text()
+    assert money_format(45_000, "KRW", language) in state.inner_text()
     check(page, "status-paid")
     page.goto(f"{base}/me/")
     check(page, "me")

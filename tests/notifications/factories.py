@@ -14,7 +14,7 @@ class NoticeFactory(factory.django.DjangoModelFactory[Notice]):
     language = "en"
     to_address = factory.Sequence(lambda n: f"claimant{n}@example.com")
     context = factory.LazyFunction(
-        lambda: {"claim_reference": "C-TEST-0001", "decision_summary": "Approved: 30,000 KRW"}
+        lambda: {"claim_reference": "C-TEST-0001", "decision_summary": "Approved: ₩30,000"}
     )
     program = factory.SubFactory(ProgramFactory)
 
@@ -28,9 +28,7 @@ class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     kind = "voucher_issued"
     channel = "email"
     audience = "population"
-    context = factory.LazyFunction(
-        lambda: {"voucher_total": "50,000 KRW", "valid_from": "2026-01-15"}
-    )
+    context = factory.LazyFunction(lambda: {"voucher_total": "₩50,000", "valid_from": "2026-01-15"})
 
 
 def population_make(

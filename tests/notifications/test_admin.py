@@ -70,7 +70,7 @@ def test_an_operator_creates_and_schedules_a_campaign_through_the_services(staff
             "channel": "email",
             "audience": "population",
             "segment": "",
-            "context": '{"voucher_total": "50,000 KRW", "valid_from": "2026-01-15"}',
+            "context": '{"voucher_total": "₩50,000", "valid_from": "2026-01-15"}',
             "scheduled_for_0": now.strftime("%Y-%m-%d"),
             "scheduled_for_1": now.strftime("%H:%M:%S"),
         },

@@ -423,5 +423,5 @@ def test_holders_of_unused_value_get_their_own_count_and_value_left(queued, monk
     left = Voucher.objects.filter(person=holder, state=Voucher.State.ISSUED)
     assert notice.context["voucher_count"] == str(left.count())
     total = sum(v.amount_minor for v in left)
-    assert notice.context["voucher_total"] == f"{total:,} KRW"
+    assert notice.context["voucher_total"] == f"₩{total:,}"
     assert notice.context["expires_on"]

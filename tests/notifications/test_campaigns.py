@@ -23,7 +23,7 @@ from tests.notifications.factories import population_make
 
 pytestmark = pytest.mark.django_db
 
-VOUCHERS = {"voucher_total": "50,000 KRW", "valid_from": "2026-01-15"}
+VOUCHERS = {"voucher_total": "₩50,000", "valid_from": "2026-01-15"}
 
 
 def _building(program, *, audience="population", params=None, channel="email") -> Campaign:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 DECISION = {
     "claim_reference": "C-1",
-    "decision_summary": "Approved: 30,000 KRW",
+    "decision_summary": "Approved: ₩30,000",
     "claim_url": "https://compensation.example.com/programs/p/claims/C-1/",
     "appeal_by": "",
 }

@@ -26,7 +26,7 @@ from tests.notifications.workers import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-VOUCHERS = {"voucher_total": "50,000 KRW", "valid_from": "2026-01-15"}
+VOUCHERS = {"voucher_total": "₩50,000", "valid_from": "2026-01-15"}
 
 
 @pytest.fixture

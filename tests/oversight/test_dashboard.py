@@ -60,7 +60,7 @@ def test_dashboard_shows_live_and_snapshot_figures(staff_client, program):
     assert page.status_code == 200
     text = page.text
     assert "120" in text  # 30 people x 4 vouchers issued
-    assert "1,500,000 KRW" in text  # committed: 30 x 50,000
+    assert "₩1,500,000" in text  # committed: 30 x 50,000
     assert "Quick and fair" in text
     assert "<svg" in text
     assert "Claims received per day" in text
@@ -199,18 +199,18 @@ def test_the_money_section_shows_payouts_per_method(staff_client, paid_out):
     assert bank["method"] == "Bank transfer"
     figures = {c: (bank[c]["count"], bank[c]["amount"]) for c in PAYOUT_CELLS}
     assert figures == {
-        "granted": (2, "70,000 KRW"),  # the failed one and the one waiting: still to pay
-        "in_batch": (1, "40,000 KRW"),
-        "paid": (2, "30,000 KRW"),
-        "failed": (1, "30,000 KRW"),
-        "returned": (0, "0 KRW"),
+        "granted": (2, "₩70,000"),  # the failed one and the one waiting: still to pay
+        "in_batch": (1, "₩40,000"),
+        "paid": (2, "₩30,000"),
+        "failed": (1, "₩30,000"),
+        "returned": (0, "₩0"),
     }
     assert not_chosen["method"] == "Not chosen yet"
-    assert (not_chosen["granted"]["count"], not_chosen["granted"]["amount"]) == (1, "5,000 KRW")
+    assert (not_chosen["granted"]["count"], not_chosen["granted"]["amount"]) == (1, "₩5,000")
     assert "Payouts by method" in page.text
-    assert "70,000 KRW" in page.text
+    assert "₩70,000" in page.text
     assert "bank_transfer" not in page.text
-    assert page.context["money"]["delivered"] == "30,000 KRW"
+    assert page.context["money"]["delivered"] == "₩30,000"
 
 
 def test_the_regulator_summary_reports_delivered_amounts_and_payouts_by_method(
@@ -221,6 +221,6 @@ def test_the_regulator_summary_reports_delivered_amounts_and_payouts_by_method(
     assert page.status_code == 200
     text = page.text
     assert "of which claims paid out" in text
-    assert "30,000 KRW (2 awards)" in text
+    assert "₩30,000 (2 awards)" in text
     assert "Claims paid out, by method" in text
     assert "Bank transfer" in text

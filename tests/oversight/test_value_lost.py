@@ -70,16 +70,16 @@ def test_expired_and_forfeited_value_per_service(program):
     rows = {row["service"]: row for row in context["value_lost_by_service"]}
     assert set(rows) == {"Food delivery (Eats)", "Online store"}  # travel: frozen, not lost
     eats = rows["Food delivery (Eats)"]
-    assert (eats["expired_count"], eats["expired"]) == (2, "6,500 KRW")
+    assert (eats["expired_count"], eats["expired"]) == (2, "₩6,500")
     assert eats["forfeited_count"] == 0
     store = rows["Online store"]
     assert store["expired_count"] == 0
-    assert (store["forfeited_count"], store["forfeited"]) == (1, "1,200 KRW")
+    assert (store["forfeited_count"], store["forfeited"]) == (1, "₩1,200")
     assert context["value_lost_total"] == {
         "expired_count": 2,
-        "expired": "6,500 KRW",
+        "expired": "₩6,500",
         "forfeited_count": 1,
-        "forfeited": "1,200 KRW",
+        "forfeited": "₩1,200",
     }
 
 
@@ -93,8 +93,8 @@ def test_the_dashboard_page_shows_the_value_lost(staff_client, program):
     html = page.content.decode()
     table = html[html.index('id="value-lost"') :]
     table = table[: table.index("</table>")]
-    assert "6,500 KRW" in table
-    assert "1,200 KRW" in table
+    assert "₩6,500" in table
+    assert "₩1,200" in table
 
 
 def test_no_value_lost_says_so(staff_client, program):

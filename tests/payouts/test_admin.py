@@ -43,7 +43,7 @@ def test_the_build_page_counts_and_totals_first_then_creates_the_batch(staff_cli
     page = client.post(reverse(BUILD), _selection(program, amount_min="15,000", preview="1"))
     assert page.status_code == 200
     assert page.context["preview"]["count"] == 2
-    assert "50,000 KRW" in page.text
+    assert "₩50,000" in page.text
     assert 'name="confirm"' in page.text
     assert not PayoutBatch.objects.exists()  # counting creates nothing
 
@@ -62,7 +62,7 @@ def test_the_build_page_counts_and_totals_first_then_creates_the_batch(staff_cli
     page = client.get(done.url)
     assert "Built, waiting for release" in page.text
     assert "(built)" not in page.text  # the heading and breadcrumb name the status by label
-    assert "50,000 KRW" in page.text
+    assert "₩50,000" in page.text
     assert "minor" not in page.text.lower().replace("_minor", "")  # no "minor units" labels
 
 
@@ -150,7 +150,7 @@ def test_a_payments_officer_releases_a_batch_someone_else_built(staff_client, pr
     assert 'id="discard-button"' not in page.text  # neither builder nor operator
 
     answer = client.post(reverse("admin:payouts_payoutbatch_release", args=[batch.pk]), follow=True)
-    assert "Batch released: 3 payouts (60,000 KRW)" in answer.text
+    assert "Batch released: 3 payouts (₩60,000)" in answer.text
     batch.refresh_from_db()
     assert batch.status == PayoutBatch.Status.RELEASED
     assert batch.released_by == client.user
@@ -218,7 +218,7 @@ def test_payout_and_instruction_pages_show_the_masked_account_only(staff_client,
         assert "123456789012" not in page.text
         assert "Kim Minji" not in page.text  # the holder's name is a detail too
         assert "****9012" in page.text
-    assert "30,000 KRW" in pages[0].text
+    assert "₩30,000" in pages[0].text
     assert "In a batch, not released" in pages[0].text
 
 

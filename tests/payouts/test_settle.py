@@ -93,7 +93,7 @@ def test_paid_failed_returned_settle_the_batch_deliver_hold_and_notify():
     assert paid_notice.priority == Notice.Priority.BULK
     assert paid_notice.context == {
         "claim_reference": instruction.claim_reference,
-        "amount": "10,000 KRW",
+        "amount": "10,000원",
         "method": _in_korean("Bank transfer to %(account)s") % {"account": "****9012"},
         "paid_on": "2026-03-02",
         "claim_url": site
@@ -106,7 +106,7 @@ def test_paid_failed_returned_settle_the_batch_deliver_hold_and_notify():
     claim = PayoutInstruction.objects.get(pk=failed.instruction_id).claim_reference
     assert failed_notice.kind == "payout_failed"
     assert failed_notice.priority == Notice.Priority.TRANSACTIONAL
-    assert failed_notice.context["amount"] == "20,000 KRW"
+    assert failed_notice.context["amount"] == "20,000원"
     assert failed_notice.context["fix_url"] == (
         f"{site}/programs/{program.slug}/claims/{claim}/payment/"
     )

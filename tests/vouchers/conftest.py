@@ -97,9 +97,9 @@ def eats_key():
 
 @pytest.fixture(autouse=True)
 def _clean_throttle(settings):
-    """Each test counts its own failed attempts."""
+    """Each test counts its own failed attempts and list requests."""
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(match="ratelimit:*:vouchers.failed_*"):
+    for key in client.scan_iter(match="ratelimit:*:vouchers.*"):
         client.delete(key)

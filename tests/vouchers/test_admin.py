@@ -47,7 +47,7 @@ def test_an_operator_sees_the_dry_run_then_starts_the_run_by_typing_the_name(
     html = preview.content.decode()
     assert "Dry run" in html
     assert "120" in html
-    assert "1,500,000 KRW" in html
+    assert "₩1,500,000" in html
     wrong = client.post(url, {**_run_form(coupang), "confirm": "1", "confirm_name": "coupang"})
     assert wrong.status_code == 200
     assert "Type the program" in wrong.content.decode()
@@ -59,7 +59,7 @@ def test_an_operator_sees_the_dry_run_then_starts_the_run_by_typing_the_name(
     proposal = Proposal.objects.get()
     assert proposed["Location"] == reverse("admin:audit_proposal_change", args=[proposal.pk])
     assert not VoucherBatch.objects.exists()
-    assert "1,500,000 KRW" in client.get(proposed["Location"]).text
+    assert "₩1,500,000" in client.get(proposed["Location"]).text
     second = otp_login(Client(), UserFactory.create(role=PROGRAM_OPERATOR))
     with django_capture_on_commit_callbacks(execute=True):
         second.post(reverse("admin:audit_proposal_approve", args=[proposal.pk]))

@@ -91,16 +91,43 @@ def test_a_finished_run_queues_one_ready_notice_per_holder_and_none_for_others(
     korean = notices.filter(language="ko").first()
     assert korean is not None
     assert korean.context["voucher_count"] == "4"
-    assert korean.context["voucher_total"] == "50,000 KRW"
+    assert korean.context["voucher_total"] == "50,000원"
     assert "년" in korean.context["valid_from"]
     assert "월" in korean.context["valid_until"]
     english = notices.get(person_id=phone_only).context
-    assert english["voucher_total"] == "50,000 KRW"
+    assert english["voucher_total"] == "₩50,000"
     assert english["valid_from"][-4:].isdigit()
     day, month, year = english["valid_from"].split(" ")
     assert day.isdigit()
     assert month in calendar.month_name
     assert year.isdigit()
+
+
+def test_each_ready_notice_writes_the_total_in_its_persons_language(coupang, no_dispatch, queued):
+    """The campaign's notices are built set-based (one INSERT ... SELECT): PostgreSQL writes
+    each total as money_format does in the person's language, and so does the sent mail."""
+    for number, language in enumerate(["ko", "en", "zh-hans"]):
+        AffectedPersonFactory.create(
+            program=coupang,
+            email=f"m{number}@example.com",
+            language=language,
+            account_status="active",
+        )
+    run_issue(coupang, chunk_size=10)
+    _build_all()
+    totals = dict(
+        Notice.objects.filter(kind="vouchers_ready").values_list(
+            "language", "context__voucher_total"
+        )
+    )
+    assert totals == {"ko": "50,000원", "en": "₩50,000", "zh-hans": "₩50,000"}
+    while notices_dispatch(channel="email", chunk_size=7):
+        pass
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert "50,000원" in bodies["m0@example.com"]
+    assert "₩50,000" in bodies["m1@example.com"]
+    assert "₩50,000" in bodies["m2@example.com"]
+    assert not any("KRW" in body for body in bodies.values())
 
 
 def test_finishing_the_run_again_or_a_second_run_adds_no_notice(coupang, no_dispatch, queued):
@@ -130,7 +157,7 @@ def test_sending_the_notice_marks_the_holders_awards_delivered(coupang, no_dispa
     assert len(mail.outbox) == 30
     body = mail.outbox[0].body
     assert "https://compensation.example.com/me/" in body
-    assert "50,000 KRW" in body
+    assert "50,000원" in body  # people_make's are Korean
     delivered = Award.objects.filter(status="delivered")
     assert delivered.count() == 30 * 4
     assert phone_only not in set(delivered.values_list("person_id", flat=True))

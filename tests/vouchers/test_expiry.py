@@ -79,7 +79,7 @@ def _at(day: dt.date, hour: int = 11) -> dt.datetime:
 
 @pytest.fixture
 def holders(coupang, no_dispatch, queued):
-    """10 people with four vouchers each (50,000 KRW): P01 spent everything, P02 spent store
+    """10 people with four vouchers each (₩50,000): P01 spent everything, P02 spent store
     and eats (40,000 left), P03's travel voucher is frozen (30,000 usable left), P04 has 2,000
     left on the store voucher (47,000 left), P10 has a phone and no email. Every voucher ends
     25 days after TODAY."""
@@ -117,11 +117,11 @@ def test_a_reminder_reaches_exactly_the_holders_with_value_left_with_their_own_a
     _build_all()
     notices = {n.person.external_id: n for n in _notices("voucher_expiry_reminder")}
     assert sorted(notices) == [f"P{n:08d}" for n in range(2, 11)]  # not P01, who spent all
-    assert notices["P00000002"].context["voucher_total"] == "40,000 KRW"
+    assert notices["P00000002"].context["voucher_total"] == "40,000원"
     assert notices["P00000002"].context["voucher_count"] == "2"
-    assert notices["P00000003"].context["voucher_total"] == "30,000 KRW"  # the frozen one left out
-    assert notices["P00000004"].context["voucher_total"] == "47,000 KRW"  # the balance counts
-    assert notices["P00000005"].context["voucher_total"] == "50,000 KRW"
+    assert notices["P00000003"].context["voucher_total"] == "30,000원"  # the frozen one left out
+    assert notices["P00000004"].context["voucher_total"] == "47,000원"  # the balance counts
+    assert notices["P00000005"].context["voucher_total"] == "50,000원"
     expires_on = TODAY + dt.timedelta(days=25)
     assert notices["P00000005"].context["expires_on"] == (
         f"{expires_on.year}년 {expires_on.month}월 {expires_on.day}일"
@@ -227,7 +227,7 @@ def test_an_extension_refuses_a_single_person_and_moves_the_whole_run_once_appro
     _build_all()
     notices = {n.person.external_id: n for n in _notices("vouchers_extended")}
     assert sorted(notices) == [f"P{n:08d}" for n in range(2, 11)]
-    assert notices["P00000002"].context["voucher_total"] == "40,000 KRW"
+    assert notices["P00000002"].context["voucher_total"] == "40,000원"
     assert notices["P00000005"].kind == "vouchers_extended"
     day = new_end.date()
     assert notices["P00000005"].context["valid_until"] == f"{day.year}년 {day.month}월 {day.day}일"

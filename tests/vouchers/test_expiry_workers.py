@@ -125,7 +125,7 @@ def test_beat_reminds_exactly_the_holders_with_value_left_once_through_the_worke
     )
     body = p2.get_body(preferencelist=("plain",))
     assert body is not None
-    assert "40,000 KRW" in body.get_content()
+    assert "40,000원" in body.get_content()  # people_make's are Korean
     assert "https://compensation.example.com/me/" in body.get_content()
     # Beat's next look (and any retry) starts nothing: nobody is reminded twice.
     noon = dt.datetime.combine(timezone.localdate(), dt.time(12), tzinfo=SEOUL)

@@ -45,7 +45,7 @@ def test_an_operator_counts_then_proposes_and_cannot_approve_alone(staff_client,
     html = preview.content.decode()
     assert 'id="extension-figures"' in html
     assert "24" in html  # 6 people x 4 vouchers
-    assert "300,000 KRW" in html
+    assert "₩300,000" in html
     assert not Proposal.objects.exists()
 
     proposed = client.post(URL, _form(issued, days=200, confirm="1"))

@@ -434,19 +434,19 @@ def test_the_holder_reads_the_conditions_and_what_is_left_before_use(client, iss
     )
     _sign_in(client, member.person)
     html = client.get(reverse("vouchers:wallet"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "3,500 KRW" in html  # what is left of the eats voucher
+    assert "₩3,500" in html  # what is left of the eats voucher
     assert "Can be used in parts" in html
     assert "Not for: gift cards" in html
     assert "Only with your own account at the service." in html
     assert "Single use: no change is given" in html  # the other lines
-    assert "Minimum order: 30,000 KRW" in html  # the store line: no segment exception
+    assert "Minimum order: ₩30,000" in html  # the store line: no segment exception
     assert html.count("Minimum order:") == 1  # members have none on the eats line
     me = client.get(reverse("claims:me"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "상품권 구매" in me
     assert "gift_card" not in me
     _sign_in(client, non_member.person)
     html = client.get(reverse("vouchers:wallet"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert html.count("Minimum order: 30,000 KRW") == 2
+    assert html.count("Minimum order: ₩30,000") == 2
 
 
 def test_the_operators_form_checks_the_terms_before_they_reach_the_redeem_call(coupang):

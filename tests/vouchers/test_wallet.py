@@ -42,7 +42,7 @@ def test_the_owner_sees_every_voucher_with_its_full_code_and_where_to_use_it(cli
     for text in [
         "Food delivery (Eats)",
         "Travel",
-        "20,000 KRW",
+        "₩20,000",
         "Ready to use",
         '<caption id="vouchers-caption">',
     ]:

@@ -7,7 +7,12 @@ from __future__ import annotations
 import uuid
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,11 +22,12 @@ from config.problems import PROBLEM_CONTENT_TYPE, PROBLEM_REF, problem_body
 from vouchers.api import schema as _schema  # noqa: F401 (registers the body schemas)
 from vouchers.api import serializers as s
 from vouchers.api.auth import HasServiceKey, ServiceKeyAuthentication
-from vouchers.errors import Throttled, VoucherConditionUnmet
+from vouchers.errors import ListThrottled, Throttled, VoucherConditionUnmet
 from vouchers.models import ServiceKey
 from vouchers.selectors import customer_vouchers
 from vouchers.services import redemption
 from vouchers.services.binding import account_ref_normalize, voucher_ref
+from vouchers.services.list_throttle import customer_list_take
 from vouchers.services.redemption import UNUSABLE_BODY, UNUSABLE_STATUS
 
 EXAMPLE_CODE = "ABCD-EFGH-JKLM-NPQR-S"
@@ -66,6 +72,22 @@ BELOW_MINIMUM_EXAMPLE = OpenApiExample(
     },
     status_codes=["422"],
     response_only=True,
+)
+LIST_THROTTLED_EXAMPLE = OpenApiExample(
+    "Too many list requests",
+    value=problem_body(
+        status=ListThrottled.status,
+        code=ListThrottled.code,
+        title=ListThrottled.title,
+        detail="Too many voucher list requests for this customer; try again later.",
+    ),
+    status_codes=["429"],
+    response_only=True,
+)
+RETRY_AFTER = OpenApiResponse(
+    PROBLEM_REF,
+    description="Too many list requests with this key, or for this customer "
+    "(`too_many_requests`); `Retry-After` says the seconds left of the window.",
 )
 CUSTOMER_NOT_FOUND_BODY = problem_body(
     status=404,
@@ -273,9 +295,10 @@ class CustomerVouchersView(VoucherAPIView):
         summary="A customer's usable vouchers for your service (no codes)",
         description="Each with an opaque id, what is left, its conditions and its end date; "
         "a bound one (auto_apply) is redeemed by its voucher_id with this customer_ref. An "
-        "unknown customer and one with nothing usable in your service get the same 404.",
+        "unknown customer and one with nothing usable in your service get the same 404. "
+        "Requests are limited per service key and per key and customer (429).",
         parameters=[CUSTOMER_REF],
-        responses={200: s.CustomerVouchers, 404: PROBLEM_REF},
+        responses={200: s.CustomerVouchers, 404: PROBLEM_REF, 429: RETRY_AFTER, 503: PROBLEM_REF},
         examples=[
             OpenApiExample(
                 "Two vouchers",
@@ -299,10 +322,12 @@ class CustomerVouchersView(VoucherAPIView):
                 },
                 response_only=True,
             ),
+            LIST_THROTTLED_EXAMPLE,
         ],
     )
     def get(self, request: Request, customer_ref: str) -> Response:
         ref = account_ref_normalize(customer_ref)
+        customer_list_take(service_key_id=self.service_key(request).pk, customer_ref=ref[:100])
         found = (
             customer_vouchers(
                 service_scope=self.service_key(request).service_scope, customer_ref=ref

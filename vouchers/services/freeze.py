@@ -284,7 +284,7 @@ def _reissue_notice(new: Voucher, old: Voucher) -> bool:
         language=person.language,
         to_address=address,
         context={
-            "voucher_total": money_format(new.amount_minor, new.currency),
+            "voucher_total": money_format(new.amount_minor, new.currency, person.language),
             "valid_from": timezone.localtime(valid_from).date().isoformat(),
         },
         program=old.program,
