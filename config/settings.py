@@ -385,6 +385,13 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"file_permissions_mode": 0o600},
     },
+    # Uploaded population files (compensation/services/population_files.py), in IMPORT_ROOT
+    # (a folder only the app's user can enter); the import streams them from this entry, so
+    # a worker on another host reads what a web process stored: an object store by settings.
+    "population_files": {
+        "BACKEND": "config.storage.ImportRootStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
 }
 # A bank's result file: the upload limit, and up to which size it is applied in the request
 # (larger files are applied by a worker, task payouts.result_apply).
