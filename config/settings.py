@@ -414,7 +414,8 @@ POPULATION_IMPORT_STALE_SECONDS = env.int("POPULATION_IMPORT_STALE_SECONDS", def
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 # A request body over this is refused (413) on its Content-Length, before anything reads it
-# (config.middleware.RequestBodyLimitMiddleware); the proxy (Caddyfile) stops at the same sizes.
+# (config.middleware.RequestBodyLimitMiddleware); the proxy (deploy/nginx/proxy.conf) stops at
+# the same sizes.
 # Room for a claim's form with three 10 MB documents.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=32 * 1024**2)
 # Views that take more, by URL name: the population upload (with room for the form around it).
