@@ -96,12 +96,17 @@ for _ in $(seq 60); do
   sleep 1
 done
 "$python" -m celery -A config inspect ping -d "stack-$$@localhost" -t 5 | head -3
+ran=""
 for _ in $(seq 120); do
-  grep -q "succeeded in" "$work/worker.log" && grep -q "Sending due task" "$work/beat.log" && break
+  # A task beat sent in this run, finished by this worker (not one left in the queue before).
+  for task in $(grep -o 'Sending due task [^ ]* ([^)]*)' "$work/beat.log" | sed 's/.*(\(.*\))/\1/' | sort -u); do
+    if grep -q "Task $task\[.*succeeded" "$work/worker.log"; then ran="$task"; break 2; fi
+  done
   sleep 1
 done
-grep -m 3 "Sending due task" "$work/beat.log" || { echo "beat sent nothing" >&2; exit 1; }
-grep -m 3 "succeeded in" "$work/worker.log" || { echo "the worker finished no task" >&2; exit 1; }
+[[ -n "$ran" ]] || { echo "the worker finished nothing beat sent" >&2; exit 1; }
+grep -m 1 "Sending due task .*($ran)" "$work/beat.log"
+grep -m 1 "Task $ran\[.*succeeded" "$work/worker.log"
 
 echo "== the replica is a standby the app reaches"
 "$python" manage.py shell -c "
