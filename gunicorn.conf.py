@@ -1,6 +1,6 @@
 """gunicorn's settings: the Dockerfile runs `gunicorn --config gunicorn.conf.py config.wsgi`.
 
-In docker-compose.yml gunicorn sits behind the Caddy proxy and is reachable only on the compose
+In docker-compose.yml gunicorn sits behind the nginx proxy and is reachable only on the compose
 network; a command-line option still overrides anything here."""
 
 import os
@@ -13,7 +13,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 
 # gunicorn bounds a request's head (limit_request_line, _fields, _field_size: defaults kept) but
 # has no setting for its body: config.middleware.RequestBodyLimitMiddleware answers 413 on the
-# Content-Length before reading, and the proxy (Caddyfile, request_body) stops at the same size.
+# Content-Length before reading, and the proxy (deploy/nginx/proxy.conf, client_max_body_size)
+# stops at the same size.
 
 # Django alone decides whether a request came over https (SECURE_PROXY_SSL_HEADER, believed
 # only behind TRUSTED_PROXY_COUNT proxies). gunicorn's own reading of X-Forwarded-Proto (trusted

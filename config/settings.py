@@ -393,6 +393,13 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"file_permissions_mode": 0o600},
     },
+    # Uploaded population files (compensation/services/population_files.py), in IMPORT_ROOT
+    # (a folder only the app's user can enter); the import streams them from this entry, so
+    # a worker on another host reads what a web process stored: an object store by settings.
+    "population_files": {
+        "BACKEND": "config.storage.ImportRootStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
 }
 # A bank's result file: the upload limit, and up to which size it is applied in the request
 # (larger files are applied by a worker, task payouts.result_apply).
@@ -415,7 +422,8 @@ POPULATION_IMPORT_STALE_SECONDS = env.int("POPULATION_IMPORT_STALE_SECONDS", def
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 # A request body over this is refused (413) on its Content-Length, before anything reads it
-# (config.middleware.RequestBodyLimitMiddleware); the proxy (Caddyfile) stops at the same sizes.
+# (config.middleware.RequestBodyLimitMiddleware); the proxy (deploy/nginx/proxy.conf) stops at
+# the same sizes.
 # Room for a claim's form with three 10 MB documents.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=32 * 1024**2)
 # Views that take more, by URL name: the population upload (with room for the form around it).

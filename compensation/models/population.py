@@ -24,7 +24,10 @@ class PopulationImport(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="imports")
     source_path = models.CharField(
-        max_length=500, editable=False, help_text="Server-side path of the stored file."
+        max_length=500,
+        editable=False,
+        help_text="The file's name in the population storage, or the absolute path of a file "
+        "imported in place (compensation/services/population_files.py).",
     )
     original_name = models.CharField(max_length=255)
     size_bytes = models.BigIntegerField(default=0)

@@ -1,44 +1,63 @@
-"""The population file on the server: written readable by its owner only (it holds everyone's
-personal data), kept while the import may still need it, deleted once the import is done or
-refused. The reject report lives in the database and never needs the file."""
+"""The population file: stored through Django's Storage API (STORAGES["population_files"]:
+IMPORT_ROOT by default, an object store by settings alone), so the worker that imports it
+may run on another host than the web process that took the upload. It holds everyone's
+personal data: readable by its owner only, kept while the import may still need it, deleted
+once the import is done or refused. The reject report lives in the database and never needs
+the file.
+
+`PopulationImport.source_path` is the stored file's name in that storage, or, for a file an
+operator imports in place (`manage.py population_import --in-place`), its absolute path on
+the server: that one is the operator's, read and never deleted."""
 
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
-from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.utils import timezone
 
 from compensation.models import PopulationImport
 
 logger = logging.getLogger(__name__)
 
-FILE_MODE = 0o600
+STORAGE_ALIAS = "population_files"
 
 
-def source_store(source: BinaryIO) -> tuple[Path, int]:
-    """Copy an upload under IMPORT_ROOT with a server-made name, mode 0600 from its creation
-    (never readable by others, not even for a moment). Returns the path and its size."""
-    root = Path(settings.IMPORT_ROOT)
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stored = root / f"population-{uuid.uuid4().hex}.csv"
-    size = 0
-    descriptor = os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    with os.fdopen(descriptor, "wb") as out:
-        for chunk in iter(lambda: source.read(1 << 20), b""):
-            out.write(chunk)
-            size += len(chunk)
-    return stored, size
+def _storage() -> Storage:
+    return storages[STORAGE_ALIAS]
 
 
-def source_is_stored(path: Path) -> bool:
-    """Whether the import stored this file itself (under IMPORT_ROOT). A file the operator
-    named to `manage.py population_import` is theirs: it is read, never deleted."""
-    return path.resolve().is_relative_to(Path(settings.IMPORT_ROOT).resolve())
+def source_store(source: IO[bytes]) -> tuple[str, int]:
+    """Store an upload under a server-made name. Returns the name and its size. On the file
+    system the file is mode 0600 in a folder of mode 0700 (never readable by others, not even
+    before its mode is set)."""
+    name = f"population-{uuid.uuid4().hex}.csv"
+    source.seek(0)
+    storage = _storage()
+    # An upload Django spooled to a temporary file is moved there, not copied.
+    saved = storage.save(name, source if isinstance(source, File) else File(source, name=name))
+    if saved != name:
+        # 128 random bits never collide; a backend that renamed the file would strand it.
+        storage.delete(saved)
+        raise RuntimeError("the population storage did not keep the name it was given")
+    return name, storage.size(name)
+
+
+def source_is_stored(source_path: str) -> bool:
+    """Whether the import stored this file itself (a name in the population storage). A file
+    the operator named in place is an absolute path: theirs, read but never deleted."""
+    return not Path(source_path).is_absolute()
+
+
+def source_open(population_import: PopulationImport) -> IO[bytes]:
+    """The import's file, open for reading from its start (a stream: the caller closes it)."""
+    if source_is_stored(population_import.source_path):
+        return _storage().open(population_import.source_path, "rb")
+    return Path(population_import.source_path).open("rb")
 
 
 def source_gone_message(population_import: PopulationImport) -> str | None:
@@ -49,19 +68,19 @@ def source_gone_message(population_import: PopulationImport) -> str | None:
             f"The file was deleted from the server on {when:%Y-%m-%d %H:%M} when the import "
             "ended; upload it again to import it again."
         )
-    if not Path(population_import.source_path).is_file():
-        return "The file is no longer on the server; upload it again."
-    return None
+    name = population_import.source_path
+    there = _storage().exists(name) if source_is_stored(name) else Path(name).is_file()
+    return None if there else "The file is no longer on the server; upload it again."
 
 
 def source_delete(population_import: PopulationImport) -> None:
     """Delete the stored file of a finished import and record when. Idempotent: a file
-    already gone counts as deleted. Files outside IMPORT_ROOT are left alone."""
-    path = Path(population_import.source_path)
-    if population_import.source_deleted_at is not None or not source_is_stored(path):
+    already gone counts as deleted. A file the operator named in place is left alone."""
+    name = population_import.source_path
+    if population_import.source_deleted_at is not None or not source_is_stored(name):
         return
     try:
-        path.unlink(missing_ok=True)
+        _storage().delete(name)
     except OSError:  # the row says it is still there, and a later call tries again
         logger.exception(
             "population import %s: the file could not be deleted", population_import.pk

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import psycopg
 from django.conf import settings
@@ -39,6 +39,7 @@ from compensation.services import population_staging as staging
 from compensation.services.population_files import (
     source_delete,
     source_gone_message,
+    source_open,
     source_store,
 )
 from compensation.services.population_rows import header_parse
@@ -157,8 +158,11 @@ def _load(population_import: PopulationImport) -> str | None:
     """Bring the file into the staging table and move bad rows to the reject table.
     Returns a refusal message (nothing kept), or None."""
     table = _stage_table(population_import)
-    path = Path(population_import.source_path)
-    with path.open("rb") as raw:
+
+    def opener() -> IO[bytes]:
+        return source_open(population_import)
+
+    with opener() as raw:
         first_line = raw.readline()
     try:
         header_line = first_line.decode("utf-8-sig")
@@ -175,7 +179,7 @@ def _load(population_import: PopulationImport) -> str | None:
     multiline: list[tuple[int, int]] | None
     try:
         rows_read, multiline = staging.copy_fast(
-            population_import, table, path, len(first_line), columns
+            population_import, table, opener, len(first_line), columns
         )
     except psycopg.errors.DataError as exc:
         cause = exc
@@ -183,7 +187,7 @@ def _load(population_import: PopulationImport) -> str | None:
             cause, psycopg.errors.CharacterNotInRepertoire | psycopg.errors.UntranslatableCharacter
         ):
             return _refusal_text(
-                UnicodeDecodeError("utf-8", b"", 0, 1, "bad"), staging.first_non_utf8_line(path)
+                UnicodeDecodeError("utf-8", b"", 0, 1, "bad"), staging.first_non_utf8_line(opener)
             )
         if not isinstance(cause, psycopg.errors.BadCopyFileFormat):
             raise
@@ -193,9 +197,9 @@ def _load(population_import: PopulationImport) -> str | None:
         PopulationReject.objects.filter(population_import=population_import).delete()
         multiline = None
         try:
-            rows_read = staging.copy_checked(population_import, table, path, header, columns)
+            rows_read = staging.copy_checked(population_import, table, opener, header, columns)
         except UnicodeDecodeError as err:
-            return _refusal_text(err, staging.first_non_utf8_line(path))
+            return _refusal_text(err, staging.first_non_utf8_line(opener))
         except csv.Error as err:
             return _refusal_text(err, 0)
 
@@ -399,14 +403,16 @@ def population_import_create(
     ip_address: str | None = None,
     copy_to_store: bool = True,
 ) -> PopulationImport:
-    """Check an uploaded file's header, store it under a server-made name, record the import
-    and start it in the background after commit. Raises ImportRefused and writes nothing if
-    the file is not a UTF-8 CSV with the expected header. A broker that cannot be reached does
-    not fail the request: the import is committed pending, and beat's resume sweep
-    (population_runs.population_imports_resume_stale) starts it once the broker is back.
+    """Check an uploaded file's header, store it under a server-made name in the population
+    storage, record the import and start it in the background after commit. Raises
+    ImportRefused and writes nothing if the file is not a UTF-8 CSV with the expected header.
+    A broker that cannot be reached does not fail the request: the import is committed
+    pending, and beat's resume sweep (population_runs.population_imports_resume_stale) starts
+    it once the broker is back.
 
-    `source` is a binary file object (an upload) or, with copy_to_store=False, a Path to a
-    file already on the server (the management command)."""
+    `source` is a binary file object (an upload) or a Path to a file on this server (the
+    management command). A Path is stored too unless copy_to_store=False: then it is read
+    where it is, so only a worker that sees the same path can run the import."""
     from compensation.errors import ImportRefused
 
     if isinstance(source, Path):
@@ -420,18 +426,21 @@ def population_import_create(
     except ValueError as exc:
         raise ImportRefused(f"{original_name}: {exc}") from exc
 
-    if copy_to_store:
-        assert not isinstance(source, Path), "a file on the server is imported in place"
-        stored, size = source_store(source)
-    else:
+    stored: str
+    if not copy_to_store:
         assert isinstance(source, Path), "an upload is stored first (copy_to_store)"
-        stored = source.resolve()
-        size = stored.stat().st_size
+        stored = str(source.resolve())
+        size = source.stat().st_size
+    elif isinstance(source, Path):
+        with source.open("rb") as handle:
+            stored, size = source_store(handle)
+    else:
+        stored, size = source_store(source)
 
     with transaction.atomic():
         population_import = PopulationImport.objects.create(
             program=program,
-            source_path=str(stored),
+            source_path=stored,
             original_name=original_name[:255],
             size_bytes=size,
             created_by=actor_user(actor),

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from django.db import connection, transaction
@@ -22,6 +21,10 @@ from django.db.models.functions import Now
 
 from compensation.models import PopulationImport
 from compensation.services.population_rows import ALL_COLUMNS, Header
+
+# Opens the import's file from its start (population_files.source_open): a stream from the
+# storage, never a local path, so the file may live in an object store.
+Opener = Callable[[], IO[bytes]]
 
 LOAD_BATCH_ROWS = 100_000
 LOAD_BLOCK_BYTES = 16 * 1024 * 1024
@@ -48,12 +51,12 @@ def stage_create(table: str) -> None:
         )
 
 
-def file_blocks(path: Path, start: int) -> Iterator[bytes]:
-    """The file from `start` in blocks that end on a record boundary: after a newline that is
-    not inside a quoted field (an even number of quote characters so far)."""
+def file_blocks(source_open: Opener, start: int) -> Iterator[bytes]:
+    """The file from byte `start` in blocks that end on a record boundary: after a newline
+    that is not inside a quoted field (an even number of quote characters so far)."""
     carry = b""
-    with path.open("rb") as raw:
-        raw.seek(start)
+    with source_open() as raw:
+        raw.read(start)  # read past, not seek: a stream from an object store may not seek
         while block := raw.read(LOAD_BLOCK_BYTES):
             data = carry + block
             cut = len(data)
@@ -78,7 +81,11 @@ def _line_breaks(block: bytes) -> int:
 
 
 def copy_fast(
-    population_import: PopulationImport, table: str, path: Path, start: int, columns: list[str]
+    population_import: PopulationImport,
+    table: str,
+    source_open: Opener,
+    start: int,
+    columns: list[str],
 ) -> tuple[int, list[tuple[int, int]]]:
     """COPY the file's bytes straight into staging (PostgreSQL parses the CSV), a block per
     transaction so progress shows. Raises DataError if a record is malformed. Returns the
@@ -86,7 +93,7 @@ def copy_fast(
     several lines."""
     rows_read = 0
     multiline: list[tuple[int, int]] = []
-    for block in file_blocks(path, start):
+    for block in file_blocks(source_open, start):
         with transaction.atomic(), connection.cursor() as cursor:
             with cursor.copy(
                 f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv, ENCODING 'UTF8')"
@@ -131,12 +138,16 @@ def field_count_column(header: Header, found: int) -> str:
 
 
 def copy_checked(
-    population_import: PopulationImport, table: str, path: Path, header: Header, columns: list[str]
+    population_import: PopulationImport,
+    table: str,
+    source_open: Opener,
+    header: Header,
+    columns: list[str],
 ) -> int:
     """The careful path: Python's csv reader finds records with the wrong number of fields
     (rejected by line and column); the others are staged with the line they start on."""
     rows_read = 0
-    with path.open("rb") as raw:
+    with source_open() as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="strict")
         reader = csv.reader(text, strict=True)
         next(reader)
@@ -175,12 +186,12 @@ def copy_checked(
     return rows_read
 
 
-def first_non_utf8_line(source: Path | IO[bytes]) -> int:
+def first_non_utf8_line(source: Opener | IO[bytes]) -> int:
     """The first line (1-based) that is not UTF-8, 0 if none: the decoder reads ahead, so its
-    position is not the line; find the line itself. `source` is a path or a binary file
-    (read from its start)."""
-    if isinstance(source, Path):
-        with source.open("rb") as raw:
+    position is not the line; find the line itself. `source` opens the file, or is a binary
+    file (read from its start)."""
+    if callable(source):
+        with source() as raw:
             return first_non_utf8_line(raw)
     source.seek(0)
     for number, line in enumerate(source, start=1):

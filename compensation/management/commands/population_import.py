@@ -12,8 +12,10 @@ from compensation.services.population_import import (
 
 class Command(BaseCommand):
     help = (
-        "Import an affected-population CSV that is already on the server (no upload, no copy). "
-        "Runs on a worker unless --wait; re-running the same file changes nothing."
+        "Import an affected-population CSV that is on this server. Runs on a worker unless "
+        "--wait. Queued, the file is copied into the population storage first, so a worker on "
+        "any host reads it; with --wait or --in-place it is read where it is (and never "
+        "deleted). Re-running the same file changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -22,8 +24,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--wait", action="store_true", help="Run here and now instead of on a Celery worker."
         )
+        parser.add_argument(
+            "--in-place",
+            action="store_true",
+            help="Read the file where it is, without a copy: every worker must see this path.",
+        )
 
-    def handle(self, *args, program: str, path: Path, wait: bool, **options):
+    def handle(self, *args, program: str, path: Path, wait: bool, in_place: bool, **options):
         target = Program.objects.filter(slug=program).first()
         if target is None:
             raise CommandError(f"No program with the slug {program!r}.")
@@ -34,7 +41,7 @@ class Command(BaseCommand):
                 program=target,
                 source=path,
                 original_name=path.name,
-                copy_to_store=False,
+                copy_to_store=not (wait or in_place),
                 actor_label="command:population_import",
             )
         except ImportRefused as exc:
