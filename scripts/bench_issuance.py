@@ -200,18 +200,23 @@ def raw_copy(
         cursor.execute(f"SELECT min(id), max(id) FROM {source} WHERE {where}", params)  # noqa: S608
         low, high = cursor.fetchone()
     ranges = [(lo, lo + rows_per_copy - 1) for lo in range(low, high + 1, rows_per_copy)]
+    return _in_processes(
+        connections,
+        lambda dsn, i, out: _raw_copy_worker(
+            dsn, source, target, where, params, columns, types, ranges[i::connections], out
+        ),
+    )
+
+
+def _in_processes(connections: int, work) -> tuple[int, float]:
+    """`work(dsn, i, out)` in `connections` forked processes, each putting (rows, seconds)
+    on `out`; returns (all rows, the busiest process's seconds)."""
     wanted = {"dbname", "user", "password", "host", "port"}
     dsn = {k: v for k, v in connection.get_connection_params().items() if k in wanted}
     connection.close()  # nothing of Django's connection crosses the fork
     context = multiprocessing.get_context("fork")
     out = context.Queue()
-    procs = [
-        context.Process(
-            target=_raw_copy_worker,
-            args=(dsn, source, target, where, params, columns, types, ranges[i::connections], out),
-        )
-        for i in range(connections)
-    ]
+    procs = [context.Process(target=work, args=(dsn, i, out)) for i in range(connections)]
     for proc in procs:
         proc.start()
     results = [out.get() for _ in procs]
@@ -256,24 +261,13 @@ def minimal_copy(vouchers: int, rows_per_copy: int, connections: int) -> tuple[i
     ranges = [
         (lo, min(lo + rows_per_copy - 1, vouchers)) for lo in range(1, vouchers + 1, rows_per_copy)
     ]
-    wanted = {"dbname", "user", "password", "host", "port"}
-    dsn = {k: v for k, v in connection.get_connection_params().items() if k in wanted}
-    connection.close()
-    context = multiprocessing.get_context("fork")
-    out = context.Queue()
-    procs = [
-        context.Process(target=_minimal_copy_worker, args=(dsn, table, ranges[i::connections], out))
-        for i in range(connections)
-    ]
-    for proc in procs:
-        proc.start()
-    results = [out.get() for _ in procs]
-    for proc in procs:
-        proc.join()
-        assert proc.exitcode == 0, proc.exitcode
+    result = _in_processes(
+        connections,
+        lambda dsn, i, out: _minimal_copy_worker(dsn, table, ranges[i::connections], out),
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {table}")
-    return sum(rows for rows, _ in results), max(seconds for _, seconds in results)
+    return result
 
 
 AWARD_COLUMNS = [

@@ -24,7 +24,8 @@ from claims.models import CannedResponse, Claim
 from claims.selectors import canned_responses_for
 from claims.services.messages import claim_message_send
 from claims.storage import document_open
-from compensation.models import AffectedPerson, Program
+from compensation.admin.filters import ProgramFilter
+from compensation.models import AffectedPerson
 from compensation.models.choices import Language
 from support import inquiry_selectors as selectors
 from support import labels
@@ -92,19 +93,6 @@ class CategoryFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(category=self.value()) if self.value() else queryset
-
-
-class ProgramFilter(admin.SimpleListFilter):
-    title = gettext_lazy("program")
-    parameter_name = "program"
-
-    def lookups(self, request, model_admin):
-        programs = Program.objects.only("id", "name", "name_i18n").order_by("name")
-        return [(program.pk, program.local_name) for program in programs]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(program_id=value) if value and value.isdigit() else queryset
 
 
 def sla_text(inquiry: Inquiry, now: dt.datetime) -> str:

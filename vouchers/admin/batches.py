@@ -20,6 +20,7 @@ from audit.admin_mixins import ReadOnlyAdmin
 from audit.models import Proposal
 from audit.proposals import ProposalRefused, proposal_create
 from audit.services import client_ip
+from compensation.admin.filters import ProgramFilter
 from compensation.engine.money import money_format
 from compensation.models import AwardLine, Program
 from vouchers.errors import IssuanceRefused, VoucherError
@@ -73,19 +74,6 @@ class RunStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=value) if value in RUN_STATUSES else queryset
 
 
-class RunProgramFilter(admin.SimpleListFilter):
-    title = _("program")
-    parameter_name = "program"
-
-    def lookups(self, request, model_admin):
-        programs = Program.objects.only("id", "name", "name_i18n").order_by("name")
-        return [(program.pk, program.local_name) for program in programs]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(program_id=value) if value and value.isdigit() else queryset
-
-
 def _when(value) -> str:
     return date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else "-"
 
@@ -97,7 +85,7 @@ class VoucherBatchAdmin(ReadOnlyAdmin):
 
     list_display = ["run", "program_name", "status_label", "progress_bar", "created_by_name",
                     "created"]  # fmt: skip
-    list_filter = [RunStatusFilter, RunProgramFilter]
+    list_filter = [RunStatusFilter, ProgramFilter]
     list_select_related = ["program", "created_by"]
     readonly_fields = (
         "program_name",
