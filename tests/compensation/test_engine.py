@@ -104,7 +104,9 @@ def test_closed_account_gets_nothing_and_says_why_in_three_languages():
     assert decision.failed_codes == ("account_status",)
     failed = decision.results[0]
     assert "closed" in reason_text(failed.code, failed.passed, failed.params, "en")
-    assert "closed" in reason_text(failed.code, failed.passed, failed.params, "ko")
+    korean = reason_text(failed.code, failed.passed, failed.params, "ko")
+    assert "탈퇴" in korean  # the status in words, not its code
+    assert "closed" not in korean
     assert "账户" in reason_text(failed.code, failed.passed, failed.params, "zh-hans")
 
 
