@@ -329,8 +329,10 @@ def _claimant_client(person: AffectedPerson) -> Client:
     client = Client(HTTP_HOST="127.0.0.1")
     session = client.session
     session[claimant_session._PERSON_KEY] = person.pk
+    assert person.email_hash is not None
     session[claimant_session._EMAIL_HASH_KEY] = bytes(person.email_hash).hex()
     session.save()
+    assert session.session_key is not None
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return client
 

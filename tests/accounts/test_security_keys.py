@@ -45,7 +45,7 @@ def _sign_in(client, email: str, password: str = PASSWORD, code: str = ""):
 
 
 def test_a_right_password_with_no_code_leads_a_key_holder_to_the_key_step_not_in(client):
-    user = UserFactory(email="keyholder@example.com", role=PROGRAM_OPERATOR)
+    user = UserFactory.create(email="keyholder@example.com", role=PROGRAM_OPERATOR)
     _key(user)
 
     response = _sign_in(client, user.email)
@@ -60,9 +60,9 @@ def test_a_right_password_with_no_code_leads_a_key_holder_to_the_key_step_not_in
 
 
 def test_a_wrong_password_or_no_key_gets_the_one_refusal_and_no_key_step(client):
-    holder = UserFactory(email="keyholder@example.com", role=PROGRAM_OPERATOR)
+    holder = UserFactory.create(email="keyholder@example.com", role=PROGRAM_OPERATOR)
     _key(holder)
-    UserFactory(email="nokey@example.com", role=PROGRAM_OPERATOR)
+    UserFactory.create(email="nokey@example.com", role=PROGRAM_OPERATOR)
 
     wrong = _sign_in(client, holder.email, password="wrong guess")
     no_key = _sign_in(client, "nokey@example.com")
@@ -77,7 +77,7 @@ def test_a_wrong_password_or_no_key_gets_the_one_refusal_and_no_key_step(client)
 
 
 def test_a_code_still_works_for_a_key_holder(client):
-    user = UserFactory(email="both@example.com", role=PROGRAM_OPERATOR)
+    user = UserFactory.create(email="both@example.com", role=PROGRAM_OPERATOR)
     _key(user)
     device = StaticDevice.objects.create(user=user, name="backup")
     device.token_set.create(token="abcd1234")
@@ -89,7 +89,7 @@ def test_a_code_still_works_for_a_key_holder(client):
 
 
 def test_registering_a_key_needs_both_factors_in_this_session(client, staff_client):
-    user = UserFactory(email="half@example.com", role=PROGRAM_OPERATOR)
+    user = UserFactory.create(email="half@example.com", role=PROGRAM_OPERATOR)
     client.force_login(user)  # password only
     page = client.get(reverse("accounts:security_keys"))
     begin = client.post(reverse("accounts:security_key_register_begin"))
@@ -107,7 +107,7 @@ def test_registering_a_key_needs_both_factors_in_this_session(client, staff_clie
 
 
 def test_an_administrator_revokes_a_key_but_cannot_add_change_or_read_it(staff_client):
-    owner = UserFactory(email="owner@example.com", role=PROGRAM_OPERATOR)
+    owner = UserFactory.create(email="owner@example.com", role=PROGRAM_OPERATOR)
     key = _key(owner)
     admin_client = staff_client(is_superuser=True)
 
@@ -142,14 +142,16 @@ def test_an_administrator_revokes_a_key_but_cannot_add_change_or_read_it(staff_c
     assert not WebAuthnCredential.objects.filter(pk=key.pk).exists()
     row = AuditEvent.objects.get(action=f"{TRAIL}.delete", object_id=str(key.pk))
     assert row.actor_label == f"user:{admin_client.user.pk}"
+    assert row.before is not None
     assert row.before["values"] == {"user_id": owner.pk, "confirmed": True, "name": "Security key"}
 
 
 def test_a_key_made_in_the_shell_is_trailed_without_its_public_key_and_use_writes_no_row():
-    owner = UserFactory(email="owner@example.com", role=PROGRAM_OPERATOR)
+    owner = UserFactory.create(email="owner@example.com", role=PROGRAM_OPERATOR)
     key = _key(owner)
 
     made = AuditEvent.objects.get(action=f"{TRAIL}.insert", object_id=str(key.pk))
+    assert made.after is not None
     assert made.after["values"] == {"user_id": owner.pk, "confirmed": True, "name": "Security key"}
     assert made.actor_label.startswith("db:")
     assert key.public_key.hex() not in str(made.after)

@@ -84,6 +84,8 @@ def test_a_campaign_of_n_people_makes_n_distinct_links_in_a_fixed_number_of_quer
         link = PersonalLink.objects.get(token_hash=_token_hash(token))
         assert link.person_id == notice.person_id
         assert bytes(link.recipient_hash) == email_hash(notice.to_address)
+        assert notice.person is not None
+        assert notice.person.email_hash is not None
         assert bytes(link.identity_hash) == bytes(notice.person.email_hash)
         assert link.next_path == reverse("claims:me")
         assert link.used_at is None

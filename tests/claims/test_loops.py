@@ -336,7 +336,9 @@ def test_at_the_deadline_a_deny_policy_denies_for_no_answer_and_says_so(
     deadline = appeal_deadline(claim)
     assert deadline is not None  # the claimant may still appeal, with the answer
     (body,) = _sent("decision")
-    assert _follow(Client(), body) == reverse("claims:status", args=[program.slug, claim.reference])
+    assert _follow(Client(), str(body)) == reverse(
+        "claims:status", args=[program.slug, claim.reference]
+    )
     assert local_when(deadline, language, with_time=True) in body
     assert claims_info_expire() == 0
     assert Notice.objects.filter(kind="decision").count() == 1
@@ -431,7 +433,9 @@ def test_a_denial_notice_links_to_the_claim_and_says_until_when_to_appeal(
     (body,) = _sent("decision")
     assert SITE + "/go/" in body  # the personal link, in place of the page's plain address
     assert unseal(notice.context["personal_url"]) in body
-    assert _follow(Client(), body) == reverse("claims:status", args=[program.slug, claim.reference])
+    assert _follow(Client(), str(body)) == reverse(
+        "claims:status", args=[program.slug, claim.reference]
+    )
     assert appeal_by in body
     assert re.search(DATES[language], appeal_by)
 
@@ -457,7 +461,9 @@ def test_an_approval_and_an_appeal_outcome_link_to_the_claim(
     notices_dispatch(channel="email")
     bodies = {m.extra_headers["X-Notice-Reference"]: m.body for m in mail.outbox}
     body = bodies[outcome.reference]
-    assert _follow(Client(), body) == reverse("claims:status", args=[program.slug, claim.reference])
+    assert _follow(Client(), str(body)) == reverse(
+        "claims:status", args=[program.slug, claim.reference]
+    )
     final = {
         "en": "final within the program",
         "ko": "최종 결정",
@@ -484,7 +490,9 @@ def test_a_decision_notice_through_the_real_smtp_server(settings, program, docum
         m for m in server.handler.messages if m["X-Notice-Reference"] == decision.reference
     ]
     body = message.get_content()
-    assert _follow(Client(), body) == reverse("claims:status", args=[program.slug, claim.reference])
+    assert _follow(Client(), str(body)) == reverse(
+        "claims:status", args=[program.slug, claim.reference]
+    )
     assert local_when(appeal_deadline(claim), "en", with_time=True) in body
 
 

@@ -76,6 +76,7 @@ def test_a_lift_waits_for_a_second_operator_then_the_card_gets_its_own_answer(
     row = AuditEvent.objects.get(action="instruments.unfreeze")
     assert row.actor_id == approver.pk
     assert row.after == {"unfrozen": 3, "reason": "Issuer reissued"}
+    assert row.before is not None
     assert [f["reason"] for f in row.before["freezes"]] == ["Recharged through the breach"] * 3
 
     claimant_session(client, email=BUYER)
@@ -129,6 +130,7 @@ def test_a_claimed_card_keeps_its_freeze_at_proposal_and_at_approval(client, ban
     failed = proposal_approve(proposal=proposal, actor=UserFactory.create(role=PROGRAM_OPERATOR))
 
     assert failed.status == Proposal.Status.FAILED
+    assert failed.result is not None
     assert "ending 0418" in failed.result["refused"]
     assert CompromisedInstrument.objects.filter(frozen_at__isnull=True).count() == 0
     assert not AuditEvent.objects.filter(action="instruments.unfreeze").exists()
@@ -159,7 +161,10 @@ def test_a_new_freeze_clears_the_lift_and_the_card_is_claimable_again(client, ba
         program=program, instrument_ids=[card.pk], reason="Reissued", actor=UserFactory.create()
     )
     instruments_freeze(
-        program=program, instrument_ids=[card.pk], reason="Drained again", actor=UserFactory()
+        program=program,
+        instrument_ids=[card.pk],
+        reason="Drained again",
+        actor=UserFactory.create(),
     )
     card.refresh_from_db()
     assert card.frozen_at is not None
