@@ -8,6 +8,7 @@ import json
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import admin
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import user_login_failed
@@ -18,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp_webauthn import exceptions
@@ -27,6 +29,7 @@ from django_otp_webauthn.views import (
     CompleteCredentialAuthenticationView,
     CompleteCredentialRegistrationView,
 )
+from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import User
 from accounts.security_keys import (
@@ -37,6 +40,7 @@ from accounts.security_keys import (
 )
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
+_LOCKED = _("Too many failed sign-ins: try again later.")
 
 
 def _configuration(request: HttpRequest) -> dict:
@@ -148,6 +152,13 @@ class SecurityKeySignInComplete(_PendingUser, CompleteCredentialAuthenticationVi
                 sender=type(self), credentials={"username": user.email}, request=self.request
             )
         return super().handle_exception(exc)
+
+    def check_device_usable(self, device) -> None:
+        """A key does not get round the lockout: a staff member locked out (axes, per email
+        and address) after the password step is refused here too, and nothing more counts."""
+        super().check_device_usable(device)
+        if AxesProxyHandler.is_locked(self.request, credentials={"username": device.user.email}):
+            raise PermissionDenied(_LOCKED)
 
     def complete_auth(self, device):
         user = device.user

@@ -172,3 +172,22 @@ def test_the_keys_page_and_its_script_messages_speak_the_staff_members_language(
     assert "Your security keys" not in page.text
     # The catalog is JSON with ASCII escapes; the library's own catalog has no Korean.
     assert json.dumps("보안 키 등록")[1:-1] in script.content.decode()
+
+
+def test_a_locked_out_staff_member_cannot_finish_with_a_key(client, rf, settings):
+    from rest_framework.exceptions import PermissionDenied
+
+    from accounts.security_key_views import SecurityKeySignInComplete
+
+    settings.AXES_FAILURE_LIMIT = 3
+    holder = UserFactory.create(email="keyholder@example.com", role=PROGRAM_OPERATOR)
+    key = _key(holder)
+    view = SecurityKeySignInComplete()
+    view.request = rf.post("/staff/security-keys/sign-in/complete/", REMOTE_ADDR="127.0.0.1")
+    view.check_device_usable(key)  # control: not locked out, the key may finish
+
+    for _ in range(3):
+        _sign_in(client, holder.email, password="wrong guess")
+
+    with pytest.raises(PermissionDenied):
+        view.check_device_usable(key)
