@@ -10,7 +10,8 @@
 #   DATABASE=<migrated database> REDIS_DB=<n> tests/infra/stack_by_hand.sh
 #
 # Settings as production has them (DEBUG=0, the proxy trusted, keys made for the run), except
-# that nginx listens on plain http here (no certificate): SECURE_SSL_REDIRECT=0.
+# that nginx listens on plain http here (no certificate): SECURE_SSL_REDIRECT=0, and the site
+# address (which the security keys' check needs in production) is http://localhost.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
@@ -38,7 +39,7 @@ echo "pgbouncer on $pgbouncer_port, replica on $replica_port"
 
 mkdir -p "$work/shared/media" "$work/shared/imports"
 export DEBUG=0 SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
-  ALLOWED_HOSTS=127.0.0.1,localhost TRUSTED_PROXY_COUNT=1 \
+  ALLOWED_HOSTS=127.0.0.1,localhost TRUSTED_PROXY_COUNT=1 NOTIFICATIONS_SITE_URL=http://localhost \
   SECRET_KEY="$(secret)" CODE_HASH_KEYS="1:$(secret)" IDENTITY_HASH_KEY="$(secret)" \
   PAYOUT_ACCOUNT_KEYS="1:$(secret)" \
   DATABASE_URL="postgres://postgres@127.0.0.1:$pgbouncer_port/$database" DATABASE_POOLED=1 \
