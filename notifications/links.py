@@ -2,16 +2,20 @@
 carries a link that opens their page signed in, once (kinds with the optional variable
 `personal_url`, notifications/kinds.py).
 
-Claims makes the links (claims/services/personal_links.py, one INSERT ... SELECT per chunk);
-notifications does not import claims, so claims registers its maker here in its
-AppConfig.ready(). Without a maker (claims not installed) campaigns carry no link."""
+The link is made when the notice is first sent, not when the campaign is built: the sender
+makes the links of the chunk it just claimed (claims/services/personal_links.py, one INSERT
+... SELECT) and seals them into those notices in the same transaction, so a build stays one
+plain INSERT ... SELECT per range, a link's lifetime starts when it leaves, and a retried
+notice carries the link it was first given. Notifications does not import claims, so claims
+registers its maker here in its AppConfig.ready(). Without a maker (claims not installed)
+campaigns carry no link."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from notifications.kinds import KINDS, PERSONAL_URL
 from notifications.sealed import seal
@@ -39,16 +43,16 @@ def campaign_links_wanted(kind: str) -> bool:
     return PERSONAL_URL in KINDS[kind].optional and PERSONAL_URL in LINK_MAKERS
 
 
-def campaign_links_attach(*, notice_ids: list[int]) -> int:
-    """Give each of these notices (just built, in the caller's transaction) that has a
-    person a personal link, sealed in its context: two statements, whatever their number.
-    Returns how many got one."""
+def campaign_links_attach(*, notice_ids: list[int]) -> dict[int, str]:
+    """Give each of these notices that has a person a personal link, sealed in its context:
+    two statements in one transaction, whatever their number. Returns {notice id: the sealed
+    URL} of those that got one."""
     if not notice_ids:
-        return 0
-    urls = LINK_MAKERS[PERSONAL_URL](_NOTICES_SQL, {"notice_ids": notice_ids})
-    if not urls:
-        return 0
-    ids = list(urls)
-    with connection.cursor() as cursor:
-        cursor.execute(_ATTACH_SQL, [PERSONAL_URL, ids, [seal(urls[i]) for i in ids]])
-    return len(ids)
+        return {}
+    with transaction.atomic():
+        urls = LINK_MAKERS[PERSONAL_URL](_NOTICES_SQL, {"notice_ids": notice_ids})
+        sealed = {notice_id: seal(url) for notice_id, url in urls.items()}
+        if sealed:
+            with connection.cursor() as cursor:
+                cursor.execute(_ATTACH_SQL, [PERSONAL_URL, list(sealed), list(sealed.values())])
+    return sealed

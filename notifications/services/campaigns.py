@@ -2,9 +2,9 @@
 
 Building creates the campaign's notices with one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`
 per range of person ids, each range in its own transaction together with the campaign's
-cursor (and, for a kind that carries a personal link, the range's links: two statements
-more, notifications/links.py). A killed build resumes at the cursor; re-running a range adds
-nothing (the dedupe key is the campaign and the person)."""
+cursor. A killed build resumes at the cursor; re-running a range adds nothing (the dedupe key
+is the campaign and the person). Personal links are made when a notice is sent
+(notifications/links.py), not here."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from config.db import violated_constraint
 from notifications.audiences import Audience, audience_get
 from notifications.errors import NotificationError
 from notifications.kinds import KINDS, Channel
-from notifications.links import campaign_links_attach, campaign_links_wanted
 from notifications.models import Campaign
 from notifications.services.enqueue import dispatch_after_commit
 
@@ -37,8 +36,7 @@ _OTHER_CHANNEL: dict[str, str] = {Channel.EMAIL: Channel.SMS, Channel.SMS: Chann
 # condition (and per-person context, if any) come from the AUDIENCES registry (code, never
 # input); every value is a parameter. In the same pass it counts what it made on the other
 # channel (fallback) and the rows no notice could be made for, and why, so nobody in the
-# audience is skipped without a trace; for a kind that carries a personal link, it returns the
-# new notices that have a person, for notifications.links to give each its link.
+# audience is skipped without a trace.
 _BUILD_SQL = """
 WITH candidates AS (
     SELECT p.id AS row_id, p.program_id, {person} AS person_id,
@@ -64,16 +62,13 @@ WITH candidates AS (
     FROM candidates AS c
     WHERE c.address <> '' OR (%(fallback)s AND c.other_address <> '')
     ON CONFLICT ON CONSTRAINT notice_dedupe_key_unique DO NOTHING
-    RETURNING id, channel, person_id
+    RETURNING channel
 )
 SELECT (SELECT count(*) FROM inserted),
        (SELECT count(*) FROM inserted WHERE channel <> %(channel)s),
        (SELECT count(*) FROM candidates WHERE address = '' AND other_address = ''),
        (SELECT count(*) FROM candidates
-        WHERE address = '' AND other_address <> '' AND NOT %(fallback)s),
-       CASE WHEN %(links)s THEN
-           (SELECT coalesce(array_agg(id), '{{}}') FROM inserted WHERE person_id IS NOT NULL)
-       END
+        WHERE address = '' AND other_address <> '' AND NOT %(fallback)s)
 """
 
 # Why a person of the audience got no notice (Campaign.unreachable_reasons).
@@ -313,7 +308,6 @@ def campaign_build(*, campaign_id: int, time_budget_seconds: float | None = None
         condition=condition,
         context=context_sql,
     )
-    links = campaign_links_wanted(campaign.kind)
     while time.monotonic() < deadline:
         with transaction.atomic(durable=True):
             campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
@@ -334,13 +328,10 @@ def campaign_build(*, campaign_id: int, time_budget_seconds: float | None = None
                 "campaign_id": campaign.pk,
                 "low": low,
                 "high": high,
-                "links": links,
             }
             with connection.cursor() as cursor:
                 cursor.execute(_positional(sql, condition_params), _params(named, condition_params))
-                inserted, on_other, no_address, no_channel_address, linked = cursor.fetchone()
-            if linked:
-                campaign_links_attach(notice_ids=linked)
+                inserted, on_other, no_address, no_channel_address = cursor.fetchone()
             reasons = dict(campaign.unreachable_reasons or {})
             missed = {NO_ADDRESS: no_address, NO_CHANNEL_ADDRESS: no_channel_address}
             for reason, count in missed.items():

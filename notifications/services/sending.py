@@ -36,7 +36,8 @@ from notifications.channels import (
     TransientSendError,
     channel_backend,
 )
-from notifications.kinds import KINDS, VERIFY_PATH
+from notifications.kinds import KINDS, PERSONAL_URL, VERIFY_PATH
+from notifications.links import campaign_links_attach, campaign_links_wanted
 from notifications.models import Campaign, NoticeTemplate
 from notifications.ratelimit import rate_acquire
 from notifications.references import reference_display
@@ -326,6 +327,7 @@ def _send_chunk(
             results.failed[notice.id] = "campaign cancelled"
         else:
             to_send.append(notice)
+    _links_give(to_send)
     flush_every = settings.NOTIFICATIONS_FLUSH_EVERY
     position = 0
     try:
@@ -344,6 +346,25 @@ def _send_chunk(
         _give_back(to_send[position:], results, "rate limiter unavailable", uncount=1)
     except TransientSendError as exc:  # the connection could not be opened at all
         _give_back(to_send[position:], results, exc.message, uncount=0)
+
+
+def _links_give(notices: list[_Claimed]) -> None:
+    """The campaign notices of the chunk whose kind carries a personal link and that have none
+    yet get theirs now, as they first leave (one transaction for the chunk, which this claim
+    holds); a retry finds the link it was first given in its context."""
+    wanted = [
+        notice
+        for notice in notices
+        if notice.campaign_id is not None
+        and PERSONAL_URL not in (notice.context or {})
+        and campaign_links_wanted(notice.kind)
+    ]
+    if not wanted:
+        return
+    sealed = campaign_links_attach(notice_ids=[notice.id for notice in wanted])
+    for notice in wanted:
+        if notice.id in sealed:
+            notice.context = {**(notice.context or {}), PERSONAL_URL: sealed[notice.id]}
 
 
 def _send_one(

@@ -1,6 +1,7 @@
-"""Campaign notices to people of the population carry a personal link to /me/: made for a
-whole chunk in one statement (claims.services.personal_links.personal_links_make), sealed in
-each notice, bound to the person and the address it went to."""
+"""Campaign notices to people of the population carry a personal link to /me/: made when the
+notice is first sent, for the whole chunk the sender claimed in one statement
+(claims.services.personal_links.personal_links_make), sealed in each notice, bound to the
+person and the address it went to."""
 
 import re
 from urllib.parse import urlsplit
@@ -58,17 +59,27 @@ def _built(program, *, kind="voucher_issued", context=None):
     Campaign.objects.filter(pk=campaign.pk).update(
         status=Campaign.Status.BUILDING, scheduled_for=timezone.now()
     )
+    assert campaign_build(campaign_id=campaign.pk) is True
+    return campaign
+
+
+def _sent_with_queries(size):
     with CaptureQueriesContext(connection) as queries:
-        assert campaign_build(campaign_id=campaign.pk) is True
-    return campaign, len(queries)
+        assert notices_dispatch(channel="email", chunk_size=size) == size
+    return len(queries)
 
 
-def test_a_campaign_of_n_people_makes_n_distinct_links_in_a_fixed_number_of_queries():
+def test_the_build_makes_no_link_and_sending_a_chunk_makes_one_each_in_fixed_queries():
     small, large = ProgramFactory.create(), ProgramFactory.create()
     _people(small, 3)
     people = _people(large, 40)
-    _campaign, small_queries = _built(small)
-    campaign, large_queries = _built(large)
+    _built(small)
+    campaign = _built(large)
+    assert not PersonalLink.objects.exists()  # a build is its INSERT ... SELECT only
+    assert not Notice.objects.filter(context__has_key="personal_url").exists()
+    small_queries = _sent_with_queries(3)  # the oldest notices first: the small program's
+    large_queries = _sent_with_queries(40)
+    assert len(mail.outbox) == 43
     assert large_queries == small_queries  # the chunk's links cost no query per person
 
     notices = list(Notice.objects.filter(campaign=campaign).select_related("person"))
@@ -94,14 +105,41 @@ def test_a_campaign_of_n_people_makes_n_distinct_links_in_a_fixed_number_of_quer
     assert all(len(token) >= 43 for token in tokens)  # 32 bytes, base64url
 
 
-def test_rebuilding_a_range_makes_no_second_link():
+def test_a_notice_sent_again_carries_the_link_it_was_first_given(monkeypatch):
+    from notifications.channels import TransientSendError
+    from notifications.channels.email import EmailChannel
+
     program = ProgramFactory.create()
     _people(program, 5)
-    campaign, _ = _built(program)
-    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.BUILDING, build_cursor=0)
-    campaign_build(campaign_id=campaign.pk)
-    assert Notice.objects.filter(campaign=campaign).count() == 5
+    campaign = _built(program)
+    bodies: list[str] = []
+    real_send = EmailChannel.send
+
+    def flaky(self, message):  # the provider takes every message once it has seen it once
+        bodies.append(message.body)
+        if bodies.count(message.body) == 1:
+            raise TransientSendError("try again later")
+        return real_send(self, message)
+
+    monkeypatch.setattr(EmailChannel, "send", flaky)
+    notices_dispatch(channel="email")
+    assert not mail.outbox
+    Notice.objects.filter(campaign=campaign).update(next_attempt_at=timezone.now())
+    notices_dispatch(channel="email")  # the retries, each with the body of its first try
+    assert len(mail.outbox) == 5
+    assert Notice.objects.filter(campaign=campaign, status="sent").count() == 5
     assert PersonalLink.objects.count() == 5
+    urls = {u for m in mail.outbox for u in re.findall(r"https://\S+/go/\S+", str(m.body))}
+    assert len(urls) == 5
+
+
+def test_a_links_lifetime_starts_when_its_notice_is_sent():
+    program = ProgramFactory.create()
+    _people(program, 1)
+    _built(program)
+    built_by = timezone.now()
+    notices_dispatch(channel="email")
+    assert PersonalLink.objects.get().created_at >= built_by
 
 
 def test_a_campaign_notice_carries_a_link_that_opens_the_persons_page_once(client):
@@ -128,7 +166,8 @@ def test_a_person_reached_by_sms_gets_a_link_bound_to_their_phone():
     person = ClaimantPersonFactory.create(
         program=program, email="", phone="010-3333-0101", phone_hash=phone_hash("010-3333-0101")
     )
-    campaign, _ = _built(program)
+    campaign = _built(program)
+    notices_dispatch(channel="sms")
     notice = Notice.objects.get(campaign=campaign)
     assert notice.channel == "sms"
     link = PersonalLink.objects.get(person=person)
@@ -141,7 +180,9 @@ def test_a_person_without_a_keyed_hash_gets_the_notice_without_a_link():
     printing nothing in the link's place."""
     program = ProgramFactory.create()
     person = ClaimantPersonFactory.create(program=program, email_hash=None)
-    campaign, _ = _built(program)
+    campaign = _built(program)
+    notices_dispatch(channel="email")
+    assert len(mail.outbox) == 1
     notice = Notice.objects.get(campaign=campaign, person=person)
     assert "personal_url" not in notice.context
     assert not PersonalLink.objects.exists()
