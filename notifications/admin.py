@@ -92,11 +92,11 @@ class NoticeTemplateAdmin(AuditedModelAdmin):
             return "-"
         return ", ".join("{{ " + name + " }}" for name in sorted(KINDS[obj.kind].allowed))
 
-    @admin.display(description="Preview with sample data")
+    @admin.display(description=_("Preview with sample data"))
     def preview(self, obj):
         if not obj or not obj.pk:
-            return "Save to see a preview."
-        context = sample_context(obj.kind)
+            return _("Save to see a preview.")
+        context = sample_context(obj.kind, obj.language)  # as this template's readers see it
         subject = render(template_compile(obj.subject), context) if obj.subject else ""
         body = render(template_compile(obj.body), context)
         return format_html(

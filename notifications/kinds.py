@@ -1,12 +1,67 @@
 """What each notice kind may say: the variables its templates can use, and sample values for
-the admin preview. The registry is explicit: a new kind is a new entry here and its templates.
+the admin preview and a campaign's test send. The registry is explicit: a new kind is a new
+entry here and its templates.
+
+Samples are written in the preview's language as the real notices are: amounts by
+money_format (5,000원 in Korean, ₩5,000 in English), dates and moments by the language's
+date formats, words by the catalogue.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from compensation.engine.money import money_format
+
+
+@dataclass(frozen=True)
+class SampleMoney:
+    """An amount in a sample, in minor units: written as the preview's language writes it."""
+
+    minor: int
+    currency: str = "KRW"
+
+
+# A sample value: words as they are, an amount, a day, a moment, text of the catalogue, or
+# text made in the preview's language.
+Sample = str | SampleMoney | dt.date | dt.datetime | Promise | Callable[[], str]
+
+
+def _sample_written(value: Sample) -> str:
+    """The value as the active language writes it."""
+    if isinstance(value, SampleMoney):
+        return money_format(value.minor, value.currency)
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, Promise | str):
+        return str(value)
+    return value()
+
+
+def _approved_sample() -> str:
+    return gettext("Approved: %(amount)s") % {"amount": money_format(30_000, "KRW")}
+
+
+def _appeal_approved_sample() -> str:
+    return gettext("Approved: %(amount)s") % {"amount": money_format(45_000, "KRW")}
+
+
+def _bank_transfer_sample() -> str:
+    return gettext("Bank transfer to %(account)s") % {"account": "****1234"}
+
+
+_MOMENT = dt.datetime(2026, 3, 2, 2, 37, tzinfo=dt.UTC)  # 11:37 in Seoul
+_BANK_SAMPLE = _("Bank transfer, KB Kookmin Bank ****9012")
 
 
 class Kind(models.TextChoices):
@@ -49,7 +104,7 @@ VERIFY_PATH = "/verify/"
 class KindSpec:
     # Variables the caller (or the campaign) must supply in `context`.
     variables: frozenset[str]
-    sample: dict[str, str] = field(default_factory=dict)
+    sample: dict[str, Sample] = field(default_factory=dict)
     # Those of the variables that are codes for a template's {% if %} ("deny", "yes"), not
     # words to print.
     conditions: frozenset[str] = frozenset()
@@ -78,14 +133,14 @@ KINDS: dict[str, KindSpec] = {
         **_LINKED,
         variables=frozenset({"incident_title", "claim_deadline"}),
         sample={
-            "incident_title": "Unauthorized access to account data",
-            "claim_deadline": "2026-06-30",
+            "incident_title": _("Unauthorized access to account data"),
+            "claim_deadline": dt.date(2026, 6, 30),
         },
     ),
     Kind.VOUCHER_ISSUED: KindSpec(
         **_LINKED,
         variables=frozenset({"voucher_total", "valid_from"}),
-        sample={"voucher_total": "50,000 KRW", "valid_from": "2026-01-15"},
+        sample={"voucher_total": SampleMoney(50_000), "valid_from": dt.date(2026, 1, 15)},
     ),
     Kind.CLAIM_ACKNOWLEDGED: KindSpec(
         variables=frozenset({"claim_reference"}),
@@ -99,7 +154,7 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "respond_by", "claim_url", "on_no_answer"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "respond_by": "March 1, 2026",
+            "respond_by": dt.date(2026, 3, 1),
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/answer/",
             "on_no_answer": "decide_on_file",
         },
@@ -111,7 +166,7 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "respond_by", "claim_url", "on_no_answer"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "respond_by": "March 1, 2026",
+            "respond_by": dt.date(2026, 3, 1),
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/answer/",
             "on_no_answer": "decide_on_file",
         },
@@ -124,7 +179,7 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "decision_summary", "claim_url", "appeal_by"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "decision_summary": "Approved: 30,000 KRW",
+            "decision_summary": _approved_sample,
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
             "appeal_by": "",
         },
@@ -134,7 +189,7 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "outcome_summary", "claim_url", "appeal_by"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "outcome_summary": "Upheld: 45,000 KRW",
+            "outcome_summary": _appeal_approved_sample,
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
             "appeal_by": "",
         },
@@ -146,8 +201,8 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"voucher_count", "voucher_total", "expires_on", "me_url"}),
         sample={
             "voucher_count": "3",
-            "voucher_total": "25,000 KRW",
-            "expires_on": "2026-12-31",
+            "voucher_total": SampleMoney(25_000),
+            "expires_on": dt.date(2026, 12, 31),
             "me_url": "https://compensation.example.com/me/",
         },
     ),
@@ -157,8 +212,8 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"voucher_count", "voucher_total", "valid_until", "me_url"}),
         sample={
             "voucher_count": "3",
-            "voucher_total": "25,000 KRW",
-            "valid_until": "2027-03-31",
+            "voucher_total": SampleMoney(25_000),
+            "valid_until": dt.date(2027, 3, 31),
             "me_url": "https://compensation.example.com/me/",
         },
     ),
@@ -171,9 +226,9 @@ KINDS: dict[str, KindSpec] = {
         ),
         sample={
             "voucher_count": "4",
-            "voucher_total": "50,000 KRW",
-            "valid_from": "2026-01-15",
-            "valid_until": "2026-04-15",
+            "voucher_total": SampleMoney(50_000),
+            "valid_from": dt.date(2026, 1, 15),
+            "valid_until": dt.date(2026, 4, 15),
             "me_url": "https://compensation.example.com/me/",
         },
     ),
@@ -182,9 +237,9 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "amount", "method", "paid_on", "claim_url"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "amount": "30,000 KRW",
-            "method": "Bank transfer to ****1234",
-            "paid_on": "2026-03-02",
+            "amount": SampleMoney(30_000),
+            "method": _bank_transfer_sample,
+            "paid_on": dt.date(2026, 3, 2),
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
         },
     ),
@@ -192,8 +247,8 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "amount", "method", "fix_url"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "amount": "30,000 KRW",
-            "method": "Bank transfer to ****1234",
+            "amount": SampleMoney(30_000),
+            "method": _bank_transfer_sample,
             "fix_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/payment/",
         },
     ),
@@ -205,8 +260,8 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "method", "changed_at", "claim_url"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "method": "Bank transfer, KB Kookmin Bank ****9012",
-            "changed_at": "March 2, 2026, 11:37 a.m.",
+            "method": _BANK_SAMPLE,
+            "changed_at": _MOMENT,
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/payment/",
         },
     ),
@@ -229,11 +284,11 @@ KINDS: dict[str, KindSpec] = {
         ),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "entitled_amount": "300,000 KRW",
-            "final_amount": "250,000 KRW",
+            "entitled_amount": SampleMoney(300_000),
+            "final_amount": SampleMoney(250_000),
             "pool_share": "83.33%",
-            "pool_amount": "1,000,000,000 KRW",
-            "entitled_total": "1,200,000,000 KRW",
+            "pool_amount": SampleMoney(1_000_000_000),
+            "entitled_total": SampleMoney(1_200_000_000),
             "reduced": "yes",
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
         },
@@ -252,7 +307,7 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"personal_url", "valid_until"}),
         sample={
             "personal_url": "https://compensation.example.com/go/5f0c-sample/",
-            "valid_until": "March 1, 2026",
+            "valid_until": dt.date(2026, 3, 1),
         },
         sealed=frozenset({"personal_url"}),
     ),
@@ -262,30 +317,33 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"inquiry_reference", "reply_text"}),
         sample={
             "inquiry_reference": "Q-7Q2M9KXD4TGBH3ZP",
-            "reply_text": "Your vouchers can be used from January 15 in every service.",
+            "reply_text": _("Your vouchers can be used from January 15 in every service."),
         },
     ),
     # The acknowledgement of a question sent from the site (support/services/inquiries.py):
     # its reference and the moment the answer is due by (the SLA), in the inquiry's language.
     Kind.INQUIRY_RECEIVED: KindSpec(
         variables=frozenset({"inquiry_reference", "answer_by"}),
-        sample={"inquiry_reference": "Q-7Q2M9KXD4TGBH3ZP", "answer_by": "March 3, 2026, 2:15 p.m."},
+        sample={
+            "inquiry_reference": "Q-7Q2M9KXD4TGBH3ZP",
+            "answer_by": _MOMENT + dt.timedelta(days=1, hours=2),
+        },
     ),
     # Staff writing to a claimant about a claim (claims/services/messages.py).
     Kind.CLAIM_MESSAGE: KindSpec(
         variables=frozenset({"claim_reference", "message_text", "claim_url"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "message_text": "We have received your receipts and will decide this week.",
+            "message_text": _("We have received your receipts and will decide this week."),
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
         },
     ),
 }
 
-AUTOMATIC_SAMPLE = {
+AUTOMATIC_SAMPLE: dict[str, Sample] = {
     "reference": "7Q2M-9KXD-4TGB-H1ZP",
     "verify_url": "https://compensation.example.com/verify/",
-    "program_name": "Account data incident compensation",
+    "program_name": _("Account data incident compensation"),
     "waives_claims": "",
 }
 
@@ -293,7 +351,10 @@ AUTOMATIC_SAMPLE = {
 PERSONAL_URL_SAMPLE = "https://compensation.example.com/go/5f0c-sample/"
 
 
-def sample_context(kind: str) -> dict[str, str]:
-    """Values for the admin preview of a template of this kind."""
+def sample_context(kind: str, language: str | None = None) -> dict[str, str]:
+    """Values for the admin preview (and a campaign's test send) of a template of this kind,
+    written in `language` (by default the active one) as that language's notices write them."""
     linked = {PERSONAL_URL: PERSONAL_URL_SAMPLE} if PERSONAL_URL in KINDS[kind].optional else {}
-    return {**AUTOMATIC_SAMPLE, **KINDS[kind].sample, **linked}
+    values = {**AUTOMATIC_SAMPLE, **KINDS[kind].sample, **linked}
+    with translation.override(language or translation.get_language()):
+        return {name: _sample_written(value) for name, value in values.items()}

@@ -46,7 +46,7 @@ def campaign_test_send(
         raise NotificationError("A test goes to the operator's own email address.", code="no_test")
     if language not in {"ko", "en", "zh-hans"}:
         language = "en"
-    context = {**sample_context(campaign.kind), **(campaign.context or {})}
+    context = {**sample_context(campaign.kind, language), **(campaign.context or {})}
     for automatic in ("reference", "verify_url", "program_name"):
         context.pop(automatic, None)  # the sender fills these
     phone = phone.strip()

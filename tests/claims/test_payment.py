@@ -347,7 +347,7 @@ WORDING = {
         "zh-hans": "付款已安排：银行转账，KB国民银行 ****9012。",
     },
     "paid": {
-        "en": "Paid on March 14, 2026: ₩45,000 (Bank transfer, KB Kookmin Bank ****9012).",
+        "en": "Paid on 14 March 2026: ₩45,000 (Bank transfer, KB Kookmin Bank ****9012).",
         "ko": "2026년 3월 14일 지급: 45,000원 (계좌 이체, KB국민은행 ****9012).",
         "zh-hans": "已于2026年3月14日付款：₩45,000（银行转账，KB国民银行 ****9012）。",
     },

@@ -144,7 +144,7 @@ def test_from_filing_to_paid_and_a_failed_payment_corrected_and_paid_again(
     )
 
     page = _status(minji, program, paid_claim)
-    assert "Paid on March 14, 2026: ₩45,000" in page
+    assert "Paid on 14 March 2026: ₩45,000" in page
     assert Award.objects.get(claim_reference=paid_claim.reference).status == "delivered"
     assert "The payment did not go through" in _status(jun, program, failed_claim)
 
@@ -180,7 +180,7 @@ def test_from_filing_to_paid_and_a_failed_payment_corrected_and_paid_again(
         "110123456789",
     )
     _result(officer, again, [f"{line['payout_reference']},paid,45000,KRW,,2026-03-21"])
-    assert "Paid on March 21, 2026: ₩45,000" in _status(jun, program, failed_claim)
+    assert "Paid on 21 March 2026: ₩45,000" in _status(jun, program, failed_claim)
     assert set(Award.objects.values_list("status", flat=True)) == {"delivered"}
     # Two payouts for the corrected claim, one failed and one paid: never two live at once.
     assert sorted(

@@ -11,8 +11,8 @@ from tests.notifications.factories import NoticeFactory, population_make
 pytestmark = pytest.mark.django_db
 
 
-def _template() -> NoticeTemplate:
-    return NoticeTemplate.objects.get(kind="decision", channel="email", language="en")
+def _template(language: str = "en", kind: str = "decision") -> NoticeTemplate:
+    return NoticeTemplate.objects.get(kind=kind, channel="email", language=language)
 
 
 def _template_url(template) -> str:
@@ -23,8 +23,26 @@ def test_an_operator_sees_a_preview_with_sample_data(staff_client):
     client = staff_client(PROGRAM_OPERATOR)
     page = client.get(_template_url(_template())).content.decode()
     assert "7Q2M-9KXD-4TGB-H1ZP" in page
-    assert "Approved: 30,000 KRW" in page
+    assert "Approved: ₩30,000" in page
     assert "{{ decision_summary }}" in page  # the variables this kind provides
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "day"),
+    [
+        ("ko", "50,000원", "2026년 1월 15일"),
+        ("en", "₩50,000", "15 January 2026"),
+        ("zh-hans", "₩50,000", "2026年1月15日"),
+    ],
+)
+def test_a_templates_preview_writes_money_and_dates_as_its_readers_do(
+    staff_client, language, amount, day
+):
+    client = staff_client(PROGRAM_OPERATOR)
+    page = client.get(_template_url(_template(language, "voucher_issued"))).content.decode()
+    assert amount in page
+    assert day in page
+    assert "KRW" not in page.split('class="notice-preview"')[1].split("</div>")[0]
 
 
 def test_a_template_with_an_unknown_variable_is_not_saved_nor_audited(staff_client):
