@@ -14,6 +14,9 @@ per voucher are the whole tables'), on a server with the settings of docs/operat
       REDIS_URL=redis://127.0.0.1:6379/13 flock /tmp/bench.lock \\
       .venv/bin/python scripts/rehearse.py [--people 33700000] [--docs]
 
+A run stopped after its redemption step (the log holds its rows) goes on from there with
+`--resume LOG [--steps pages,campaign]`: the same database, its latest program and run.
+
 Who gets vouchers: the policy covers --regions, the run issues to --segments (defaults: three
 of the file's four regions, one of its two segments: 3/8 of the people, 12.6M of 33.7M, so
 50.5M vouchers). Disk: about 600 bytes a voucher all in today plus about 700 bytes a person
@@ -74,6 +77,7 @@ from compensation.services.population_import import (  # noqa: E402
 )
 from config import queueing  # noqa: E402
 from notifications.models import Campaign  # noqa: E402
+from notifications.references import reference_display  # noqa: E402
 from notifications.services import campaign_build  # noqa: E402
 from vouchers.models import Voucher  # noqa: E402
 from vouchers.services import issuance  # noqa: E402
@@ -83,6 +87,12 @@ REGIONS = ["seoul", "busan", "incheon", "daegu"]  # the generated file's (bench_
 PAGE_TARGET_MS = 300
 DOCS = ROOT / "docs" / "performance.md"
 MARK_START, MARK_END = "<!-- rehearsal:start -->", "<!-- rehearsal:end -->"
+STEPS = ("import", "policy", "issue", "redeem", "campaign", "pages")
+# The labels of the rows the steps before the campaign print (Report.rows_read).
+STEPS_PRINTED = (
+    "import", "dry run", "issuance", "bytes per voucher", "redemption, service layer",
+    "redemption, HTTP",
+)  # fmt: skip
 
 
 class Report:
@@ -95,6 +105,18 @@ class Report:
         self.rows.append((step, figure, anchor, verdict))
         print(f"{step}: {figure}" + (f" | anchor: {anchor}" if anchor else "")
               + (f" | {verdict}" if verdict else ""), flush=True)  # fmt: skip
+
+    def rows_read(self, log: Path) -> None:
+        """The rows an interrupted run printed (its log), so a resumed run reports them too."""
+        for line in log.read_text().splitlines():
+            step, _, rest = line.partition(": ")
+            if step not in STEPS_PRINTED or not rest:
+                continue
+            figure, _, tail = rest.partition(" | anchor: ")
+            anchor, verdict = tail.rsplit(" | ", 1) if " | " in tail else (tail, "")
+            if not tail and " | " in figure:
+                figure, verdict = figure.rsplit(" | ", 1)
+            self.rows.append((step, figure, anchor, verdict))
 
     def markdown(self, args, commit: str, started: str) -> str:
         head = (
@@ -402,17 +424,23 @@ def step_pages(report: Report, program: Program, args) -> None:
         ).order_by("?")[: clients * per]
     )
     # A claim for one person in a thousand, so the queue has work at this size.
-    claim_type = ClaimType.objects.create(program=program, code="time-spent", title={"en": "T"})
+    # (A resumed run keeps the claims an earlier try made.)
+    claim_type, made = ClaimType.objects.get_or_create(
+        program=program, code="time-spent", defaults={"title": {"en": "T"}}
+    )
     people = AffectedPerson.objects.filter(program=program)
-    sample = list(people.order_by("?")[: max(len(holders), people.count() // 1000)])
-    Claim.objects.bulk_create(
-        [
-            Claim(program=program, claim_type=claim_type, person=person,
-                  claimant_email_hash=person.email_hash, amount_claimed_minor=20_000)
-            for person in sample
-        ],
-        batch_size=5_000,
-    )  # fmt: skip
+    if made:
+        sample = list(people.order_by("?")[: max(len(holders), people.count() // 1000)])
+        Claim.objects.bulk_create(
+            [
+                Claim(program=program, claim_type=claim_type, person=person,
+                      claimant_email_hash=person.email_hash, amount_claimed_minor=20_000)
+                for person in sample
+            ],
+            batch_size=5_000,
+        )  # fmt: skip
+    else:
+        sample = list(people.filter(claims__claim_type=claim_type))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE claims_claim")
     _, raw_key = service_key_create(name="rehearsal-shop", service_scope="store", actor_label="r")
@@ -421,11 +449,37 @@ def step_pages(report: Report, program: Program, args) -> None:
         digits = person.phone.replace("-", "")
         return f"+82 {digits[1:3]} {digits[3:7]} {digits[7:]}"
 
-    def each(make: Callable[[int, AffectedPerson], Request]) -> list[list[Request]]:
+    def each(
+        make: Callable[[int, AffectedPerson], Request], among: list[AffectedPerson] = holders
+    ) -> list[list[Request]]:
         return [
-            [make(i, holders[(i * per + n) % len(holders)]) for n in range(per)]
-            for i in range(clients)
+            [make(i, among[(i * per + n) % len(among)]) for n in range(per)] for i in range(clients)
         ]
+
+    # What the desk's other searches look for: a claim's and a notice's reference, a voucher's
+    # last four with the name (as bench_support_search spells each).
+    claimed = sample[: clients * per]
+    claim_of = dict(Claim.objects.filter(person__in=claimed).values_list("person_id", "reference"))
+    with connection.cursor() as cursor:
+        ids = [p.pk for p in holders]
+        cursor.execute(
+            "SELECT DISTINCT ON (person_id) person_id, reference FROM notifications_notice "
+            "WHERE person_id = ANY(%s) ORDER BY person_id, id", [ids],
+        )  # fmt: skip
+        notice_of = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT DISTINCT ON (person_id) person_id, last4 FROM vouchers_voucher "
+            "WHERE person_id = ANY(%s) ORDER BY person_id, id", [ids],
+        )  # fmt: skip
+        last4_of = dict(cursor.fetchall())
+    noticed = [p for p in holders if p.pk in notice_of]
+
+    def searched(text: str, i: int) -> Request:
+        return ("post", search, {"q": text, "program": ""}, staff[i])
+
+    def last4(p: AffectedPerson) -> str:
+        code = last4_of[p.pk]
+        return f"{'' if any(c.isdigit() for c in code) else '*'}{code} {p.name}"
 
     anonymous = Client(HTTP_HOST="127.0.0.1")
     staff = [_staff_client() for _ in range(clients)]
@@ -438,13 +492,30 @@ def step_pages(report: Report, program: Program, args) -> None:
             ("program page", each(lambda i, p: ("get", program_url, None, anonymous)), None),
             ("dashboard", each(lambda i, p: ("get", dashboard, None, staff[i])), None),
             ("claims queue", each(lambda i, p: ("get", queue, None, staff[i])), None),
-            ("person search (phone)", each(
-                lambda i, p: ("post", search, {"q": phone(p), "program": ""}, staff[i])), None),
+            ("person search (phone)", each(lambda i, p: searched(phone(p), i)), None),
+            ("person search (email)", each(lambda i, p: searched(p.email.upper(), i)), None),
+            ("person search (external id)", each(lambda i, p: searched(p.external_id, i)), None),
+            ("person search (name)", each(lambda i, p: searched(p.name, i)), None),
+            ("person search (claim reference)",
+             each(lambda i, p: searched(claim_of[p.pk], i), claimed), None),
+            ("person search (voucher last four + name)",
+             each(lambda i, p: searched(last4(p), i)), None),
+            ("person page", each(lambda i, p: (
+                "get", reverse("admin:support_person_page", args=[p.pk]), None, staff[i])), None),
             ("/me/", each(lambda i, p: ("get", "/me/", None, _claimant_client(p))), None),
             ("shop list API", each(lambda i, p: (
                 "get", f"/api/v1/customers/{p.external_id}/vouchers", None, anonymous)),
              {"Authorization": f"ServiceKey {raw_key}"}),
         ]  # fmt: skip
+        if noticed:  # the campaign ran: its notices have references to look up
+            pages.insert(
+                7,
+                (
+                    "person search (notice reference)",
+                    each(lambda i, p: searched(reference_display(notice_of[p.pk]), i), noticed),
+                    None,
+                ),
+            )
         for label, requests, headers in pages:
             page_time(report, label, requests, port, headers)
 
@@ -473,7 +544,24 @@ def main() -> None:
     parser.add_argument("--server-workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=100, help="per client and page")
     parser.add_argument("--docs", action="store_true", help="write docs/performance.md")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        metavar="LOG",
+        help="go on from the log of a run stopped after its redemption step: its rows are "
+        "reported, its program and run (the database's latest) carry on",
+    )
+    parser.add_argument(
+        "--steps",
+        default=",".join(STEPS),
+        help=f"the steps to run, in this order (of {','.join(STEPS)}); "
+        "with --resume, campaign and pages",
+    )
     args = parser.parse_args()
+    steps = [step for step in args.steps.split(",") if step]
+    if args.resume:
+        steps = [step for step in steps if step in ("campaign", "pages")]
+    assert set(steps) <= set(STEPS), steps
     args.segments = args.segments.split(",")
     regions = [r for r in args.regions.split(",") if r]
     assert set(regions) <= set(REGIONS), regions
@@ -489,14 +577,31 @@ def main() -> None:
     ).stdout.strip()  # fmt: skip
     report = Report()
     clock = time.perf_counter()
-    path = bench_support_search.population_file(args.people)
-    program = program_create(budget_minor=args.people * 50_000 * 2)
-    step_import(report, program, path)
-    step_policy(report, program, regions)
-    batch_id = step_issue(report, program, args)
-    step_redeem(report, args)
-    step_campaign(report, batch_id)
-    step_pages(report, program, args)
+    if args.resume:
+        report.rows_read(args.resume)
+        program = Program.objects.filter(slug__startswith="rehearsal-").latest("id")
+        Program.objects.filter(pk=program.pk).update(status=Program.Status.OPEN)  # reopened
+        program.refresh_from_db()
+        args.people = AffectedPerson.objects.filter(program=program).count()
+        last_batch = Voucher.objects.filter(program=program).latest("id").batch_id
+        assert last_batch is not None, "the run to resume issued no vouchers"
+        batch_id = last_batch
+    else:
+        path = bench_support_search.population_file(args.people)
+        program = program_create(budget_minor=args.people * 50_000 * 2)
+    for step in steps:
+        if step == "import":
+            step_import(report, program, path)
+        elif step == "policy":
+            step_policy(report, program, regions)
+        elif step == "issue":
+            batch_id = step_issue(report, program, args)
+        elif step == "redeem":
+            step_redeem(report, args)
+        elif step == "campaign":
+            step_campaign(report, batch_id)
+        elif step == "pages":
+            step_pages(report, program, args)
     print(f"\nrehearsal done in {(time.perf_counter() - clock) / 60:,.1f} min ({_load()})")
     text = report.markdown(args, commit, started_at)
     print("\n" + text)
