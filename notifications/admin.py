@@ -65,7 +65,7 @@ class NoticeTemplateForm(forms.ModelForm):
         kind = data.get("kind") or self.instance.kind
         channel = data.get("channel") or self.instance.channel
         if channel == "email" and not (data.get("subject") or "").strip():
-            self.add_error("subject", "An email needs a subject.")
+            self.add_error("subject", _("An email needs a subject."))
         if kind in KINDS:
             problems = template_problems(
                 kind=kind, subject=data.get("subject") or "", body=data.get("body") or ""
@@ -86,7 +86,7 @@ class NoticeTemplateAdmin(AuditedModelAdmin):
         fixed = ["variables", "preview"]
         return ["kind", "channel", "language", *fixed] if obj else fixed
 
-    @admin.display(description="Variables this kind provides")
+    @admin.display(description=_("Variables this kind provides"))
     def variables(self, obj):
         if not obj or obj.kind not in KINDS:
             return "-"

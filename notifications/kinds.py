@@ -65,30 +65,33 @@ _BANK_SAMPLE = _("Bank transfer, KB Kookmin Bank ****9012")
 
 
 class Kind(models.TextChoices):
-    INCIDENT_ANNOUNCEMENT = "incident_announcement", "Incident announcement"
-    VOUCHER_ISSUED = "voucher_issued", "Vouchers issued"
-    CLAIM_ACKNOWLEDGED = "claim_acknowledged", "Claim acknowledged"
-    INFO_REQUESTED = "info_requested", "Information requested"
-    DECISION = "decision", "Decision"
-    APPEAL_OUTCOME = "appeal_outcome", "Appeal outcome"
-    VOUCHER_EXPIRY_REMINDER = "voucher_expiry_reminder", "Voucher expiry reminder"
-    VOUCHERS_READY = "vouchers_ready", "Vouchers ready (per holder, links to /me/)"
-    PAYOUT_PAID = "payout_paid", "Payout paid"
-    PAYOUT_FAILED = "payout_failed", "Payout failed (links to correct the details)"
-    INFO_REMINDER = "info_reminder", "Information request reminder (before its deadline)"
-    POOL_SETTLED = "pool_settled", "Pro-rata pool settled (final amount and share)"
-    SIGNIN_CODE = "signin_code", "Sign-in code (priority lane)"
-    PERSONAL_LINK = "personal_link", "Personal link (opens the person's page signed in)"
-    INQUIRY_REPLY = "inquiry_reply", "Answer to an inquiry (the support desk)"
-    CLAIM_MESSAGE = "claim_message", "Message from staff about a claim"
-    VOUCHERS_EXTENDED = "vouchers_extended", "Voucher validity extended (per holder)"
-    PAYMENT_CHANGED = "payment_changed", "Payment details changed (a warning to the claimant)"
-    INQUIRY_RECEIVED = "inquiry_received", "Inquiry received (the support desk's acknowledgement)"
+    INCIDENT_ANNOUNCEMENT = "incident_announcement", _("Incident announcement")
+    VOUCHER_ISSUED = "voucher_issued", _("Vouchers issued")
+    CLAIM_ACKNOWLEDGED = "claim_acknowledged", _("Claim acknowledged")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    DECISION = "decision", _("Decision")
+    APPEAL_OUTCOME = "appeal_outcome", _("Appeal outcome")
+    VOUCHER_EXPIRY_REMINDER = "voucher_expiry_reminder", _("Voucher expiry reminder")
+    VOUCHERS_READY = "vouchers_ready", _("Vouchers ready (per holder, links to /me/)")
+    PAYOUT_PAID = "payout_paid", _("Payout paid")
+    PAYOUT_FAILED = "payout_failed", _("Payout failed (links to correct the details)")
+    INFO_REMINDER = "info_reminder", _("Information request reminder (before its deadline)")
+    POOL_SETTLED = "pool_settled", _("Pro-rata pool settled (final amount and share)")
+    SIGNIN_CODE = "signin_code", _("Sign-in code (priority lane)")
+    PERSONAL_LINK = "personal_link", _("Personal link (opens the person's page signed in)")
+    INQUIRY_REPLY = "inquiry_reply", _("Answer to an inquiry (the support desk)")
+    CLAIM_MESSAGE = "claim_message", _("Message from staff about a claim")
+    VOUCHERS_EXTENDED = "vouchers_extended", _("Voucher validity extended (per holder)")
+    PAYMENT_CHANGED = "payment_changed", _("Payment details changed (a warning to the claimant)")
+    INQUIRY_RECEIVED = (
+        "inquiry_received",
+        _("Inquiry received (the support desk's acknowledgement)"),
+    )
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
 
 
 # Filled in by the sender for every notice; callers never pass them.

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from compensation.models import AffectedPerson, Program
 from compensation.models.choices import Language
@@ -18,12 +19,12 @@ class NoticeTemplate(models.Model):
     """The text of one kind of notice, on one channel, in one language (Django template
     syntax; the variables each kind may use are listed in notifications/kinds.py)."""
 
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    language = models.CharField(max_length=8, choices=Language.choices)
-    subject = models.CharField(max_length=200, blank=True, help_text="Email only.")
-    body = models.TextField()
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    subject = models.CharField(_("subject"), max_length=200, blank=True, help_text=_("Email only."))
+    body = models.TextField(_("body"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["kind", "channel", "language"]
@@ -38,7 +39,8 @@ class NoticeTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} / {self.channel} / {self.language}"
+        kind, channel = self.get_kind_display(), self.get_channel_display()
+        return f"{kind} / {channel} / {self.get_language_display()}"
 
 
 class Campaign(models.Model):
