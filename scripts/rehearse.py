@@ -14,8 +14,9 @@ per voucher are the whole tables'), on a server with the settings of docs/operat
       REDIS_URL=redis://127.0.0.1:6379/13 flock /tmp/bench.lock \\
       .venv/bin/python scripts/rehearse.py [--people 33700000] [--docs]
 
-A run stopped after its redemption step (the log holds its rows) goes on from there with
-`--resume LOG [--steps pages,campaign]`: the same database, its latest program and run.
+A run stopped part-way (its log holds the rows it printed) goes on from there with
+`--resume LOG --steps policy,issue,...`: the same database and its latest program; every
+step but the import can run again (a new policy version, a new run).
 
 Who gets vouchers: the policy covers --regions, the run issues to --segments (defaults: three
 of the file's four regions, one of its two segments: 3/8 of the people, 12.6M of 33.7M, so
@@ -102,6 +103,8 @@ class Report:
         self.rows: list[tuple[str, str, str, str]] = []
 
     def add(self, step: str, figure: str, anchor: str = "", verdict: str = "") -> None:
+        if any(row[0] == step for row in self.rows):
+            step += " (resumed run)"  # a step a resumed run did again
         self.rows.append((step, figure, anchor, verdict))
         print(f"{step}: {figure}" + (f" | anchor: {anchor}" if anchor else "")
               + (f" | {verdict}" if verdict else ""), flush=True)  # fmt: skip
@@ -566,20 +569,18 @@ def main() -> None:
         "--resume",
         type=Path,
         metavar="LOG",
-        help="go on from the log of a run stopped after its redemption step: its rows are "
-        "reported, its program and run (the database's latest) carry on",
+        help="go on from the log of a stopped run: its rows are reported, its program (the "
+        "database's latest) and run carry on; every step but the import can run again",
     )
     parser.add_argument(
         "--steps",
         default=",".join(STEPS),
-        help=f"the steps to run, in this order (of {','.join(STEPS)}); "
-        "with --resume, campaign and pages",
+        help=f"the steps to run, in this order (of {','.join(STEPS)})",
     )
     args = parser.parse_args()
     steps = [step for step in args.steps.split(",") if step]
-    if args.resume:
-        steps = [step for step in steps if step in ("campaign", "pages")]
     assert set(steps) <= set(STEPS), steps
+    assert not (args.resume and "import" in steps), "a resumed run has its people already"
     args.segments = args.segments.split(",")
     regions = [r for r in args.regions.split(",") if r]
     assert set(regions) <= set(REGIONS), regions
@@ -601,9 +602,10 @@ def main() -> None:
         Program.objects.filter(pk=program.pk).update(status=Program.Status.OPEN)  # reopened
         program.refresh_from_db()
         args.people = AffectedPerson.objects.filter(program=program).count()
-        last_batch = Voucher.objects.filter(program=program).latest("id").batch_id
-        assert last_batch is not None, "the run to resume issued no vouchers"
-        batch_id = last_batch
+        if "issue" not in steps:
+            last_batch = Voucher.objects.filter(program=program).latest("id").batch_id
+            assert last_batch is not None, "the run to resume issued no vouchers"
+            batch_id = last_batch
     else:
         path = bench_support_search.population_file(args.people)
         program = program_create(budget_minor=args.people * 50_000 * 2)
