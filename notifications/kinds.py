@@ -48,12 +48,9 @@ def _sample_written(value: Sample) -> str:
     return value()
 
 
-def _approved_sample() -> str:
-    return gettext("Approved: %(amount)s") % {"amount": money_format(30_000, "KRW")}
-
-
-def _appeal_approved_sample() -> str:
-    return gettext("Approved: %(amount)s") % {"amount": money_format(45_000, "KRW")}
+def _approved_sample(minor: int) -> Callable[[], str]:
+    """A decision's summary as claims writes it (claims.notices.decision_summary)."""
+    return lambda: gettext("Approved: %(amount)s") % {"amount": money_format(minor, "KRW")}
 
 
 def _bank_transfer_sample() -> str:
@@ -182,7 +179,7 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "decision_summary", "claim_url", "appeal_by"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "decision_summary": _approved_sample,
+            "decision_summary": _approved_sample(30_000),
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
             "appeal_by": "",
         },
@@ -192,7 +189,7 @@ KINDS: dict[str, KindSpec] = {
         variables=frozenset({"claim_reference", "outcome_summary", "claim_url", "appeal_by"}),
         sample={
             "claim_reference": "C-7Q2M-9KXD",
-            "outcome_summary": _appeal_approved_sample,
+            "outcome_summary": _approved_sample(45_000),
             "claim_url": "https://compensation.example.com/programs/demo/claims/C-7Q2M-9KXD/",
             "appeal_by": "",
         },
